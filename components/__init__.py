@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces shared by the pages (figure builders import no streamlit)."""

@@ -1,0 +1,154 @@
+"""Audio in and out: the source picker and the level-faithful player."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.errors import stop_on_input_error
+from lib.audio import DEFAULT_MAX_DURATION_S, Clip, clipped_fraction, level_dbfs, load_audio, to_wav_bytes
+from lib.samples import available_samples, fetch_librosa_examples, librosa_examples_cached
+
+UPLOAD_TYPES = ["wav", "flac", "ogg", "oga", "opus", "mp3", "m4a", "aac", "mp4", "webm"]
+SOURCES = ("Built-in sample", "Upload a file", "Record with the microphone")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _load_path(path: str, sr: int | None, max_duration_s: float | None, name: str | None) -> Clip:
+    return load_audio(path, sr=sr, max_duration_s=max_duration_s, name=name)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _load_bytes(data: bytes, name: str, sr: int | None, max_duration_s: float | None) -> Clip:
+    return load_audio(data, sr=sr, max_duration_s=max_duration_s, name=name)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _librosa_examples() -> dict[str, str]:
+    return {k: str(v) for k, v in librosa_examples_cached().items()}
+
+
+def pick_audio(
+    key: str,
+    *,
+    default: str | None = None,
+    sr: int | None = None,
+    max_duration_s: float | None = DEFAULT_MAX_DURATION_S,
+    label: str = "Audio source",
+    require: bool = True,
+    container=None,
+) -> Clip | None:
+    """Let the user choose a built-in sample, an upload or a microphone recording.
+
+    Parameters
+    ----------
+    key : str
+        Prefix for the widget keys (unique per picker on a page).
+    default : str, optional
+        Label of the built-in sample selected first.
+    sr : int, optional
+        Resample to this rate; ``None`` keeps the source's rate.
+    max_duration_s : float, optional
+        Longer clips are trimmed to this, with a notice.
+    require : bool
+        When nothing is chosen yet (no upload, no recording), show a hint and
+        stop the page instead of returning ``None``.
+
+    Returns
+    -------
+    Clip or None
+    """
+    c = container or st
+    source = c.radio(label, SOURCES, key=f"{key}_source", horizontal=True)
+    clip = None
+    with stop_on_input_error():
+        if source == SOURCES[0]:
+            choices = {k: str(v) for k, v in available_samples().items()}
+            choices.update(_librosa_examples())
+            if not choices:
+                c.error("No built-in samples found: run `python samples/make_samples.py`.")
+                st.stop()
+            names = list(choices)
+            index = names.index(default) if default in names else 0
+            name = c.selectbox("Sample", names, index=index, key=f"{key}_sample")
+            clip = _load_path(choices[name], sr, max_duration_s, name)
+            if not any(k.startswith("librosa:") for k in choices):
+                if c.button("Fetch librosa's example recordings", key=f"{key}_fetch",
+                            help="Downloads librosa's CC-licensed examples if this machine is online."):
+                    with st.spinner("Contacting librosa's example server..."):
+                        got = fetch_librosa_examples()
+                    _librosa_examples.clear()
+                    if got:
+                        st.rerun()
+                    c.caption("librosa's examples are not reachable from here; the built-in samples remain.")
+        elif source == SOURCES[1]:
+            upload = c.file_uploader(
+                "Audio file (WAV, FLAC, OGG, MP3, M4A/AAC)", type=UPLOAD_TYPES, key=f"{key}_upload"
+            )
+            if upload is not None:
+                clip = _load_bytes(upload.getvalue(), upload.name, sr, max_duration_s)
+        else:
+            recording = c.audio_input("Record", sample_rate=None, key=f"{key}_mic")
+            if recording is not None:
+                clip = _load_bytes(recording.getvalue(), "microphone recording", sr, max_duration_s)
+    if clip is None:
+        if require:
+            c.info("Choose a file or make a recording to start; or switch back to a built-in sample.")
+            st.stop()
+        return None
+    c.caption(
+        f"**{clip.name}**: {clip.duration_s:.2f} s at {clip.sr} Hz, "
+        f"peak {level_dbfs(float(abs(clip.samples).max())):.1f} dBFS"
+    )
+    for notice in clip.notices:
+        c.caption(f":material/info: {notice}")
+    return clip
+
+
+@st.cache_resource(show_spinner=False)
+def local_playback_status() -> tuple[bool, str]:
+    """Whether ``sounddevice`` can play on this computer, and if not, why (one line)."""
+    try:
+        import sounddevice as sd
+    except OSError:
+        return False, "PortAudio is not installed (Debian package libportaudio2)."
+    except ImportError:
+        return False, "the sounddevice package is not installed."
+    try:
+        sd.query_devices(kind="output")
+    except Exception:
+        return False, "no audio output device on the machine running the app."
+    return True, "ready"
+
+
+def player(y, sr: int, *, label: str | None = None, key: str | None = None) -> None:
+    """Play samples at their true level (WAV bytes we encode; no normalisation).
+
+    ``st.audio(numpy_array)`` rescales each clip to full scale, which hides
+    level differences; here a clip 20 dB quieter really sounds quieter.
+    """
+    if label:
+        st.markdown(f"**{label}**")
+    st.audio(to_wav_bytes(y, sr), format="audio/wav")
+    peak = float(abs(y).max()) if len(y) else 0.0
+    note = f"peak {level_dbfs(peak):.1f} dBFS"
+    if clipped_fraction(y) > 0 or peak > 1.0:
+        note += " · clipped at full scale on playback"
+    st.caption(note)
+    ok, _ = local_playback_status()
+    if ok and key is not None:
+        if st.button("Play on this computer", key=f"{key}_local", icon=":material/speaker:"):
+            import sounddevice as sd
+
+            try:
+                sd.play(y, sr)
+            except Exception as exc:  # a device can vanish between the check and the call
+                st.warning(f"Local playback failed: {exc}")
+
+
+def playback_note() -> None:
+    """One line in the sidebar saying whether local playback is available."""
+    ok, reason = local_playback_status()
+    if ok:
+        st.sidebar.caption(":material/speaker: Local playback available (buttons under the players).")
+    else:
+        st.sidebar.caption(f":material/volume_off: Play-on-this-computer is hidden: {reason}")

@@ -1,0 +1,168 @@
+"""Plotly figure builders: arrays in, a titled, labelled Figure out.
+
+No streamlit import here, so tests can call every builder directly. Every
+figure gets a title and axis titles with units through :func:`style`.
+Large arrays are reduced for display (min/max per pixel column for
+waveforms, max-pooling for spectrogram images) so the browser stays fast
+without hiding peaks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+#: Qualitative colours used consistently across pages.
+COLORS = {
+    "signal": "#4C78A8",
+    "envelope": "#F58518",
+    "rms": "#54A24B",
+    "zcr": "#B279A2",
+    "accent": "#E45756",
+    "muted": "#9D9D9D",
+    "alt": "#72B7B2",
+}
+
+
+def style(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int = 360, legend: bool = True) -> go.Figure:
+    """Apply the app's common layout: title, axis titles (with units), margins."""
+    fig.update_layout(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
+        template="plotly_white",
+        height=height,
+        margin=dict(l=60, r=20, t=60, b=50),
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        hovermode="closest",
+    )
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def minmax_decimate(t: np.ndarray, y: np.ndarray, max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """Reduce a long trace to about ``max_points`` points keeping each block's min and max.
+
+    Plotting 1 M samples sends megabytes to the browser for no visible gain;
+    alternating each block's min and max draws the same ink.
+    """
+    t = np.asarray(t)
+    y = np.asarray(y)
+    n = len(y)
+    if n <= max_points:
+        return t, y
+    block = int(np.ceil(n / (max_points / 2)))
+    m = n // block
+    yb = y[: m * block].reshape(m, block)
+    tb = t[: m * block].reshape(m, block)
+    lo, hi = yb.min(axis=1), yb.max(axis=1)
+    out_y = np.empty(2 * m, dtype=y.dtype)
+    out_y[0::2], out_y[1::2] = lo, hi
+    out_t = np.repeat(tb[:, block // 2], 2)
+    return out_t, out_y
+
+
+def pool_image(image: np.ndarray, max_rows: int = 512, max_cols: int = 1000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Max-pool a 2-D image to at most ``max_rows x max_cols``.
+
+    Returns the pooled image and the kept row and column indices (the first
+    index of each block), for choosing axis coordinates.
+    """
+    image = np.asarray(image)
+    r, c = image.shape
+    fr = max(1, int(np.ceil(r / max_rows)))
+    fc = max(1, int(np.ceil(c / max_cols)))
+    if fr == 1 and fc == 1:
+        return image, np.arange(r), np.arange(c)
+    r2, c2 = int(np.ceil(r / fr)) * fr, int(np.ceil(c / fc)) * fc
+    padded = np.full((r2, c2), np.min(image), dtype=image.dtype)
+    padded[:r, :c] = image
+    pooled = padded.reshape(r2 // fr, fr, c2 // fc, fc).max(axis=(1, 3))
+    return pooled, np.arange(0, r, fr), np.arange(0, c, fc)
+
+
+def waveform(y: np.ndarray, sr: float, *, title: str = "Waveform", t0: float = 0.0, name: str = "signal",
+             color: str = COLORS["signal"], height: int = 320, max_points: int = 4000) -> go.Figure:
+    """Amplitude against time, min/max-decimated for display."""
+    t = t0 + np.arange(len(y)) / float(sr)
+    td, yd = minmax_decimate(t, np.asarray(y), max_points)
+    fig = go.Figure(go.Scattergl(x=td, y=yd, mode="lines", name=name, line=dict(color=color, width=1)))
+    return style(fig, title=title, x_title="Time (s)", y_title="Amplitude (full scale = 1)", height=height)
+
+
+def line(x, ys: dict, *, title: str, x_title: str, y_title: str, height: int = 320, log_x: bool = False,
+         log_y: bool = False, colors: dict | None = None, dash: dict | None = None) -> go.Figure:
+    """Several named lines over one x axis."""
+    fig = go.Figure()
+    for i, (name, y) in enumerate(ys.items()):
+        color = (colors or {}).get(name, list(COLORS.values())[i % len(COLORS)])
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
+                                 line=dict(color=color, width=2, dash=(dash or {}).get(name))))
+    style(fig, title=title, x_title=x_title, y_title=y_title, height=height)
+    if log_x:
+        fig.update_xaxes(type="log")
+    if log_y:
+        fig.update_yaxes(type="log")
+    return fig
+
+
+def spectrum(freqs_hz: np.ndarray, values: np.ndarray, *, title: str = "Magnitude spectrum", y_title: str = "Magnitude (dB)",
+             log_x: bool = False, peak: tuple[float, float] | None = None, height: int = 360, name: str = "spectrum",
+             markers: bool = False) -> go.Figure:
+    """A one-sided spectrum, optionally on a log frequency axis, with the peak marked."""
+    f = np.asarray(freqs_hz)
+    v = np.asarray(values)
+    if log_x:
+        keep = f > 0
+        f, v = f[keep], v[keep]
+    fig = go.Figure(go.Scattergl(x=f, y=v, mode="lines+markers" if markers else "lines", name=name,
+                                 line=dict(color=COLORS["signal"], width=1.5), marker=dict(size=4)))
+    if peak is not None:
+        fig.add_trace(go.Scatter(x=[peak[0]], y=[peak[1]], mode="markers+text", name="interpolated peak",
+                                 marker=dict(color=COLORS["accent"], size=10, symbol="x"),
+                                 text=[f"{peak[0]:.1f} Hz"], textposition="top center"))
+    style(fig, title=title, x_title="Frequency (Hz)", y_title=y_title, height=height)
+    if log_x:
+        fig.update_xaxes(type="log")
+    return fig
+
+
+def mel_ticks(fmax_hz: float, htk: bool = False) -> tuple[list[float], list[str]]:
+    """Tick positions (in mels) and Hz labels for a mel-scaled axis."""
+    from lib.spectral import hz_to_mel
+
+    hz = [f for f in (0, 100, 250, 500, 1000, 2000, 4000, 8000, 16000) if f <= fmax_hz]
+    return [float(hz_to_mel(f, htk=htk)) for f in hz], [f"{f / 1000:g}k" if f >= 1000 else f"{f}" for f in hz]
+
+
+def spectrogram(times_s: np.ndarray, freqs: np.ndarray, S_db: np.ndarray, *, title: str = "Spectrogram",
+                y_title: str = "Frequency (Hz)", log_y: bool = False, colorscale: str = "Magma",
+                zmin: float | None = None, zmax: float | None = None, colorbar_title: str = "dB",
+                height: int = 420, y_ticks: tuple[list, list] | None = None, max_rows: int = 400,
+                max_cols: int = 900) -> go.Figure:
+    """A time-frequency image (rows = frequency, columns = time), pooled for display."""
+    S_db = np.asarray(S_db)
+    freqs = np.asarray(freqs)
+    if log_y:
+        keep = freqs > 0
+        freqs, S_db = freqs[keep], S_db[keep]
+    img, rows, cols = pool_image(S_db, max_rows, max_cols)
+    fig = go.Figure(go.Heatmap(
+        x=np.asarray(times_s)[cols], y=freqs[rows], z=img, colorscale=colorscale, zmin=zmin, zmax=zmax,
+        colorbar=dict(title=dict(text=colorbar_title)),
+        hovertemplate="t=%{x:.3f} s<br>f=%{y:.0f}<br>%{z:.1f} dB<extra></extra>",
+    ))
+    style(fig, title=title, x_title="Time (s)", y_title=y_title, height=height, legend=False)
+    if log_y:
+        fig.update_yaxes(type="log")
+    if y_ticks is not None:
+        fig.update_yaxes(tickvals=y_ticks[0], ticktext=y_ticks[1])
+    return fig
+
+
+def add_vlines(fig: go.Figure, xs, *, color: str = COLORS["muted"], width: float = 0.5, dash: str = "dot") -> go.Figure:
+    """Thin vertical lines (e.g. a frame grid) as one shape list, cheap to draw."""
+    shapes = [dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1,
+                   line=dict(color=color, width=width, dash=dash)) for x in xs]
+    fig.update_layout(shapes=list(fig.layout.shapes or ()) + shapes)
+    return fig
