@@ -166,3 +166,66 @@ def add_vlines(fig: go.Figure, xs, *, color: str = COLORS["muted"], width: float
                    line=dict(color=color, width=width, dash=dash)) for x in xs]
     fig.update_layout(shapes=list(fig.layout.shapes or ()) + shapes)
     return fig
+
+
+def time_features(t_wave: np.ndarray, y: np.ndarray, t_frames: np.ndarray, envelope: np.ndarray, rms_lin: np.ndarray,
+                  rms_db: np.ndarray, zcr: np.ndarray, *, voiced: np.ndarray | None = None,
+                  grid: np.ndarray | None = None, highlight: tuple[float, float] | None = None,
+                  height: int = 720, title: str = "Waveform, envelope, RMS and zero-crossing rate") -> go.Figure:
+    """Three stacked panels on one time axis: waveform + envelope + RMS, RMS in dBFS, ZCR."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.5, 0.25, 0.25],
+                        subplot_titles=("Waveform with amplitude envelope (max |x|) and RMS",
+                                        "RMS level (dBFS)", "Zero-crossing rate (crossings per sample)"))
+    td, yd = minmax_decimate(t_wave, y)
+    fig.add_trace(go.Scattergl(x=td, y=yd, mode="lines", name="waveform", line=dict(color=COLORS["signal"], width=1),
+                               opacity=0.6), row=1, col=1)
+    fig.add_trace(go.Scattergl(x=t_frames, y=envelope, mode="lines", name="envelope max|x|",
+                               line=dict(color=COLORS["envelope"], width=2)), row=1, col=1)
+    fig.add_trace(go.Scattergl(x=t_frames, y=rms_lin, mode="lines", name="RMS",
+                               line=dict(color=COLORS["rms"], width=2)), row=1, col=1)
+    fig.add_trace(go.Scattergl(x=t_frames, y=rms_db, mode="lines", name="RMS (dBFS)", showlegend=False,
+                               line=dict(color=COLORS["rms"], width=2)), row=2, col=1)
+    fig.add_trace(go.Scattergl(x=t_frames, y=zcr, mode="lines", name="ZCR",
+                               line=dict(color=COLORS["zcr"], width=2)), row=3, col=1)
+    shapes = []
+    if voiced is not None and len(t_frames) > 1:
+        # Shade voiced runs (one rectangle per run, not per frame).
+        dt = t_frames[1] - t_frames[0]
+        v = np.asarray(voiced, dtype=int)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], v, [0]])))
+        for a, b in zip(edges[0::2], edges[1::2]):
+            shapes.append(dict(type="rect", xref="x3", yref="y3 domain", x0=t_frames[a] - dt / 2,
+                               x1=t_frames[b - 1] + dt / 2, y0=0, y1=1, fillcolor="rgba(84,162,75,0.15)",
+                               line=dict(width=0), layer="below"))
+    if grid is not None:
+        shapes += [dict(type="line", xref="x", yref="y domain", x0=x, x1=x, y0=0, y1=1,
+                        line=dict(color=COLORS["muted"], width=0.6, dash="dot")) for x in grid]
+    if highlight is not None:
+        for ax in ("", "2", "3"):
+            shapes.append(dict(type="rect", xref=f"x{ax}", yref=f"y{ax} domain", x0=highlight[0], x1=highlight[1],
+                               y0=0, y1=1, fillcolor="rgba(228,87,86,0.15)", line=dict(color=COLORS["accent"], width=1)))
+    fig.update_layout(shapes=shapes)
+    style(fig, title=title, x_title="", y_title="", height=height)
+    fig.update_layout(margin=dict(t=110), legend=dict(y=1.07))
+    fig.update_xaxes(title_text="Time (s)", row=3, col=1)
+    fig.update_yaxes(title_text="Amplitude", row=1, col=1)
+    fig.update_yaxes(title_text="dBFS", row=2, col=1)
+    fig.update_yaxes(title_text="ZCR", row=3, col=1)
+    return fig
+
+
+def frame_zoom(t: np.ndarray, x: np.ndarray, *, crossings: np.ndarray, peak: float, rms_value: float,
+               title: str) -> go.Figure:
+    """One frame's samples as stems, with its zero crossings, peak and RMS levels marked."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=t * 1000, y=x, mode="lines+markers", name="samples",
+                             line=dict(color=COLORS["signal"], width=1), marker=dict(size=3)))
+    if crossings.any():
+        fig.add_trace(go.Scatter(x=t[crossings] * 1000, y=np.zeros(crossings.sum()), mode="markers",
+                                 name="zero crossing", marker=dict(color=COLORS["zcr"], size=7, symbol="x")))
+    for level, name, color in ((peak, "max |x|", COLORS["envelope"]), (rms_value, "RMS", COLORS["rms"])):
+        fig.add_trace(go.Scatter(x=[t[0] * 1000, t[-1] * 1000], y=[level, level], mode="lines", name=name,
+                                 line=dict(color=color, width=2, dash="dash")))
+    return style(fig, title=title, x_title="Time (ms)", y_title="Amplitude", height=320)

@@ -75,20 +75,33 @@ def chromium_page(width: int = 1400, height: int = 1000):
             browser.close()
 
 
-def wait_for_app(page, timeout_ms: int = 90_000) -> None:
-    """Wait until the script has finished running (no running indicator) and the main block exists."""
+def wait_for_app(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the script run has finished and every chart has drawn.
+
+    Done = no "Running" status, no skeleton placeholders, no stale elements, and every
+    plotly chart container holds a drawn SVG.
+    """
     page.wait_for_selector('[data-testid="stMain"]', timeout=timeout_ms)
     page.wait_for_timeout(500)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        """() => {
+            const status = document.querySelector('[data-testid="stStatusWidget"]');
+            if (status && /Running/i.test(status.innerText)) return false;
+            if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+            if (document.querySelector('[data-stale="true"]')) return false;
+            const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+            for (const c of charts) { if (!c.querySelector('.main-svg')) return false; }
+            return true;
+        }""",
         timeout=timeout_ms,
+        polling=250,
     )
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(700)
 
 
-def shoot(url_path: str, out: str, *, full_page: bool = True) -> None:
-    with streamlit_server() as url, chromium_page() as page:
+def shoot(url_path: str, out: str, *, full_page: bool = True, height: int = 3000) -> None:
+    # Streamlit scrolls inside its own container, so a tall viewport is what captures the whole page.
+    with streamlit_server() as url, chromium_page(height=height) as page:
         page.goto(f"{url}/{url_path}")
         wait_for_app(page)
         page.screenshot(path=out, full_page=full_page)
