@@ -75,7 +75,7 @@ def chromium_page(width: int = 1400, height: int = 1000):
             browser.close()
 
 
-def wait_for_app(page, timeout_ms: int = 120_000) -> None:
+def wait_for_app(page, timeout_ms: int = 120_000, min_charts: int = 0) -> None:
     """Wait until the script run has finished and every chart has drawn.
 
     Done = no "Running" status, no skeleton placeholders, no stale elements, and every
@@ -90,20 +90,28 @@ def wait_for_app(page, timeout_ms: int = 120_000) -> None:
             if (document.querySelector('[data-testid="stSkeleton"]')) return false;
             if (document.querySelector('[data-stale="true"]')) return false;
             const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+            if (charts.length < MIN_CHARTS) return false;
             for (const c of charts) { if (!c.querySelector('.main-svg')) return false; }
             return true;
-        }""",
+        }""".replace("MIN_CHARTS", str(int(min_charts))),
         timeout=timeout_ms,
         polling=250,
     )
-    page.wait_for_timeout(700)
+    # Then wait for the DOM to stop changing (lazy widget chunks, chart layout).
+    last = -1
+    for _ in range(40):
+        size = page.evaluate("document.body.innerHTML.length")
+        if size == last:
+            break
+        last = size
+        page.wait_for_timeout(500)
 
 
-def shoot(url_path: str, out: str, *, full_page: bool = True, height: int = 3000) -> None:
+def shoot(url_path: str, out: str, *, full_page: bool = True, height: int = 3000, min_charts: int = 1) -> None:
     # Streamlit scrolls inside its own container, so a tall viewport is what captures the whole page.
     with streamlit_server() as url, chromium_page(height=height) as page:
         page.goto(f"{url}/{url_path}")
-        wait_for_app(page)
+        wait_for_app(page, min_charts=min_charts)
         page.screenshot(path=out, full_page=full_page)
         excs = page.locator('[data-testid="stException"]').count()
         print(f"saved {out}; exception elements: {excs}")
