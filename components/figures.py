@@ -123,8 +123,15 @@ def spectrum(freqs_hz: np.ndarray, values: np.ndarray, *, title: str = "Magnitud
                                  text=[f"{peak[0]:.1f} Hz"], textposition="top center"))
     style(fig, title=title, x_title="Frequency (Hz)", y_title=y_title, height=height)
     if log_x:
-        fig.update_xaxes(type="log")
+        vals, text = log_freq_ticks(float(f.max()) if f.size else 20000.0)
+        fig.update_xaxes(type="log", tickvals=vals, ticktext=text)
     return fig
+
+
+def log_freq_ticks(fmax_hz: float, fmin_hz: float = 10.0) -> tuple[list[float], list[str]]:
+    """Readable ticks for a log frequency axis: 20, 50, 100, 200, 500, 1k, 2k, 5k, 10k, 20k Hz."""
+    vals = [f for f in (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if fmin_hz <= f <= fmax_hz]
+    return vals, [f"{f // 1000}k" if f >= 1000 else str(f) for f in vals]
 
 
 def mel_ticks(fmax_hz: float, htk: bool = False) -> tuple[list[float], list[str]]:
@@ -133,6 +140,22 @@ def mel_ticks(fmax_hz: float, htk: bool = False) -> tuple[list[float], list[str]
 
     hz = [f for f in (0, 100, 250, 500, 1000, 2000, 4000, 8000, 16000) if f <= fmax_hz]
     return [float(hz_to_mel(f, htk=htk)) for f in hz], [f"{f / 1000:g}k" if f >= 1000 else f"{f}" for f in hz]
+
+
+def rgb_colorscale(name: str) -> list:
+    """A named plotly colorscale as explicit ``rgb()`` stops.
+
+    Streamlit's chart frontend re-maps some hex stops (Magma's near-black ``#000004`` came out
+    lavender in Chromium), so spectrogram images pass explicit rgb() strings instead.
+    """
+    from plotly.colors import get_colorscale, hex_to_rgb
+
+    out = []
+    for pos, color in get_colorscale(name):
+        if color.startswith("#"):
+            color = "rgb({},{},{})".format(*hex_to_rgb(color))
+        out.append([pos, color])
+    return out
 
 
 def spectrogram(times_s: np.ndarray, freqs: np.ndarray, S_db: np.ndarray, *, title: str = "Spectrogram",
@@ -148,13 +171,14 @@ def spectrogram(times_s: np.ndarray, freqs: np.ndarray, S_db: np.ndarray, *, tit
         freqs, S_db = freqs[keep], S_db[keep]
     img, rows, cols = pool_image(S_db, max_rows, max_cols)
     fig = go.Figure(go.Heatmap(
-        x=np.asarray(times_s)[cols], y=freqs[rows], z=img, colorscale=colorscale, zmin=zmin, zmax=zmax,
+        x=np.asarray(times_s)[cols], y=freqs[rows], z=img, colorscale=rgb_colorscale(colorscale), zmin=zmin, zmax=zmax,
         colorbar=dict(title=dict(text=colorbar_title)),
         hovertemplate="t=%{x:.3f} s<br>f=%{y:.0f}<br>%{z:.1f} dB<extra></extra>",
     ))
     style(fig, title=title, x_title="Time (s)", y_title=y_title, height=height, legend=False)
     if log_y:
-        fig.update_yaxes(type="log")
+        vals, text = log_freq_ticks(float(freqs.max()) if freqs.size else 20000.0)
+        fig.update_yaxes(type="log", tickvals=vals, ticktext=text)
     if y_ticks is not None:
         fig.update_yaxes(tickvals=y_ticks[0], ticktext=y_ticks[1])
     return fig
