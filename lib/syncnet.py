@@ -37,6 +37,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -803,10 +804,14 @@ def score_distances(dists: np.ndarray, max_offset: int = 15) -> dict:
     best = int(np.argmin(curve))
     median = float(np.median(curve))
     framewise = median - d[:, best]
+    with warnings.catch_warnings():
+        # Fewer than 9 windows: medfilt zero-pads, as in the reference; its warning says only that.
+        warnings.simplefilter("ignore", UserWarning)
+        framewise = scipy.signal.medfilt(framewise, kernel_size=9)
     return {
         "offset_frames": max_offset - best,
         "min_dist": float(curve[best]),
         "confidence": median - float(curve[best]),
         "curve": curve,
-        "framewise_conf": scipy.signal.medfilt(framewise, kernel_size=9),
+        "framewise_conf": framewise,
     }
