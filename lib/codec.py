@@ -1,0 +1,715 @@
+"""Neural audio codec (DAC) and classic codecs: bitrate arithmetic, coding, quality.
+
+The Descript Audio Codec (Kumar et al. 2023, "High-Fidelity Audio Compression
+with Improved RVQGAN") turns audio into a grid of integers: a convolutional
+encoder makes one latent vector per ``hop_length`` samples, and a residual
+vector quantiser (RVQ) replaces it by ``n_codebooks`` indices into codebooks
+of 1024 entries (10 bits each). The bitrate is therefore
+
+    bitrate = (sr / hop_length) frames/s  x  n_codebooks  x  10 bits.
+
+Because RVQ is residual, decoding only the first ``k`` codebooks of one
+encoding gives exactly what encoding with ``n_quantizers=k`` would: encode
+once, decode every bitrate from the same codes.
+
+We use ``transformers.DacModel`` (the maintained implementation of the same
+architecture, with the official checkpoints as safetensors); torch and
+transformers are imported inside the functions that need them, so importing
+this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from math import ceil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from lib.errors import InputError, WeightsUnavailable
+from lib.metrics import mel_distance, pesq_score, quality_report, si_sdr, snr_db, stft_distance, stoi_score  # noqa: F401  (public re-exports)
+from lib.rvq import codebook_entropy_bits, mdct_rvq  # noqa: F401  (public re-exports)
+
+CODEBOOK_BITS = 10
+PCM_BITS = 16
+
+
+@dataclass(frozen=True)
+class DacSpec:
+    """The facts of one official DAC checkpoint (its ``config.json``)."""
+
+    key: str
+    repo_id: str
+    sr: int
+    hop_length: int
+    n_codebooks: int
+    downsampling_ratios: tuple[int, ...]
+    codebook_size: int = 1024
+    codebook_dim: int = 8
+    encoder_hidden_size: int = 64
+    decoder_hidden_size: int = 1536
+    label: str = ""
+
+    @property
+    def frame_rate_hz(self) -> float:
+        return self.sr / self.hop_length
+
+    @property
+    def codebook_bits(self) -> int:
+        return int(np.log2(self.codebook_size))
+
+    @property
+    def full_bitrate_kbps(self) -> float:
+        return bitrate_kbps(self.sr, self.hop_length, self.n_codebooks, self.codebook_bits)
+
+    def config_kwargs(self) -> dict:
+        """Arguments for ``transformers.DacConfig`` that rebuild this architecture."""
+        return dict(encoder_hidden_size=self.encoder_hidden_size, downsampling_ratios=list(self.downsampling_ratios),
+                    decoder_hidden_size=self.decoder_hidden_size, n_codebooks=self.n_codebooks,
+                    codebook_size=self.codebook_size, codebook_dim=self.codebook_dim, sampling_rate=self.sr)
+
+
+#: The three official checkpoints, 16 kHz first (smallest input, fastest on a laptop).
+MODELS: dict[str, DacSpec] = {
+    "16khz": DacSpec("16khz", "descript/dac_16khz", 16000, 320, 12, (2, 4, 5, 8), label="16 kHz · 12 codebooks · 6 kbps"),
+    "24khz": DacSpec("24khz", "descript/dac_24khz", 24000, 320, 32, (2, 4, 5, 8), label="24 kHz · 32 codebooks · 24 kbps"),
+    "44khz": DacSpec("44khz", "descript/dac_44khz", 44100, 512, 9, (2, 4, 8, 8), label="44.1 kHz · 9 codebooks · 7.75 kbps"),
+}
+#: Files ``DacModel.from_pretrained`` needs from each repository.
+WEIGHT_FILES = ("config.json", "model.safetensors")
+
+#: Published numbers (DAC paper, Table/Fig. comparing bitrates; Opus at 24 kbps) for the reference table.
+PAPER_RESULTS = (
+    {"codec": "DAC (paper)", "kbps": 1.78, "mel_distance": 1.39, "si_sdr_db": 2.16},
+    {"codec": "DAC (paper)", "kbps": 2.67, "mel_distance": 1.28, "si_sdr_db": 4.41},
+    {"codec": "DAC (paper)", "kbps": 5.33, "mel_distance": 1.07, "si_sdr_db": 8.13},
+    {"codec": "DAC (paper)", "kbps": 8.0, "mel_distance": 0.93, "si_sdr_db": 10.75},
+    {"codec": "Opus (paper)", "kbps": 24.0, "mel_distance": 0.88, "si_sdr_db": 11.65},
+)
+
+
+# ------------------------------------------------------------------ arithmetic
+def bitrate_kbps(sr: float, hop_length: int, n_codebooks: int, codebook_bits: int = CODEBOOK_BITS) -> float:
+    """Bitrate of an RVQ codec in kbit/s: ``sr / hop_length * n_codebooks * codebook_bits / 1000``.
+
+    Examples: 44.1 kHz / 512 x 9 x 10 bits = 7.75 kbps; 24 kHz / 320 x 32 x 10
+    = 24 kbps; 16 kHz / 320 x 12 x 10 = 6 kbps.
+    """
+    if sr <= 0:
+        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    if int(hop_length) < 1:
+        raise InputError(f"Hop length must be at least 1 sample; got {hop_length}.")
+    if int(n_codebooks) < 0 or int(codebook_bits) < 0:
+        raise InputError("The number of codebooks and bits per code cannot be negative.")
+    return float(sr) / int(hop_length) * int(n_codebooks) * int(codebook_bits) / 1000.0
+
+
+def pcm_bitrate_kbps(sr: float, bit_depth: int = PCM_BITS, channels: int = 1) -> float:
+    """Uncompressed PCM bitrate: ``sr * bit_depth * channels / 1000`` (44.1 kHz mono 16-bit: 705.6)."""
+    return float(sr) * int(bit_depth) * int(channels) / 1000.0
+
+
+def compression_ratio(sr: float, kbps: float, bit_depth: int = PCM_BITS) -> float:
+    """How many times smaller than mono PCM at the same rate (705.6 / 7.75 = 91x for DAC 44.1 kHz)."""
+    if kbps <= 0:
+        raise InputError(f"Bitrate must be positive; got {kbps} kbps.")
+    return pcm_bitrate_kbps(sr, bit_depth) / float(kbps)
+
+
+def n_frames(n_samples: int, hop_length: int) -> int:
+    """Code frames for a clip: the input is zero-padded to a whole number of hops."""
+    return int(ceil(int(n_samples) / int(hop_length)))
+
+
+def get_spec(model: str) -> DacSpec:
+    try:
+        return MODELS[model]
+    except KeyError:
+        raise InputError(f"Unknown DAC model {model!r}; choose one of {', '.join(MODELS)}.") from None
+
+
+# ----------------------------------------------------------------- the weights
+def weights_help(model: str) -> str:
+    """The exact manual steps to put a checkpoint where :func:`load_dac` looks."""
+    from huggingface_hub import constants
+
+    spec = get_spec(model)
+    cache = constants.HF_HUB_CACHE
+    folder = "models--" + spec.repo_id.replace("/", "--")
+    return (
+        f"The DAC {spec.sr / 1000:g} kHz weights (`{spec.repo_id}`, about "
+        f"{approx_weight_mb(spec):.0f} MB) are not on this machine and cannot be downloaded from here. "
+        f"On a connected machine run `pip install -U huggingface_hub` and then "
+        f"`hf download {spec.repo_id} config.json model.safetensors` "
+        f"(older huggingface_hub: `huggingface-cli download {spec.repo_id}`). "
+        f"Copy the resulting folder `{folder}` into `{cache}` on this machine "
+        f"(or point `HF_HOME` at a copied cache) and reload the page."
+    )
+
+
+def approx_weight_mb(spec: DacSpec) -> float:
+    """float32 checkpoint size estimated from the parameter count (see :func:`count_parameters`)."""
+    return count_parameters(spec) * 4 / 1e6
+
+
+def count_parameters(spec: DacSpec) -> int:
+    """Parameters of the architecture, counted from its shapes (no torch needed)."""
+    e, d = spec.encoder_hidden_size, spec.decoder_hidden_size
+
+    def conv(cin, cout, k):
+        return cin * cout * k + cout
+
+    def res(dim):  # snake(dim) x2 + conv7 + conv1
+        return 2 * dim + conv(dim, dim, 7) + conv(dim, dim, 1)
+
+    total = conv(1, e, 7)
+    for i, s in enumerate(spec.downsampling_ratios, start=1):
+        dim = e * 2**i
+        total += 3 * res(dim // 2) + dim // 2 + conv(dim // 2, dim, 2 * s)
+    hidden = e * 2 ** len(spec.downsampling_ratios)
+    total += hidden + conv(hidden, hidden, 3)
+    total += spec.n_codebooks * (conv(hidden, spec.codebook_dim, 1) + conv(spec.codebook_dim, hidden, 1)
+                                 + spec.codebook_size * spec.codebook_dim)
+    total += conv(hidden, d, 7)
+    for i, s in enumerate(reversed(spec.downsampling_ratios)):
+        cin, cout = d // 2**i, d // 2 ** (i + 1)
+        total += cin + conv(cin, cout, 2 * s) + 3 * res(cout)
+    out = d // 2 ** len(spec.downsampling_ratios)
+    total += out + conv(out, 1, 7)
+    return int(total)
+
+
+def find_dac(model: str = "44khz") -> str | None:
+    """Local snapshot folder of the checkpoint in the Hugging Face cache, or ``None`` (never networks)."""
+    spec = get_spec(model)
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        paths = [try_to_load_from_cache(spec.repo_id, f) for f in WEIGHT_FILES]
+    except Exception:
+        return None
+    if all(isinstance(p, str) and os.path.exists(p) for p in paths):
+        return str(Path(paths[0]).parent)
+    return None
+
+
+def _progress_tqdm(progress: Callable[[float, str], None]):
+    from tqdm.auto import tqdm
+
+    class _Tqdm(tqdm):
+        def update(self, n=1):
+            out = super().update(n)
+            if self.total:
+                progress(min(1.0, self.n / self.total), f"Downloading {self.desc or 'weights'}")
+            return out
+
+    return _Tqdm
+
+
+def _online() -> bool:
+    from huggingface_hub import constants
+
+    return not (constants.HF_HUB_OFFLINE or os.environ.get("TRANSFORMERS_OFFLINE", "0") in ("1", "true", "True"))
+
+
+def load_dac(model: str = "44khz", *, allow_download: bool = True,
+             progress: Callable[[float, str], None] | None = None, num_threads: int | None = None):
+    """Load an official DAC checkpoint as a ``transformers.DacModel`` ready for inference.
+
+    Looks in the local Hugging Face cache first; if the files are missing and
+    ``allow_download`` is true and the hub is not set offline, downloads them
+    (``progress(fraction, message)`` is called as bytes arrive). The model is
+    put in ``eval()`` mode and any weight-norm parametrisation is folded into
+    plain weights (the weights are fixed at inference, so recomputing
+    ``g * v / |v|`` on every call is wasted work).
+
+    Parameters
+    ----------
+    model : {"16khz", "24khz", "44khz"}
+    allow_download : bool
+        Try the network when the cache misses.
+    progress : callable, optional
+        ``progress(fraction_0_to_1, message)`` during a download.
+    num_threads : int, optional
+        ``torch.set_num_threads`` (default: leave torch's choice).
+
+    Raises
+    ------
+    WeightsUnavailable
+        With the exact command to fetch the weights on a connected machine.
+    """
+    spec = get_spec(model)
+    path = find_dac(model)
+    if path is None:
+        if not (allow_download and _online()):
+            raise WeightsUnavailable(weights_help(model))
+        try:
+            from huggingface_hub import snapshot_download
+
+            kwargs = {"tqdm_class": _progress_tqdm(progress)} if progress else {}
+            path = snapshot_download(spec.repo_id, allow_patterns=list(WEIGHT_FILES) + ["*.json"], etag_timeout=5,
+                                     **kwargs)
+        except Exception as exc:  # no network, DNS failure, proxy, HTTP error ...
+            raise WeightsUnavailable(f"Download failed ({type(exc).__name__}). " + weights_help(model)) from exc
+    import torch
+    from transformers import DacModel
+
+    if num_threads:
+        torch.set_num_threads(int(num_threads))
+    net = DacModel.from_pretrained(path)
+    return prepare_for_inference(net)
+
+
+def prepare_for_inference(net):
+    """``eval()`` and fold weight-norm parametrisations (if any) into plain weights."""
+    from torch.nn.utils import parametrize
+
+    net.eval()
+    for module in net.modules():
+        if parametrize.is_parametrized(module):
+            for name in list(module.parametrizations.keys()):
+                parametrize.remove_parametrizations(module, name, leave_parametrized=True)
+    for p in net.parameters():
+        p.requires_grad_(False)
+    return net
+
+
+def build_dac(spec_or_config=None, *, seed: int = 0, weight_norm: bool = False, **config_kwargs):
+    """A ``DacModel`` with random weights (same architecture and cost as the real one).
+
+    ``spec_or_config`` may be a key of :data:`MODELS`, a :class:`DacSpec`, a
+    ``DacConfig`` or ``None`` (then ``config_kwargs`` build a small config, for
+    tests). ``weight_norm=True`` keeps the weight-norm parametrisation the
+    reference training code uses (to measure what folding it saves).
+    """
+    import torch
+    from transformers import DacConfig, DacModel
+
+    if isinstance(spec_or_config, str):
+        spec_or_config = get_spec(spec_or_config)
+    if isinstance(spec_or_config, DacSpec):
+        config = DacConfig(**{**spec_or_config.config_kwargs(), **config_kwargs})
+    elif spec_or_config is None:
+        config = DacConfig(**config_kwargs)
+    else:
+        config = spec_or_config
+    torch.manual_seed(seed)
+    net = DacModel(config)
+    if weight_norm:
+        net.apply_weight_norm()
+        net.eval()
+        for p in net.parameters():
+            p.requires_grad_(False)
+        return net
+    return prepare_for_inference(net)
+
+
+def model_facts(net) -> dict:
+    """``sr``, ``hop_length``, ``n_codebooks``, ``codebook_size`` of a loaded model."""
+    c = net.config
+    return {"sr": int(c.sampling_rate), "hop_length": int(c.hop_length), "n_codebooks": int(c.n_codebooks),
+            "codebook_size": int(c.codebook_size)}
+
+
+# --------------------------------------------------------------- encode/decode
+def _prepare_input(net, y: np.ndarray, sr: int) -> np.ndarray:
+    from lib.audio import resample
+
+    y = np.asarray(y, dtype=np.float32).ravel()
+    if y.size == 0:
+        raise InputError("The clip is empty; there is nothing to encode.")
+    if not np.all(np.isfinite(y)):
+        raise InputError("The clip contains NaN or infinite samples.")
+    model_sr = int(net.config.sampling_rate)
+    if int(sr) != model_sr:
+        y = resample(y, int(sr), model_sr)
+    return y
+
+
+def _encode_block(net, x, n_q: int):
+    """Encoder + RVQ on a ``(1, 1, T)`` tensor: codes ``(n_q, F)`` and residual energies ``(n_q + 1,)``.
+
+    The same loop as ``DacResidualVectorQuantizer.forward`` in eval mode,
+    written out so the latent's residual energy after every stage can be read
+    on the way (the codes equal ``net.encode(x, n_quantizers=n_q)``).
+    """
+    import torch
+
+    z = net.encoder(x)
+    residual = z
+    codes, energy = [], [float(torch.sum(z.double() ** 2))]
+    for quantizer in net.quantizer.quantizers[:n_q]:
+        projected = quantizer.in_proj(residual)
+        q_latent, idx = quantizer.decode_latents(projected)
+        q = quantizer.out_proj(q_latent)
+        residual = residual - q
+        codes.append(idx[0])
+        energy.append(float(torch.sum(residual.double() ** 2)))
+    return torch.stack(codes).cpu().numpy(), np.array(energy)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """Codes of one clip plus what the page shows about them."""
+
+    codes: np.ndarray           # (n_codebooks, frames) int16
+    residual_energy: np.ndarray  # (n_codebooks + 1,) latent energy left after each stage, relative
+    sr: int
+    hop_length: int
+    n_samples: int               # samples at the model's rate (decode trims to this)
+
+
+def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chunk_s: float | None = None,
+                   context_s: float = 0.5, progress: Callable[[float, str], None] | None = None) -> Encoding:
+    """Encode a clip; see :func:`encode`. Also returns the per-stage residual energy."""
+    import torch
+
+    facts = model_facts(net)
+    hop, n_cb = facts["hop_length"], facts["n_codebooks"]
+    n_q = n_cb if n_quantizers is None else int(n_quantizers)
+    if not 1 <= n_q <= n_cb:
+        raise InputError(f"n_quantizers must be between 1 and {n_cb}; got {n_quantizers}.")
+    y = _prepare_input(net, y, sr)
+    n = len(y)
+    frames = n_frames(n, hop)
+    x = np.zeros(frames * hop, dtype=np.float32)
+    x[:n] = y
+    with torch.inference_mode():
+        if chunk_s is None or chunk_s * facts["sr"] >= len(x):
+            codes, energy = _encode_block(net, torch.from_numpy(x)[None, None], n_q)
+        else:
+            step = max(1, int(round(chunk_s * facts["sr"] / hop)))
+            ctx = int(ceil(context_s * facts["sr"] / hop))
+            parts, energy = [], np.zeros(n_q + 1)
+            for a in range(0, frames, step):
+                b = min(frames, a + step)
+                lo, hi = max(0, a - ctx), min(frames, b + ctx)
+                c, _ = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q)
+                parts.append(c[:, a - lo : b - lo])
+                if progress:
+                    progress(b / frames, f"Encoding {b}/{frames} frames")
+            codes = np.concatenate(parts, axis=1)
+            # Residual energies from the chunked codes would need the latent too; one cheap
+            # full-latent pass is not cheap for long clips, so take them from the first chunk.
+            _, energy = _encode_block(net, torch.from_numpy(x[: min(len(x), (step + ctx) * hop)])[None, None], n_q)
+    rel = energy / max(energy[0], 1e-30)
+    return Encoding(codes=codes.astype(np.int16), residual_energy=rel, sr=facts["sr"], hop_length=hop, n_samples=n)
+
+
+def encode(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chunk_s: float | None = None,
+           context_s: float = 0.5) -> np.ndarray:
+    """Encode mono audio to DAC codes ``(n_codebooks, frames)`` (int16).
+
+    The clip is resampled to the model's rate if needed and zero-padded to a
+    whole number of hops, so ``frames = ceil(n_samples / hop_length)``.
+
+    Parameters
+    ----------
+    net : transformers.DacModel
+    y, sr : the clip and its rate in Hz
+    n_quantizers : int, optional
+        Keep only the first this-many codebooks (default all). By the RVQ
+        construction this equals ``encode(...)[:n_quantizers]``.
+    chunk_s, context_s : float, optional
+        Encode in hop-aligned chunks of ``chunk_s`` seconds, each with
+        ``context_s`` seconds of neighbouring audio on both sides that is
+        encoded and thrown away (bounded memory for long clips; with context
+        longer than the encoder's receptive field the codes are the same).
+    """
+    return encode_details(net, y, sr, n_quantizers=n_quantizers, chunk_s=chunk_s, context_s=context_s).codes
+
+
+def _decode_block(net, codes: np.ndarray) -> np.ndarray:
+    import torch
+
+    c = torch.from_numpy(np.asarray(codes, dtype=np.int64))[None]
+    return net.decode(audio_codes=c, return_dict=False)[0][0].cpu().numpy()
+
+
+def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples: int | None = None,
+           chunk_s: float | None = None, context_s: float = 0.5) -> np.ndarray:
+    """Decode audio from the first ``n_codebooks`` rows of ``codes`` (float32 at the model's rate).
+
+    Parameters
+    ----------
+    codes : np.ndarray
+        ``(n_codebooks_total, frames)`` from :func:`encode`.
+    n_codebooks : int, optional
+        How many codebooks to use (default: all rows). Fewer = lower bitrate.
+    n_samples : int, optional
+        Trim/pad the output to this length (default ``frames * hop_length``).
+    chunk_s, context_s : float, optional
+        Decode in chunks of frames with context on both sides (bounded memory).
+    """
+    import torch
+
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] == 0:
+        raise InputError(f"Codes must be a (codebooks, frames) array; got shape {codes.shape}.")
+    k = codes.shape[0] if n_codebooks is None else int(n_codebooks)
+    if not 1 <= k <= codes.shape[0]:
+        raise InputError(f"Can decode from 1 to {codes.shape[0]} codebooks; got {n_codebooks}.")
+    facts = model_facts(net)
+    hop = facts["hop_length"]
+    if np.any(codes < 0) or np.any(codes >= facts["codebook_size"]):
+        raise InputError(f"Codes must lie in 0..{facts['codebook_size'] - 1}.")
+    frames = codes.shape[1]
+    codes = codes[:k]
+    with torch.inference_mode():
+        if chunk_s is None or chunk_s * facts["sr"] >= frames * hop:
+            y = _decode_block(net, codes)
+        else:
+            step = max(1, int(round(chunk_s * facts["sr"] / hop)))
+            ctx = int(ceil(context_s * facts["sr"] / hop))
+            parts = []
+            for a in range(0, frames, step):
+                b = min(frames, a + step)
+                lo, hi = max(0, a - ctx), min(frames, b + ctx)
+                out = _decode_block(net, codes[:, lo:hi])
+                parts.append(out[(a - lo) * hop : (b - lo) * hop])
+            y = np.concatenate(parts)
+    total = frames * hop if n_samples is None else int(n_samples)
+    if len(y) < total:  # stride-5 transposed convs give a few samples less than frames * hop
+        y = np.pad(y, (0, total - len(y)))
+    return y[:total].astype(np.float32)
+
+
+def codebook_usage(codes: np.ndarray, codebook_size: int = 1024) -> np.ndarray:
+    """Counts of each entry per codebook: ``(n_codebooks, codebook_size)``."""
+    codes = np.atleast_2d(np.asarray(codes)).astype(np.int64)
+    return np.stack([np.bincount(row, minlength=int(codebook_size)) for row in codes])
+
+
+# --------------------------------------------------------------------- caching
+def cache_key(clip_hash: str, model: str, n_codebooks: int | None, kind: str = "decode") -> str:
+    """Key for a cached result: the clip's content hash, the model and the codebook count."""
+    k = "all" if n_codebooks is None else str(int(n_codebooks))
+    return f"{kind}-{model}-{clip_hash}-k{k}"
+
+
+class DiskCache:
+    """Arrays stored as ``.npz`` files (never pickle) under one folder, keyed by :func:`cache_key`.
+
+    Survives Streamlit restarts, which matters on a small instance where the
+    model is loaded once and the decodes are kept on disk rather than in RAM.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else Path(tempfile.gettempdir()) / "ave_codec_cache"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        safe = hashlib.sha1(key.encode()).hexdigest()[:20]
+        return self.root / f"{safe}.npz"
+
+    def get(self, key: str) -> dict | None:
+        p = self.path(key)
+        if not p.exists():
+            return None
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                return {name: data[name] for name in data.files}
+        except Exception:  # a half-written file from a killed process: recompute
+            return None
+
+    def put(self, key: str, **arrays) -> None:
+        p = self.path(key)
+        tmp = p.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, p)
+
+
+def decode_levels(net, codes: np.ndarray, *, n_samples: int, clip_hash: str, model: str,
+                  cache: DiskCache | None = None, levels=None, chunk_s: float | None = None,
+                  progress: Callable[[float, str], None] | None = None) -> dict[int, np.ndarray]:
+    """Decode every codebook count ``k`` in ``levels`` (default 1..all), cached by (clip, model, k)."""
+    levels = list(range(1, codes.shape[0] + 1)) if levels is None else [int(k) for k in levels]
+    out = {}
+    for i, k in enumerate(levels):
+        key = cache_key(clip_hash, model, k)
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            out[k] = hit["audio"]
+        else:
+            out[k] = decode(net, codes, k, n_samples=n_samples, chunk_s=chunk_s)
+            if cache:
+                cache.put(key, audio=out[k])
+        if progress:
+            progress((i + 1) / len(levels), f"Decoded {k} of {codes.shape[0]} codebooks")
+    return out
+
+
+def npz_bytes(**arrays) -> bytes:
+    """``np.savez`` into bytes (for a download button; loads with ``allow_pickle=False``)."""
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------- classic codecs
+#: Codecs :func:`classic_codec` knows, with what ``bitrate_kbps`` controls.
+CLASSIC_CODECS = {
+    "opus": "Opus (libopus, 48 kHz): the bitrate target",
+    "mp3": "MP3 (LAME): the bitrate target (sample rate chosen like LAME does at low rates)",
+    "aac": "AAC-LC (FFmpeg's encoder): the bitrate target",
+    "mulaw8": "mu-law 8 bit: 8 bits per sample, sample rate = bitrate / 8",
+    "bitdepth": "PCM bit-depth reduction at the clip's rate: bits = bitrate / sr",
+    "downsample": "16-bit PCM at a lower sample rate: rate = bitrate / 16",
+}
+
+
+def _av_encode_decode(y: np.ndarray, rate: int, codec: str, container: str, kbps: float) -> np.ndarray:
+    import av
+
+    from lib.audio import decode_audio
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        stream.bit_rate = int(round(kbps * 1000))
+        block = 4096
+        for i in range(0, len(y), block):
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(y[None, i : i + block], dtype=np.float32),
+                                               format="flt", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    decoded, dec_sr = decode_audio(buf.getvalue())
+    z = decoded.mean(axis=1).astype(np.float32)
+    if dec_sr != rate:
+        from lib.audio import resample
+
+        z = resample(z, dec_sr, rate)
+    return z
+
+
+def align_to(reference: np.ndarray, estimate: np.ndarray, max_delay: int = 8192) -> tuple[np.ndarray, int]:
+    """Remove a codec's delay: shift ``estimate`` by the lag (0...max_delay) of peak cross-correlation.
+
+    Returns the aligned estimate (same length as ``reference``, zero-padded at
+    the end if needed) and the delay in samples.
+    """
+    from scipy.signal import correlate
+
+    r = np.asarray(reference, dtype=np.float64)
+    e = np.asarray(estimate, dtype=np.float64)
+    n = min(len(r), len(e))
+    xc = correlate(e[: n + max_delay], r[:n], mode="full", method="fft")
+    zero = n - 1
+    lags = xc[zero : zero + max_delay + 1]
+    delay = int(np.argmax(lags)) if len(lags) else 0
+    out = np.zeros(len(r), dtype=np.float32)
+    seg = e[delay : delay + len(r)]
+    out[: len(seg)] = seg
+    return out, delay
+
+
+def _mp3_rate(sr: int, kbps: float) -> int:
+    # LAME resamples low bitrates to the MPEG-2/2.5 rates; MPEG-1 needs >= 32 kbps.
+    if kbps >= 96:
+        return 44100 if sr > 32000 else 32000 if sr > 24000 else 24000 if sr > 16000 else 16000
+    if kbps >= 48:
+        return 32000 if sr > 24000 else 24000 if sr > 16000 else 16000
+    if kbps >= 24:
+        return 22050 if sr > 16000 else 16000
+    if kbps >= 12:
+        return 16000 if sr >= 16000 else 11025
+    return 8000
+
+
+def mu_law(y: np.ndarray, mu: int = 255) -> np.ndarray:
+    """mu-law compress to [-1, 1]: ``sign(x) ln(1 + mu|x|) / ln(1 + mu)``."""
+    y = np.clip(np.asarray(y, dtype=np.float64), -1.0, 1.0)
+    return np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu)
+
+
+def mu_law_inverse(z: np.ndarray, mu: int = 255) -> np.ndarray:
+    """Inverse of :func:`mu_law`."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.sign(z) * ((1.0 + mu) ** np.abs(z) - 1.0) / mu
+
+
+def quantize_bits(y: np.ndarray, bits: int) -> np.ndarray:
+    """Uniform mid-tread quantiser with ``2**bits`` levels over [-1, 1) (like PCM)."""
+    step = 2.0 / 2 ** int(bits)
+    return np.clip(np.round(np.asarray(y, dtype=np.float64) / step) * step, -1.0, 1.0 - step)
+
+
+def classic_codec(y: np.ndarray, sr: int, codec: str, bitrate_kbps: float) -> np.ndarray:
+    """Encode and decode ``y`` with a classic codec at about ``bitrate_kbps``; same length and rate back.
+
+    ``codec``: ``"opus"``, ``"mp3"``, ``"aac"`` (PyAV/FFmpeg, in memory; the
+    codec's delay is removed by cross-correlation), ``"mulaw8"`` (8-bit mu-law
+    at rate ``bitrate/8``), ``"bitdepth"`` (``round(bitrate/sr)`` bits at the
+    clip's rate) or ``"downsample"`` (16-bit at rate ``bitrate/16``).
+    """
+    from lib.audio import resample
+
+    y = np.asarray(y, dtype=np.float32).ravel()
+    if codec not in CLASSIC_CODECS:
+        raise InputError(f"Unknown codec {codec!r}; choose one of {', '.join(CLASSIC_CODECS)}.")
+    if sr <= 0:
+        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    if not bitrate_kbps > 0:
+        raise InputError(f"Bitrate must be positive; got {bitrate_kbps} kbps.")
+    if len(y) < 256:
+        raise InputError("The clip is too short to encode (fewer than 256 samples).")
+    sr = int(sr)
+    if codec in ("opus", "mp3", "aac"):
+        if codec == "opus":
+            rate, name, fmt = 48000, "libopus", "ogg"
+            kbps = float(np.clip(bitrate_kbps, 6, 510))
+        elif codec == "mp3":
+            rate, name, fmt = _mp3_rate(sr, bitrate_kbps), "libmp3lame", "mp3"
+            kbps = float(np.clip(bitrate_kbps, 8, 320))
+        else:
+            rate, name, fmt = sr if sr in (8000, 16000, 22050, 24000, 32000, 44100, 48000) else 48000, "aac", "adts"
+            kbps = float(np.clip(bitrate_kbps, 6, 320))
+        x = resample(y, sr, rate)
+        z = _av_encode_decode(x, rate, name, fmt, kbps)
+        z = resample(z, rate, sr)
+        out, _ = align_to(y, z, max_delay=int(0.2 * sr))
+        return out
+    if codec == "mulaw8":
+        rate = int(round(bitrate_kbps * 1000 / 8))
+        rate = int(np.clip(rate, 1000, sr))
+        x = resample(y, sr, rate)
+        levels = np.clip(np.round(mu_law(x) * 127.0), -128, 127)  # 256 codes = 8 bits, silence -> 0
+        z = mu_law_inverse(levels / 127.0).astype(np.float32)
+        return _fit(resample(z, rate, sr), len(y))
+    if codec == "bitdepth":
+        bits = int(np.clip(round(bitrate_kbps * 1000 / sr), 1, 16))
+        return quantize_bits(y, bits).astype(np.float32)
+    rate = int(np.clip(round(bitrate_kbps * 1000 / PCM_BITS), 1000, sr))
+    z = quantize_bits(resample(y, sr, rate), PCM_BITS).astype(np.float32)
+    return _fit(resample(z, rate, sr), len(y))
+
+
+def _fit(z: np.ndarray, n: int) -> np.ndarray:
+    z = np.asarray(z, dtype=np.float32)
+    if len(z) >= n:
+        return z[:n]
+    return np.pad(z, (0, n - len(z)))
+
+
+def classic_effective_kbps(codec: str, sr: int, bitrate_kbps: float) -> float:
+    """The bitrate :func:`classic_codec` actually uses for these settings (kbps)."""
+    if codec == "mulaw8":
+        return 8 * int(np.clip(round(bitrate_kbps * 1000 / 8), 1000, sr)) / 1000
+    if codec == "bitdepth":
+        return int(np.clip(round(bitrate_kbps * 1000 / sr), 1, 16)) * sr / 1000
+    if codec == "downsample":
+        return PCM_BITS * int(np.clip(round(bitrate_kbps * 1000 / PCM_BITS), 1000, sr)) / 1000
+    if codec == "opus":
+        return float(np.clip(bitrate_kbps, 6, 510))
+    if codec in ("mp3", "aac"):
+        return float(np.clip(bitrate_kbps, 8 if codec == "mp3" else 6, 320))
+    raise InputError(f"Unknown codec {codec!r}.")
