@@ -558,6 +558,7 @@ class NoiseFloor:
     power: float          #: mean squared noise per sample
     level_db: float       #: noise power in dB re the peak power
     crosspoint: int       #: where the smoothed decay meets the noise floor
+    usable_until: int     #: where the decay is still 10 dB above the noise (end of the trusted EDC)
 
 
 def noise_floor(rir, sr: int, *, tail_fraction: float = 0.1, block_ms: float = 10.0) -> NoiseFloor:
@@ -578,11 +579,12 @@ def noise_floor(rir, sr: int, *, tail_fraction: float = 0.1, block_ms: float = 1
     block = max(1, int(sr * block_ms / 1000))
     nblk = len(e) // block
     if nblk < 4:
-        return NoiseFloor(noise, 10 * np.log10(max(noise, 1e-300) / peak), len(e))
+        return NoiseFloor(noise, 10 * np.log10(max(noise, 1e-300) / peak), len(e), len(e))
     env = e[: nblk * block].reshape(nblk, block).mean(axis=1)
     env_db = 10 * np.log10(np.maximum(env, 1e-300) / peak)
     tb = (np.arange(nblk) + 0.5) * block
     cross = len(e)
+    usable = len(e)
     for _ in range(3):
         noise_db = 10 * np.log10(max(noise, 1e-300) / peak)
         i0 = int(np.argmax(env_db))
@@ -595,10 +597,11 @@ def noise_floor(rir, sr: int, *, tail_fraction: float = 0.1, block_ms: float = 1
         if slope >= 0:
             break
         cross = int(np.clip((noise_db - icpt) / slope, block, len(e)))
+        usable = int(np.clip((noise_db + 10 - icpt) / slope, block, cross))
         rest = e[cross:]
         if len(rest) >= max(block, tail // 2):
             noise = float(rest.mean())
-    return NoiseFloor(noise, 10 * np.log10(max(noise, 1e-300) / peak), cross)
+    return NoiseFloor(noise, 10 * np.log10(max(noise, 1e-300) / peak), cross, usable)
 
 
 def energy_decay_curve(rir, sr: int, *, noise_handling: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -606,13 +609,14 @@ def energy_decay_curve(rir, sr: int, *, noise_handling: bool = True) -> tuple[np
 
     With ``noise_handling`` the estimated noise floor (:func:`noise_floor`) is subtracted
     and the integration stops at the crosspoint, so a noisy tail does not bend the curve
-    up (the curve then ends there).
+    up; the curve is returned only up to where the decay is still 10 dB above the noise
+    (ISO 3382-1's margin), beyond which it cannot be trusted.
     """
     h = _as_rir(rir, sr)
     h = h[onset_index(h):]
     if noise_handling:
         nf = noise_floor(h, sr)
-        edc = schroeder_decay(h, noise_power=nf.power, stop=nf.crosspoint)
+        edc = schroeder_decay(h, noise_power=nf.power, stop=nf.crosspoint)[: max(2, nf.usable_until)]
     else:
         edc = schroeder_decay(h)
     return np.arange(len(edc)) / sr, edc
