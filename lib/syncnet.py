@@ -34,12 +34,11 @@ import hashlib
 import os
 import socket
 import tempfile
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Callable
 
@@ -323,15 +322,27 @@ def _read_weights(path: Path, model) -> None:
 
 
 def _resolve_host(url: str, timeout_s: float) -> None:
-    """Resolve the URL's host within ``timeout_s`` (name lookups ignore socket timeouts)."""
+    """Resolve the URL's host within ``timeout_s`` (name lookups ignore socket timeouts).
+
+    The lookup runs in a daemon thread, so a resolver that hangs can neither block
+    the caller beyond ``timeout_s`` nor keep the interpreter from exiting.
+    """
     host = urllib.parse.urlsplit(url).hostname or ""
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        pool.submit(socket.getaddrinfo, host, 80).result(timeout=timeout_s)
-    except FutureTimeout:
-        raise OSError(f"looking up {host} took longer than {timeout_s:g} s") from None
-    finally:
-        pool.shutdown(wait=False)
+    outcome: list = []
+
+    def lookup():
+        try:
+            outcome.append(socket.getaddrinfo(host, 80))
+        except OSError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=lookup, name="syncnet-dns", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if not outcome:
+        raise OSError(f"looking up {host} took longer than {timeout_s:g} s")
+    if isinstance(outcome[0], OSError):
+        raise outcome[0]
 
 
 def download_weights(target: Path, *, url: str = WEIGHTS_URL, timeout_s: float = 5.0,

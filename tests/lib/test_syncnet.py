@@ -326,8 +326,8 @@ def test_mfcc_agrees_with_python_speech_features(n):
     reference = np.stack(list(zip(*psf.mfcc(int16, 16000))))  # SyncNetInstance's own reshaping
     ours = syncnet.mfcc_features(int16.astype(np.float32) / 32768.0)
     assert ours.shape == reference.shape
-    np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-3)
-    assert np.abs(ours - reference).max() < 1e-3
+    # float32 output: agreement to its rounding (values reach about 40)
+    np.testing.assert_allclose(ours, reference, rtol=1e-6, atol=5e-5)
 
 
 def test_mfcc_filterbank_equals_python_speech_features():
@@ -415,11 +415,15 @@ def _released_style_state(seed=1):
     return model, state
 
 
-def _same_outputs(a, b):
+def _same_outputs(a, b, *, lip=True):
+    """Both streams (or only the cheap audio one) give the same embeddings; same state dict."""
     x_aud, x_lip = torch.randn(2, 1, 13, 20), torch.rand(1, 3, 5, 224, 224) * 255
+    state_a, state_b = a.state_dict(), b.state_dict()
+    if any(not torch.equal(state_a[k], state_b[k]) for k in state_a if "num_batches" not in k):
+        return False
     with torch.inference_mode():
         return (torch.allclose(a.forward_aud(x_aud), b.forward_aud(x_aud))
-                and torch.allclose(a.forward_lip(x_lip), b.forward_lip(x_lip)))
+                and (not lip or torch.allclose(a.forward_lip(x_lip), b.forward_lip(x_lip))))
 
 
 def test_state_dict_round_trip_through_load_syncnet(tmp_path):
@@ -437,7 +441,7 @@ def test_wrapper_prefixes_are_dropped(tmp_path):
     source, state = _released_style_state(seed=2)
     path = tmp_path / "wrapped.model"
     torch.save({f"__S__.{k}": v for k, v in state.items()}, path)
-    assert _same_outputs(source, syncnet.load_syncnet(path))
+    assert _same_outputs(source, syncnet.load_syncnet(path), lip=False)
 
 
 def test_wrong_or_unsafe_files_are_refused(tmp_path):
@@ -533,13 +537,13 @@ def test_download_with_progress_then_cached(tmp_path, monkeypatch):
         model = syncnet.load_syncnet(url=server.url, progress=lambda done, total: calls.append((done, total)))
     finally:
         server.close()
-    assert _same_outputs(source, model)
+    assert _same_outputs(source, model, lip=False)
     assert calls[-1] == (len(payload), len(payload))
     assert all(a[0] < b[0] for a, b in zip(calls, calls[1:]))
     digest = (cache / "syncnet_v2.model.sha256").read_text().split()[0]
     assert digest == hashlib.sha256(payload).hexdigest()
     # Second time: from the cache, no server needed.
-    assert _same_outputs(source, syncnet.load_syncnet(download=False))
+    assert _same_outputs(source, syncnet.load_syncnet(download=False), lip=False)
 
 
 def test_a_bad_download_is_not_kept(tmp_path, monkeypatch):
