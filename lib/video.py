@@ -1,0 +1,442 @@
+"""Decoding and encoding talking-face videos with PyAV (FFmpeg's libraries, no shell).
+
+SyncNet works on video at 25 frames per second and audio at 16 kHz (640
+audio samples per video frame). :func:`load_av` turns any file FFmpeg reads
+(MP4, MOV, MKV, AVI, MPG, WebM, constant or variable frame rate, any size)
+into exactly that: RGB frames sampled at 25 fps by their timestamps and mono
+float32 audio at 16 kHz that starts at the same instant as the first frame.
+:func:`write_av` writes frames + audio as H.264 + AAC in MP4, which every
+browser plays.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from lib.errors import InputError
+
+#: SyncNet's video rate (frames per second) and audio rate (Hz).
+FPS = 25
+SR = 16000
+#: Frames taller than this are downscaled while decoding (a 4K frame is 25 MB).
+MAX_HEIGHT = 360
+#: Longest stretch analysed, in seconds (longer files are trimmed, with a notice).
+MAX_DURATION_S = 20.0
+#: Shortest clip worth analysing: SyncNet needs 5-frame windows and ±15-frame shifts.
+MIN_DURATION_S = 1.0
+
+
+@dataclass
+class AVClip:
+    """A decoded talking-face clip on SyncNet's clock.
+
+    Attributes
+    ----------
+    frames : np.ndarray
+        uint8 RGB frames ``[T, H, W, 3]`` at :data:`FPS` frames per second.
+    audio : np.ndarray
+        float32 mono samples at :data:`SR` Hz; sample 0 is the instant of frame 0.
+    name : str
+        File name, for display.
+    source_fps : float
+        The file's average frame rate.
+    source_size : tuple of int
+        The file's (width, height) in pixels.
+    variable_frame_rate : bool
+        True when the frame timestamps are not evenly spaced.
+    notices : list of str
+        What decoding changed (resampled frame rate, downscaled, trimmed), in plain words.
+    """
+
+    frames: np.ndarray
+    audio: np.ndarray
+    name: str = "video"
+    source_fps: float = float(FPS)
+    source_size: tuple[int, int] = (0, 0)
+    variable_frame_rate: bool = False
+    notices: list[str] = field(default_factory=list)
+    fps: int = FPS
+    sr: int = SR
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.frames) / self.fps
+
+
+def _open(path):
+    import av
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"No video file at {path}.")
+    if path.stat().st_size == 0:
+        raise InputError(f"'{path.name}' is empty (0 bytes).")
+    try:
+        return av.open(str(path), mode="r")
+    except Exception as exc:  # FFmpeg raises several error types for garbage
+        raise InputError(
+            f"Could not read '{path.name}' as a video (FFmpeg says: {str(exc)[:160]}). "
+            "Supported: MP4, MOV, MKV, AVI, MPG and WebM files with a video and an audio track."
+        ) from None
+
+
+def _target_size(width: int, height: int, max_height: int) -> tuple[int, int]:
+    """Size after downscaling to at most ``max_height`` rows, even numbers, aspect kept."""
+    if height <= max_height:
+        return width - width % 2, height - height % 2
+    scale = max_height / height
+    w = int(round(width * scale / 2)) * 2
+    return max(w, 2), max_height - max_height % 2
+
+
+def probe(path) -> dict:
+    """Streams and basic facts of a media file (for messages and tests)."""
+    with _open(path) as c:
+        out = {"video": [], "audio": [], "duration_s": (c.duration or 0) / 1e6}
+        for s in c.streams.video:
+            out["video"].append(dict(codec=s.codec_context.name, width=s.codec_context.width,
+                                     height=s.codec_context.height,
+                                     fps=float(s.average_rate) if s.average_rate else None))
+        for s in c.streams.audio:
+            out["audio"].append(dict(codec=s.codec_context.name, sr=s.codec_context.sample_rate,
+                                     channels=s.codec_context.channels))
+    return out
+
+
+def load_av(path, *, max_height: int = MAX_HEIGHT, max_duration_s: float = MAX_DURATION_S,
+            min_duration_s: float = MIN_DURATION_S, name: str | None = None) -> AVClip:
+    """Decode a video file into 25 fps RGB frames and 16 kHz mono audio.
+
+    Frames are chosen by timestamp: output frame ``k`` (time ``t0 + k/25`` s)
+    is the source frame on screen at that instant, so 30 fps, 29.97 fps and
+    variable-frame-rate files all come out on a uniform 25 fps clock. Frames
+    taller than ``max_height`` are downscaled by FFmpeg's scaler as they are
+    decoded, so a 4K file never sits in memory at full size. Audio is mixed to
+    mono, resampled to 16 kHz and aligned to the first video frame (a stream
+    that starts later is padded with silence, an earlier one trimmed).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to read.
+    max_height : int
+        Largest frame height kept, in pixels.
+    max_duration_s : float
+        Keep at most this many seconds (with a notice).
+    min_duration_s : float
+        Shorter clips raise :class:`InputError`.
+    name : str, optional
+        Display name (defaults to the file name).
+
+    Returns
+    -------
+    AVClip
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no video track, no audio track, silent audio, or a
+        clip shorter than ``min_duration_s``.
+    """
+    import av
+
+    name = name or Path(path).name
+    notices: list[str] = []
+    with _open(path) as c:
+        if not c.streams.video:
+            raise InputError(
+                f"'{name}' has no video track (is it an audio file?). Lip sync needs a face to watch: "
+                "use a video with both picture and sound."
+            )
+        if not c.streams.audio:
+            raise InputError(
+                f"'{name}' has no audio track, so there is nothing to synchronise the lips with. "
+                "Use a video with both picture and sound."
+            )
+        vs = c.streams.video[0]
+        aus = c.streams.audio[0]
+        vs.thread_type = "AUTO"
+        src_w, src_h = vs.codec_context.width, vs.codec_context.height
+        if not src_w or not src_h:
+            raise InputError(f"'{name}': the video track reports no frame size; the file looks damaged.")
+        out_w, out_h = _target_size(src_w, src_h, max_height)
+        if out_h < src_h - 1:
+            notices.append(f"Downscaled from {src_w}×{src_h} to {out_w}×{out_h} pixels while decoding "
+                           "(face detection and lip motion do not need more).")
+        src_fps = float(vs.average_rate) if vs.average_rate else float("nan")
+
+        # One pass over the packets decodes both tracks (seeking back is unreliable in some containers).
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SR)
+        limit = int(np.floor(max_duration_s * FPS + 1e-9))
+        times: list[float] = []
+        frames: list[np.ndarray] = []
+        chunks: list[np.ndarray] = []
+        t0 = a_t0 = None
+        next_k = 0
+        last = None  # (relative time, rgb) of the newest decoded frame
+        video_done = False
+        damaged = None
+        try:
+            for packet in c.demux(vs, aus):
+                if packet.stream.type == "video":
+                    if video_done:
+                        continue
+                    for frame in packet.decode():
+                        t = frame.time
+                        if t is None:
+                            t = times[-1] + 1 / FPS if times else 0.0
+                        if t0 is None:
+                            t0 = t
+                        times.append(t)
+                        rel = t - t0
+                        # Ticks before this frame's start show the previous frame.
+                        while last is not None and next_k < limit and next_k / FPS < rel - 1e-4:
+                            frames.append(last[1])
+                            next_k += 1
+                        if next_k >= limit:
+                            video_done = True
+                            break
+                        rgb = frame.reformat(width=out_w, height=out_h, format="rgb24").to_ndarray()
+                        last = (rel, rgb)
+                        if abs(rel - next_k / FPS) <= 1e-4:
+                            frames.append(rgb)
+                            next_k += 1
+                else:
+                    for frame in packet.decode():
+                        if a_t0 is None:
+                            a_t0 = frame.time if frame.time is not None else 0.0
+                        for out in resampler.resample(frame):
+                            chunks.append(out.to_ndarray().reshape(-1))
+                    if a_t0 is not None and t0 is not None and sum(map(len, chunks)) > (limit / FPS + 1) * SR \
+                            and video_done:
+                        break
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray().reshape(-1))
+        except av.error.FFmpegError as exc:
+            damaged = str(exc)[:160]
+        if not frames and last is None:
+            if damaged:
+                raise InputError(f"Could not decode '{name}': {damaged}") from None
+            raise InputError(f"'{name}': the video track holds no decodable frames.")
+        if damaged:
+            notices.append(f"The file is damaged after {max(len(frames), 1) / FPS:.1f} s; the rest is ignored.")
+        # The last frame stays on screen for one source frame period.
+        if last is not None and not video_done:
+            period = float(np.median(np.diff(times))) if len(times) >= 2 else 1 / FPS
+            end = last[0] + max(period, 1e-3)
+            while next_k < limit and next_k / FPS < end - 1e-4:
+                frames.append(last[1])
+                next_k += 1
+        vfr = False
+        if len(times) >= 3:
+            d = np.diff(np.sort(np.asarray(times)))
+            d = d[d > 0]
+            if d.size and (d.max() - d.min()) > 0.25 * np.median(d):
+                vfr = True
+        if vfr:
+            notices.append("Variable frame rate: frames were resampled to 25 fps by their timestamps.")
+        elif src_fps == src_fps and abs(src_fps - FPS) > 0.01:
+            notices.append(f"Resampled the picture from {src_fps:.3g} fps to {FPS} fps by timestamps "
+                           "(SyncNet's clock).")
+        video = np.stack(frames)
+        if video_done and c.duration and c.duration / 1e6 > max_duration_s + 0.1:
+            notices.append(f"Analysing the first {max_duration_s:g} s of {c.duration / 1e6:.1f} s.")
+    audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    lead = int(round(((a_t0 or 0.0) - (t0 or 0.0)) * SR))
+    if lead > 0:
+        audio = np.concatenate([np.zeros(lead, np.float32), audio])
+    elif lead < 0:
+        audio = audio[-lead:]
+    n_needed = len(video) * (SR // FPS)
+    if len(audio) < n_needed:
+        audio = np.concatenate([audio, np.zeros(n_needed - len(audio), np.float32)])
+    audio = audio[:n_needed]
+    duration_s = len(video) / FPS
+    if duration_s < min_duration_s:
+        raise InputError(
+            f"'{name}' is only {duration_s:.2f} s long; at least {min_duration_s:g} s is needed "
+            f"(the offset search compares ±15 frames = ±0.6 s of shifts)."
+        )
+    if not np.all(np.isfinite(audio)):
+        raise InputError(f"The audio of '{name}' contains NaN or infinite samples.")
+    if np.max(np.abs(audio)) < 1e-5:
+        raise InputError(f"The audio track of '{name}' is silent, so there is no speech to line up with the lips.")
+    return AVClip(frames=video, audio=audio, name=name, source_fps=src_fps, source_size=(src_w, src_h),
+                  variable_frame_rate=vfr, notices=notices)
+
+
+def write_av(path, frames: np.ndarray, audio: np.ndarray | None, *, fps: float = FPS, sr: int = SR,
+             crf: int = 23, audio_bitrate: int = 64000, frame_times_s: np.ndarray | None = None) -> Path:
+    """Write RGB frames and mono audio as H.264 (yuv420p) + AAC in an MP4 file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output file (``.mp4``; ``.mkv``/``.mov`` also work).
+    frames : np.ndarray
+        uint8 ``[T, H, W, 3]`` RGB; odd sizes are cropped to even (yuv420p needs it).
+    audio : np.ndarray or None
+        float32 mono samples at ``sr`` Hz; ``None`` writes a video without sound.
+    fps : float
+        Frame rate of a constant-rate file.
+    frame_times_s : np.ndarray, optional
+        Presentation time of each frame in seconds, to write a variable-frame-rate file.
+    """
+    import av
+
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise InputError(f"frames must be [T, H, W, 3]; got shape {frames.shape}.")
+    h, w = frames.shape[1] - frames.shape[1] % 2, frames.shape[2] - frames.shape[2] % 2
+    path = Path(path)
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(str(path), mode="w") as out:
+        vs = out.add_stream("libx264", rate=rate)
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        vs.options = {"crf": str(crf), "preset": "veryfast"}
+        if frame_times_s is not None:
+            vs.codec_context.time_base = Fraction(1, 1000)
+        ast = None
+        if audio is not None:
+            ast = out.add_stream("aac", rate=int(sr))
+            ast.layout = "mono"
+            ast.bit_rate = int(audio_bitrate)
+        for i, img in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[:h, :w]), format="rgb24")
+            if frame_times_s is not None:
+                vf.pts = int(round(frame_times_s[i] * 1000))
+                vf.time_base = Fraction(1, 1000)
+            for pkt in vs.encode(vf):
+                out.mux(pkt)
+        for pkt in vs.encode(None):
+            out.mux(pkt)
+        if ast is not None:
+            _encode_audio(out, ast, np.asarray(audio, np.float32), int(sr))
+    return path
+
+
+def _encode_audio(out, stream, audio: np.ndarray, sr: int, block: int = 1024) -> None:
+    """Encode mono float32 samples into ``stream`` (AAC wants 1024-sample frames)."""
+    import av
+
+    audio = np.clip(audio, -1.0, 1.0).astype(np.float32)
+    pts = 0
+    for start in range(0, len(audio), block):
+        chunk = audio[start:start + block]
+        af = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="fltp", layout="mono")
+        af.sample_rate = sr
+        af.pts = pts
+        af.time_base = Fraction(1, sr)
+        pts += len(chunk)
+        for pkt in stream.encode(af):
+            out.mux(pkt)
+    for pkt in stream.encode(None):
+        out.mux(pkt)
+
+
+def file_size_mb(path) -> float:
+    return os.path.getsize(path) / 1e6
+
+
+# --------------------------------------------------------------------------- a drawn talking face
+def draw_face(openness: float, *, width: int = 160, height: int = 120, head_dx: float = 0.0,
+              blink: bool = False) -> np.ndarray:
+    """Draw a frontal cartoon face (OpenCV drawing) whose mouth is open by ``openness`` in [0, 1].
+
+    The face is shaded like a photograph as far as the Haar cascade cares
+    (dark brows and eyes over bright cheeks, a bright nose bridge, a dark
+    mouth), so OpenCV's frontal-face detector finds it.
+
+    Returns
+    -------
+    np.ndarray
+        uint8 RGB ``[height, width, 3]``.
+    """
+    import cv2
+
+    s = height / 120.0
+    img = np.empty((height, width, 3), np.uint8)
+    img[:] = (70, 110, 150)  # blue-grey backdrop
+    cx, cy = width / 2 + head_dx * s, height / 2 + 2 * s
+
+    # Coordinates in 1/16 pixel (OpenCV's ``shift=4``) so a mouth opening by a
+    # fraction of a pixel still changes the picture smoothly.
+    def P(x, y):
+        return int(round((cx + x * s) * 16)), int(round((cy + y * s) * 16))
+
+    def S(a, b):
+        return max(16, int(round(a * s * 16))), max(16, int(round(b * s * 16)))
+
+    skin, shadow = (225, 180, 150), (190, 140, 115)
+    cv2.ellipse(img, P(0, 0), S(34, 44), 0, 0, 360, (60, 40, 30), -1, cv2.LINE_AA, 4)      # hair/back of head
+    cv2.ellipse(img, P(0, 6), S(30, 40), 0, 0, 360, shadow, -1, cv2.LINE_AA, 4)            # jaw shadow
+    cv2.ellipse(img, P(0, 4), S(28, 38), 0, 0, 360, skin, -1, cv2.LINE_AA, 4)              # face
+    cv2.ellipse(img, P(0, -30), S(30, 14), 0, 180, 360, (60, 40, 30), -1, cv2.LINE_AA, 4)  # fringe
+    for side in (-1, 1):
+        cv2.line(img, P(side * 6, -15), P(side * 20, -16), (50, 35, 25), max(1, int(round(3 * s))), cv2.LINE_AA, 4)
+        cv2.ellipse(img, P(side * 12, -8), S(7, 4), 0, 0, 360, (150, 110, 95), -1, cv2.LINE_AA, 4)  # eye socket
+        if blink:
+            cv2.line(img, P(side * 7, -8), P(side * 17, -8), (40, 30, 25), max(1, int(round(1.5 * s))), cv2.LINE_AA, 4)
+        else:
+            cv2.ellipse(img, P(side * 12, -8), S(5, 2.6), 0, 0, 360, (235, 235, 230), -1, cv2.LINE_AA, 4)
+            cv2.circle(img, P(side * 12, -8), int(round(2.2 * s * 16)), (30, 25, 20), -1, cv2.LINE_AA, 4)
+    cv2.line(img, P(0, -6), P(-2, 8), (205, 160, 130), max(1, int(round(2 * s))), cv2.LINE_AA, 4)  # nose ridge
+    cv2.ellipse(img, P(0, 9), S(5, 2.5), 0, 0, 360, (185, 135, 110), -1, cv2.LINE_AA, 4)           # nostrils
+    o = float(np.clip(openness, 0.0, 1.0))
+    mouth_h = 1.2 + 7.0 * o
+    cv2.ellipse(img, P(0, 21), S(11 + 1.5 * o, mouth_h + 2), 0, 0, 360, (170, 70, 75), -1, cv2.LINE_AA, 4)  # lips
+    cv2.ellipse(img, P(0, 21), S(9, mouth_h), 0, 0, 360, (45, 15, 20), -1, cv2.LINE_AA, 4)                   # opening
+    if o > 0.25:
+        cv2.rectangle(img, P(-6, 21 - mouth_h + 0.2), P(6, 21 - mouth_h + 2.2), (240, 240, 235), -1, cv2.LINE_AA, 4)      # teeth
+    return img
+
+
+def mouth_openness(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int = FPS) -> np.ndarray:
+    """How open a drawn mouth should be on each video frame: the speech-band energy, scaled to [0, 1]."""
+    from lib.sync import speech_band_energy
+
+    e = speech_band_energy(audio, n_frames, sr=sr, fps=fps, dynamic_range_db=30.0)
+    lo, hi = np.min(e), np.percentile(e, 98)
+    return np.clip((e - lo) / (hi - lo + 1e-12), 0.0, 1.0)
+
+
+def talking_face(audio_16k: np.ndarray, offset_frames: int, *, width: int = 160, height: int = 120,
+                 head_motion: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """A drawn talking head whose mouth follows ``audio_16k``, with the audio shifted by a known offset.
+
+    The mouth of frame ``t`` opens with the speech energy of audio frame
+    ``t``; then the audio is moved ``offset_frames`` frames *earlier*
+    (``audio_out[n] = audio[n + 640 * offset_frames]``, silence filling the
+    gap), so the audio leads the picture by ``offset_frames`` frames -- the
+    value SyncNet's convention reports.
+
+    Returns
+    -------
+    frames : np.ndarray
+        uint8 RGB ``[T, height, width, 3]`` at 25 fps.
+    audio : np.ndarray
+        float32 16 kHz mono of ``T * 640`` samples.
+    """
+    spf = SR // FPS
+    audio_16k = np.asarray(audio_16k, np.float32)
+    T = len(audio_16k) // spf
+    audio_16k = audio_16k[:T * spf]
+    openness = mouth_openness(audio_16k, T)
+    t = np.arange(T) / FPS
+    dx = 3.0 * np.sin(2 * np.pi * 0.3 * t) if head_motion else np.zeros(T)
+    blinks = set(range(int(1.3 * FPS), int(1.3 * FPS) + 3)) | set(range(int(3.7 * FPS), int(3.7 * FPS) + 3))
+    frames = np.stack([draw_face(openness[i], width=width, height=height, head_dx=dx[i], blink=i in blinks)
+                       for i in range(T)])
+    n = int(offset_frames) * spf
+    if n > 0:
+        audio = np.concatenate([audio_16k[n:], np.zeros(n, np.float32)])
+    elif n < 0:
+        audio = np.concatenate([np.zeros(-n, np.float32), audio_16k[:n]])
+    else:
+        audio = audio_16k.copy()
+    return frames, audio
