@@ -232,8 +232,10 @@ def test_windows_are_the_reference_windows(small_model):
     clip = torch.from_numpy(crops[i:i + 5, :, :, ::-1].copy()).permute(3, 0, 1, 2)[None].float()  # BGR
     window = torch.from_numpy(mfcc[:, 4 * i:4 * i + 20].copy())[None, None]
     with torch.inference_mode():
-        np.testing.assert_allclose(video_emb[i], small_model.forward_lip(clip)[0].numpy(), rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose(audio_emb[i], small_model.forward_aud(window)[0].numpy(), rtol=1e-4, atol=1e-5)
+        direct_video = small_model.forward_lip(clip)[0].numpy()
+        direct_audio = small_model.forward_aud(window)[0].numpy()
+    np.testing.assert_allclose(video_emb[i], direct_video, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(audio_emb[i], direct_audio, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("lead", [3, -2])
@@ -384,7 +386,8 @@ def test_crop_smoothing_ignores_a_one_frame_glitch():
 def test_crop_without_boxes_takes_the_centre_square():
     frames = _pattern(120, 200, n=2)
     crops = syncnet.crop_faces(frames, None)
-    np.testing.assert_array_equal(crops[0], cv2.resize(np.ascontiguousarray(frames[0][:, 40:160]), (224, 224)))
+    centre = np.ascontiguousarray(frames[0][:, 40:160])  # 120x120 from the middle of 200 columns
+    np.testing.assert_array_equal(crops[0], cv2.resize(centre, (224, 224)))
 
 
 def test_crop_rejects_bad_input():
@@ -426,10 +429,12 @@ def _same_outputs(a, b, *, lip=True):
                 and (not lip or torch.allclose(a.forward_lip(x_lip), b.forward_lip(x_lip))))
 
 
-def test_state_dict_round_trip_through_load_syncnet(tmp_path):
+@pytest.mark.parametrize("zip_format", [True, False], ids=["zip", "legacy"])
+def test_state_dict_round_trip_through_load_syncnet(tmp_path, zip_format):
+    """Both torch.save formats: the released file (2018) predates the zip format."""
     source, state = _released_style_state()
     path = tmp_path / "syncnet_v2.model"
-    torch.save(state, path)
+    torch.save(state, path, _use_new_zipfile_serialization=zip_format)
     loaded = syncnet.load_syncnet(path)
     assert not loaded.training
     for key, value in state.items():
