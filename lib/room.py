@@ -46,7 +46,7 @@ FRAC_STEPS = 16
 #: Largest image-source order accepted (about 21 million image sources at 250).
 MAX_ORDER_LIMIT = 250
 #: Images handled per vectorised batch (bounds the working memory).
-_BATCH_IMAGES = 400_000
+_BATCH_IMAGES = 1_000_000
 
 
 # --------------------------------------------------------------------------------------
@@ -234,6 +234,8 @@ def _build(dim, src, mic, sr, beta, n, c, *, length: int | None = None) -> np.nd
     t_max = float(np.sqrt(np.max(dx2 + np.maximum.accumulate(yz2)[counts - 1])))
     n_train = int(math.floor(t_max)) + 2 if length is None else int(length)
     steps = FRAC_STEPS
+    shift = steps.bit_length() - 1
+    assert steps == 1 << shift, "FRAC_STEPS must be a power of two"
     trains = np.zeros((nb, steps + 1, n_train))
     flat = trains.reshape(nb, -1)
     size = flat.shape[1]
@@ -245,21 +247,23 @@ def _build(dim, src, mic, sr, beta, n, c, *, length: int | None = None) -> np.nd
         nonlocal pend_t, pend_a, pending
         if not pend_t:
             return
-        t = np.concatenate(pend_t)
-        amp = np.concatenate(pend_a, axis=0)
-        tk = t * steps
-        q = tk.astype(np.int64)  # t >= 0 so truncation is floor
-        w = tk - q
-        nsamp = q // steps
-        idx = (q - nsamp * steps) * n_train + nsamp
-        ok = nsamp < n_train
-        if not ok.all():
-            idx, w, amp = idx[ok], w[ok], amp[ok]
+        t = np.concatenate(pend_t) if len(pend_t) > 1 else pend_t[0]
+        amp = np.concatenate(pend_a, axis=0) if len(pend_a) > 1 else pend_a[0]
+        pend_t, pend_a = [], []
+        t *= steps
+        q = t.astype(np.int64)  # t >= 0, so truncation is floor
+        np.subtract(t, q, out=t)  # t now holds the weight of the upper kernel
+        idx = (q & (steps - 1)) * n_train
+        q >>= shift
+        idx += q  # kernel row * n_train + integer sample
+        del q
         for b in range(nb):
-            a = amp[:, b]
-            hi = a * w
-            flat[b] += np.bincount(idx, a - hi, minlength=size)
-            flat[b] += np.bincount(idx + n_train, hi, minlength=size)
+            hi = amp[:, b] * t
+            lo = amp[:, b] - hi
+            flat[b] += np.bincount(idx, lo, minlength=size)
+            idx += n_train
+            flat[b] += np.bincount(idx, hi, minlength=size)
+            idx -= n_train
         pend_t, pend_a, pending = [], [], 0
 
     for ii in range(2 * n + 1):
