@@ -1,0 +1,284 @@
+"""Figure builders for the aliasing page (arrays in, plotly Figures out; no streamlit)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import COLORS
+
+
+GHOST_COLORS = ("#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
+NYQUIST_COLOR = COLORS["accent"]
+ALIAS_COLOR = "#54A24B"
+
+
+def layout(*, title: str, x_title: str, y_title: str, height: int = 360, legend: bool = True, **extra) -> dict:
+    """The layout of ``components.figures.style`` as a dict, for ``go.Figure(data, layout)``.
+
+    Two differences, both for speed (a slider move must re-render in well under
+    150 ms): no named template (assigning ``template="plotly_white"`` deep-copies
+    and validates the whole template, ~35 ms per figure, and Streamlit's chart
+    theme restyles the template in the browser anyway), and one constructor call
+    instead of ``update_layout``/``add_vline`` (each re-validates, ~2-20 ms).
+    """
+    base = dict(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
+        height=height,
+        margin=dict(l=60, r=20, t=60, b=50),
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        hovermode="closest",
+    )
+    xa = dict(title=dict(text=x_title))
+    ya = dict(title=dict(text=y_title))
+    xa.update(extra.pop("xaxis", {}))
+    ya.update(extra.pop("yaxis", {}))
+    base.update(xaxis=xa, yaxis=ya, **extra)
+    return base
+
+
+def vline(x: float, color: str, *, width: float = 1.5, dash: str = "dash", xref: str = "x", yref: str = "paper") -> dict:
+    """A vertical line as a layout shape (much cheaper than ``fig.add_vline``)."""
+    return dict(type="line", xref=xref, yref=yref, x0=x, x1=x, y0=0, y1=1, line=dict(color=color, width=width, dash=dash))
+
+
+def hline(y: float, color: str, *, width: float = 1.5, dash: str = "dash", xref: str = "paper", yref: str = "y") -> dict:
+    """A horizontal line as a layout shape."""
+    return dict(type="line", xref=xref, yref=yref, x0=0, x1=1, y0=y, y1=y, line=dict(color=color, width=width, dash=dash))
+
+
+def label(x, y, text: str, *, xref: str = "x", yref: str = "paper", xanchor: str = "left", yanchor: str = "bottom",
+          color: str = "#444444") -> dict:
+    """A text annotation without an arrow."""
+    return dict(x=x, y=y, xref=xref, yref=yref, text=text, showarrow=False, xanchor=xanchor, yanchor=yanchor,
+                font=dict(size=11, color=color))
+
+
+def time_scale(span_s: float) -> tuple[float, str]:
+    """Multiplier and unit label that keep time ticks readable (s, ms or µs)."""
+    if span_s >= 0.5:
+        return 1.0, "s"
+    if span_s >= 5e-4:
+        return 1e3, "ms"
+    return 1e6, "µs"
+
+
+def _stems(x: np.ndarray, y: np.ndarray, base: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """One polyline drawing vertical stems (None-separated), cheap for plotly."""
+    n = len(x)
+    xs = np.empty(3 * n)
+    ys = np.empty(3 * n)
+    xs[0::3], xs[1::3], xs[2::3] = x, x, np.nan  # NaN -> null in plotly's JSON: a gap
+    ys[0::3], ys[1::3], ys[2::3] = base, y, np.nan
+    return xs, ys
+
+
+def sampling_figure(t_dense: np.ndarray, x_true: np.ndarray | None, t_samples: np.ndarray, x_samples: np.ndarray,
+                    *, recon: np.ndarray | None = None, recon_label: str = "reconstruction",
+                    ghosts: list[tuple[str, np.ndarray]] | None = None, amplitude: float = 1.0,
+                    true_label: str = "true signal", title: str = "Don't connect the dots",
+                    height: int = 430) -> go.Figure:
+    """Continuous signal, samples as stems (never joined), a reconstruction and ghost aliases.
+
+    ``x_true=None`` means the true signal oscillates too fast to draw on this
+    grid; it is then shown as a shaded band between ``-amplitude`` and
+    ``amplitude`` so the page does not draw a misleading moiré.
+    """
+    scale, unit = time_scale(float(t_dense[-1] - t_dense[0]))
+    td = t_dense * scale
+    traces = []
+    for i, (name, y) in enumerate(ghosts or []):
+        traces.append(go.Scatter(x=td, y=y, mode="lines", name=name, opacity=0.8,
+                                 line=dict(color=GHOST_COLORS[i % len(GHOST_COLORS)], width=1.5, dash="dot")))
+    if x_true is not None:
+        traces.append(go.Scatter(x=td, y=x_true, mode="lines", name=true_label,
+                                 line=dict(color=COLORS["signal"], width=2)))
+    else:
+        traces.append(go.Scatter(x=[td[0], td[-1], td[-1], td[0], td[0]],
+                                 y=[-amplitude, -amplitude, amplitude, amplitude, -amplitude],
+                                 fill="toself", mode="lines", name=f"{true_label} (too fast to draw)",
+                                 line=dict(color=COLORS["signal"], width=0), fillcolor="rgba(76,120,168,0.18)"))
+    if recon is not None:
+        traces.append(go.Scatter(x=td, y=recon, mode="lines", name=recon_label,
+                                 line=dict(color=COLORS["envelope"], width=2.5)))
+    sx, sy = _stems(t_samples * scale, x_samples)
+    traces.append(go.Scatter(x=sx, y=sy, mode="lines", name="sample stems", showlegend=False, hoverinfo="skip",
+                             line=dict(color="#222222", width=1)))
+    traces.append(go.Scatter(x=t_samples * scale, y=x_samples, mode="markers", name="samples",
+                             marker=dict(color="#222222", size=8, line=dict(color="white", width=1)),
+                             hovertemplate="t=%{x:.4g} " + unit + "<br>x=%{y:.3f}<extra>sample</extra>"))
+    lim = 1.25 * max(amplitude, float(np.max(np.abs(x_samples))) if len(x_samples) else amplitude, 1e-9)
+    return go.Figure(traces, layout(title=title, x_title=f"Time ({unit})", y_title="Amplitude", height=height,
+                                    xaxis=dict(range=[td[0], td[-1]]),
+                                    yaxis=dict(range=[-lim, lim], zeroline=True, zerolinecolor="#bbbbbb")))
+
+
+def folding_figure(freq_hz: float, sr: float, corners_x: np.ndarray, corners_y: np.ndarray,
+                   apparent_hz: float, *, height: int = 380) -> go.Figure:
+    """Folding diagram: true frequency (x) to apparent frequency (y), a zig-zag, with the current point."""
+    x_max = float(corners_x[-1])
+    n_zones = int(np.ceil(x_max / (sr / 2)))
+    shapes = []
+    for z in range(n_zones if n_zones <= 80 else 0):  # shading thousands of zones only adds noise
+        if z % 2 == 1:
+            shapes.append(dict(type="rect", xref="x", yref="paper", x0=z * sr / 2, x1=min((z + 1) * sr / 2, x_max),
+                               y0=0, y1=1, fillcolor="rgba(157,157,157,0.12)", line=dict(width=0), layer="below"))
+    shapes.append(hline(sr / 2, NYQUIST_COLOR, width=1.5))
+    diag = min(x_max, 0.66 * sr)
+    right = freq_hz > 0.6 * x_max
+    traces = [
+        go.Scatter(x=corners_x, y=corners_y, mode="lines", name="apparent = fold(true)",
+                   line=dict(color=COLORS["signal"], width=2)),
+        go.Scatter(x=[0, diag], y=[0, diag], mode="lines", name="no aliasing (y = x)",
+                   line=dict(color=COLORS["muted"], width=1, dash="dot")),
+        go.Scatter(x=[freq_hz, freq_hz, 0], y=[0, apparent_hz, apparent_hz], mode="lines", showlegend=False,
+                   hoverinfo="skip", line=dict(color=COLORS["accent"], width=1, dash="dash")),
+        go.Scatter(x=[freq_hz], y=[apparent_hz], mode="markers+text", name="your tone",
+                   marker=dict(color=COLORS["accent"], size=12), text=[f"{freq_hz:g} → {apparent_hz:.4g} Hz"],
+                   textposition="top left" if right else "top right"),
+    ]
+    annotations = [label(0, sr / 2, f"Nyquist fs/2 = {sr / 2:g} Hz", xref="paper", yref="y", color=NYQUIST_COLOR)]
+    return go.Figure(traces, layout(title="Folding diagram: where each true frequency lands",
+                                    x_title="True frequency (Hz)", y_title="Apparent frequency (Hz)", height=height,
+                                    shapes=shapes, annotations=annotations, xaxis=dict(range=[0, x_max]),
+                                    yaxis=dict(range=[-0.04 * sr, 0.68 * sr])))
+
+
+def alias_spectrum_figure(freq_hz: float, sr: float, image_freqs: np.ndarray, apparent_hz: float, x_max: float, *,
+                          height: int = 380) -> go.Figure:
+    """Line spectrum of the sampled tone: the tone, its images around k·fs, the Nyquist line.
+
+    ``image_freqs`` are all lines of the sampled spectrum (see
+    ``lib.aliasing.image_frequencies``); the true tone is drawn on top of its own.
+    """
+    img_f = np.asarray(image_freqs, dtype=float)
+    img_f = img_f[(np.abs(img_f - freq_hz) > 1e-9) & (img_f <= x_max)]
+    ks = np.arange(1, int(np.floor(x_max / sr)) + 1) * sr
+    shapes = [dict(type="rect", xref="x", yref="paper", x0=0, x1=sr / 2, y0=0, y1=1, layer="below",
+                   fillcolor="rgba(84,162,75,0.10)", line=dict(width=0))]
+    annotations = [label(0, 1.0, " baseband 0…fs/2", yanchor="top", color=ALIAS_COLOR),
+                   label(sr / 2, 0.0, " Nyquist", color=NYQUIST_COLOR)]
+    if len(ks) <= 40:
+        shapes += [vline(k, "#bbbbbb", width=1, dash="dot") for k in ks]
+        annotations += [label(k, 0.0, f" {i + 1}·fs", color="#888888") for i, k in enumerate(ks[:12])]
+    shapes.append(vline(sr / 2, NYQUIST_COLOR, width=2))
+    traces = []
+    if img_f.size:
+        sx, sy = _stems(img_f, np.full(img_f.size, 1.0))
+        traces.append(go.Scatter(x=sx, y=sy, mode="lines", name="images f ± k·fs", hoverinfo="skip",
+                                 line=dict(color=COLORS["muted"], width=2)))
+        traces.append(go.Scatter(x=img_f, y=np.ones(img_f.size), mode="markers", showlegend=False,
+                                 marker=dict(color=COLORS["muted"], size=6),
+                                 hovertemplate="image at %{x:.4g} Hz<extra></extra>"))
+    traces.append(go.Scatter(x=[freq_hz, freq_hz], y=[0, 1.0], mode="lines", name=f"true tone {freq_hz:g} Hz",
+                             line=dict(color=COLORS["signal"], width=4)))
+    traces.append(go.Scatter(x=[apparent_hz], y=[1.0], mode="markers+text", name=f"heard at {apparent_hz:.4g} Hz",
+                             marker=dict(color=ALIAS_COLOR, size=14, symbol="diamond"),
+                             text=[f"{apparent_hz:.4g} Hz"], textposition="top center"))
+    return go.Figure(traces, layout(title="Spectrum after sampling: the tone and its images",
+                                    x_title="Frequency (Hz)", y_title="Amplitude (relative)", height=height,
+                                    shapes=shapes, annotations=annotations, xaxis=dict(range=[0, x_max]),
+                                    yaxis=dict(range=[0, 1.3])))
+
+
+def harmonics_figure(freqs_hz: np.ndarray, amplitudes: np.ndarray, apparent_hz: np.ndarray, sr: float, *,
+                     height: int = 480) -> go.Figure:
+    """Harmonics of a wave before sampling (top) and where they land after sampling at ``sr`` (bottom)."""
+    ok = freqs_hz < sr / 2
+    traces = []
+    for mask, name, color in ((ok, "below Nyquist", COLORS["signal"]),
+                              (~ok, "above Nyquist (folds)", COLORS["accent"])):
+        if not mask.any():
+            continue
+        for xs, axes, hover, show in (
+            (freqs_hz[mask], ("x", "y"), "%{x:.0f} Hz, amplitude %{y:.3f}<extra></extra>", True),
+            (apparent_hz[mask], ("x2", "y2"), "heard at %{x:.0f} Hz (true %{customdata:.0f} Hz)<extra></extra>", False),
+        ):
+            sx, sy = _stems(xs, amplitudes[mask])
+            traces.append(go.Scatter(x=sx, y=sy, mode="lines", name=name, line=dict(color=color, width=2),
+                                     legendgroup=name, showlegend=show, hoverinfo="skip", xaxis=axes[0], yaxis=axes[1]))
+            traces.append(go.Scatter(x=xs, y=amplitudes[mask], mode="markers", showlegend=False, legendgroup=name,
+                                     marker=dict(color=color, size=6), customdata=freqs_hz[mask],
+                                     hovertemplate=hover, xaxis=axes[0], yaxis=axes[1]))
+    shapes = [vline(sr / 2, NYQUIST_COLOR, width=2, xref=xr, yref=yr) for xr, yr in (("x", "y domain"), ("x2", "y2 domain"))]
+    annotations = [
+        label(0, 1.0, "Before sampling: the wave's harmonics", xref="paper", yref="paper", color="#222222"),
+        label(0, 0.40, f"After sampling at {sr:g} Hz: where each harmonic is heard", xref="paper", yref="paper",
+              color="#222222"),
+    ]
+    top = max(float(freqs_hz.max()) * 1.03, sr * 0.55)
+    amp_max = float(amplitudes.max()) * 1.15
+    return go.Figure(traces, layout(
+        title="Harmonics fold too", x_title="True frequency (Hz)", y_title="Amplitude", height=height,
+        shapes=shapes, annotations=annotations,
+        xaxis=dict(range=[0, top], anchor="y"), yaxis=dict(domain=[0.6, 0.94], range=[0, amp_max]),
+        xaxis2=dict(title=dict(text="Apparent frequency (Hz)"), range=[0, sr / 2 * 1.1], anchor="y2"),
+        yaxis2=dict(title=dict(text="Amplitude"), domain=[0.0, 0.34], range=[0, amp_max], anchor="x2"),
+        margin=dict(l=60, r=20, t=70, b=50),
+    ))
+
+
+def sweep_figure(t: np.ndarray, f_true: np.ndarray, f_apparent: np.ndarray, sr: float, *,
+                 max_points: int = 1500, height: int = 360) -> go.Figure:
+    """Instantaneous frequency of the sweep (rising line) against what you hear (zig-zag)."""
+    step = max(1, len(t) // max_points)
+    traces = [
+        go.Scatter(x=t[::step], y=f_true[::step], mode="lines", name="true frequency",
+                   line=dict(color=COLORS["signal"], width=2, dash="dot")),
+        go.Scatter(x=t[::step], y=f_apparent[::step], mode="lines", name="apparent (what you hear)",
+                   line=dict(color=ALIAS_COLOR, width=3)),
+    ]
+    return go.Figure(traces, layout(
+        title="The sweep: true vs apparent frequency", x_title="Time (s)", y_title="Frequency (Hz)",
+        height=height, shapes=[hline(sr / 2, NYQUIST_COLOR, width=2)],
+        annotations=[label(0, sr / 2, f"Nyquist {sr / 2:g} Hz", xref="paper", yref="y", color=NYQUIST_COLOR)]))
+
+
+def filter_figure(freqs_hz: np.ndarray, mag_db: np.ndarray, new_nyquist_hz: float, cutoff_hz: float, *,
+                  title: str = "Anti-alias filter (effective response)", height: int = 330) -> go.Figure:
+    """Magnitude response of the anti-alias low-pass with the new Nyquist marked."""
+    trace = go.Scatter(x=freqs_hz, y=mag_db, mode="lines", name="|H(f)|", line=dict(color=COLORS["signal"], width=2))
+    shapes = [dict(type="rect", xref="x", yref="paper", x0=new_nyquist_hz, x1=float(freqs_hz[-1]), y0=0, y1=1,
+                   fillcolor="rgba(228,87,86,0.08)", line=dict(width=0), layer="below"),
+              vline(new_nyquist_hz, NYQUIST_COLOR, width=2), vline(cutoff_hz, COLORS["envelope"], dash="dot")]
+    annotations = [label(new_nyquist_hz, 0.02, " new Nyquist: everything to the right folds", color=NYQUIST_COLOR),
+                   label(cutoff_hz, 0.9, "cutoff ", xanchor="right", color=COLORS["envelope"])]
+    return go.Figure([trace], layout(title=title, x_title="Frequency (Hz)", y_title="Gain (dB)", height=height,
+                                     legend=False, shapes=shapes, annotations=annotations,
+                                     yaxis=dict(range=[-140, 10])))
+
+
+def wheel_strip(angles: np.ndarray, n_spokes: int, fps: float, *, marked: bool = True, height: int = 280) -> go.Figure:
+    """A strip of snapshots of a spoked wheel, one per camera frame (angle 0 = pointing right).
+
+    With ``marked`` one spoke is painted red; the marked spoke reveals the true
+    rotation, the identical spokes show what the camera (and your eye) sees.
+    """
+    gap = 2.5
+    th = np.linspace(0, 2 * np.pi, 73)
+    n = len(angles)
+    cx = np.arange(n) * gap
+    rim_x = np.concatenate([np.append(c + np.cos(th), np.nan) for c in cx])
+    rim_y = np.tile(np.append(np.sin(th), np.nan), n)
+    spoke_a = np.asarray(angles)[:, None] + 2 * np.pi * np.arange(n_spokes)[None, :] / n_spokes
+    sx = np.stack([np.repeat(cx, n_spokes), (cx[:, None] + np.cos(spoke_a)).ravel(), np.full(n * n_spokes, np.nan)], 1)
+    sy = np.stack([np.zeros(n * n_spokes), np.sin(spoke_a).ravel(), np.full(n * n_spokes, np.nan)], 1)
+    traces = [
+        go.Scatter(x=rim_x, y=rim_y, mode="lines", line=dict(color="#444444", width=2), name="rim", hoverinfo="skip"),
+        go.Scatter(x=sx.ravel(), y=sy.ravel(), mode="lines", line=dict(color=COLORS["signal"], width=3),
+                   name="identical spokes", hoverinfo="skip"),
+    ]
+    if marked:
+        a = np.asarray(angles)
+        mx = np.stack([cx, cx + np.cos(a), np.full(n, np.nan)], 1).ravel()
+        my = np.stack([np.zeros(n), np.sin(a), np.full(n, np.nan)], 1).ravel()
+        traces.append(go.Scatter(x=mx, y=my, mode="lines", line=dict(color=COLORS["accent"], width=4),
+                                 name="painted spoke (true motion)", hoverinfo="skip"))
+    annotations = [dict(x=c, y=-1.15, text=f"frame {i}<br>t = {1000 * i / fps:.0f} ms", showarrow=False,
+                        yanchor="top", font=dict(size=11)) for i, c in enumerate(cx)]
+    hidden = dict(showticklabels=False, showgrid=False, zeroline=False)
+    return go.Figure(traces, layout(
+        title=f"Snapshots at {fps:g} frames per second", x_title="Successive frames (left to right)", y_title="",
+        height=height, annotations=annotations, xaxis=dict(range=[-1.3, (n - 1) * gap + 1.3], **hidden),
+        yaxis=dict(range=[-1.9, 1.2], scaleanchor="x", scaleratio=1, **hidden)))
