@@ -17,12 +17,12 @@ from components.figures import COLORS
 GIBBS_PCT = 8.949
 
 
-def _layout(title: str, x_title: str, y_title: str, height: int, *, legend: bool = True, **extra) -> dict:
+def _layout(title: str, x_title: str, y_title: str, height: int, *, show_legend: bool = True, **extra) -> dict:
     lay = dict(
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
         height=height,
         margin=dict(l=60, r=20, t=60, b=50),
-        showlegend=legend,
+        showlegend=show_legend,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
         hovermode="closest",
         xaxis=dict(title=dict(text=x_title)),
@@ -81,7 +81,9 @@ def magnitude_bars(amplitudes, *, highlight: int | None = None, envelope: np.nda
         data.append(_line(n, ye, envelope_label or "decay law", COLORS["envelope"], dash="dash"))
     x_title = "Harmonic number n" + (f" (× {f0_hz:.1f} Hz)" if f0_hz else "")
     y_title = "Amplitude (dB re full scale)" if db else "Amplitude (full scale = 1)"
-    return _fig(data, _layout(title, x_title, y_title, height, bargap=0.15, **extra))
+    # legend inside the plot: these charts sit in narrow columns where a legend above collides with the title
+    legend = dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99, bgcolor="rgba(255,255,255,0.7)")
+    return _fig(data, _layout(title, x_title, y_title, height, bargap=0.15, legend=legend, **extra))
 
 
 def phase_bars(amplitudes, phases, *, highlight: int | None = None, title: str = "Harmonic phases φ_n",
@@ -91,9 +93,11 @@ def phase_bars(amplitudes, phases, *, highlight: int | None = None, title: str =
     deg = np.degrees(np.asarray(phases, dtype=np.float64))
     n = np.arange(1, len(a) + 1)
     colors = [COLORS["accent"] if highlight == k else (COLORS["alt"] if a[k - 1] > 0 else "#DDDDDD") for k in n]
-    bar = dict(type="bar", x=n, y=deg, marker=dict(color=colors), name="φ_n",
-               hovertemplate="n=%{x}<br>φ=%{y:.1f}°<extra></extra>")
-    return _fig([bar], _layout(title, "Harmonic number n", "Phase (degrees)", height, legend=False, bargap=0.15,
+    bar = dict(type="bar", x=n, y=deg, marker=dict(color=colors), name="φ_n", width=0.3, hoverinfo="skip")
+    # markers on the stems: a phase of 0 is a real value, and must not look like a missing bar
+    dots = dict(type="scatter", x=n, y=deg, mode="markers", marker=dict(color=colors, size=7), name="φ_n",
+                hovertemplate="n=%{x}<br>φ=%{y:.1f}°<extra></extra>")
+    return _fig([bar, dots], _layout(title, "Harmonic number n", "Phase (degrees)", height, show_legend=False, bargap=0.15,
                                yaxis=dict(range=[-190, 190], tickvals=[-180, -90, 0, 90, 180])))
 
 
@@ -145,10 +149,12 @@ def rms_error_figure(ns, curves: dict, *, current_n: int | None = None, title: s
                          xanchor="left", yanchor="top", font=dict(color=COLORS["accent"])))
     if ref is not None:
         s, a = _hline(ref[0], COLORS["envelope"], ref[1])
+        a.update(x=0.99, xanchor="right", yanchor="top")
         shapes.append(s)
         anns.append(a)
     return _fig(data, _layout(title, "Number of harmonics N", y_title, height, shapes=shapes, annotations=anns,
-                              xaxis=dict(type="log" if lx else "linear"), yaxis=dict(type="log" if log else "linear")))
+                              xaxis=dict(type="log" if lx else "linear", dtick="D2" if lx else None),
+                              yaxis=dict(type="log" if log else "linear", dtick="D2" if log else None)))
 
 
 def overshoot_figure(ns, curves: dict, *, current_n: int | None = None, height: int = 320) -> go.Figure:

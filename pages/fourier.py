@@ -124,11 +124,12 @@ def build_section() -> None:
             table, key=f"fourier_table_{state['version']}_{n}", hide_index=True, disabled=["n"],
             height=min(36 + 35 * n, 330), width="stretch",
             column_config={
-                "n": st.column_config.NumberColumn("n", help="Harmonic number (frequency n·f0)", width="small"),
-                "amplitude": st.column_config.NumberColumn("Amplitude A_n", min_value=0.0, max_value=10.0,
-                                                           step=0.01, format="%.4f"),
-                "phase_deg": st.column_config.NumberColumn("Phase φ_n (°)", min_value=-360.0, max_value=360.0,
-                                                           step=1.0, format="%.1f"),
+                "n": st.column_config.NumberColumn("n", help="Harmonic number (frequency n·f0)", width=40),
+                "amplitude": st.column_config.NumberColumn("A_n", help="Amplitude (full scale = 1)", min_value=0.0,
+                                                           max_value=10.0, step=0.0001, format="%.4f", width="small"),
+                "phase_deg": st.column_config.NumberColumn("φ_n (°)", help="Phase in degrees (sine-phase convention)",
+                                                           min_value=-360.0, max_value=360.0, step=0.1,
+                                                           format="%.1f", width="small"),
             },
         )
         amps = np.nan_to_num(edited["amplitude"].to_numpy(dtype=np.float64), nan=0.0)
@@ -204,12 +205,12 @@ def build_section() -> None:
         m2.metric(f"RMS error, {SMOOTHING[smoothing].split(' (')[0]}", f"{F.rms_error(sf_, tf):.4f}")
     if jumps:
         ov = F.gibbs_overshoot(pf, tf)
-        m3.metric("Gibbs overshoot", f"{100 * ov:.2f} % of the jump",
+        m3.metric("Gibbs overshoot (of the jump)", f"{100 * ov:.2f} %",
                   delta=f"{100 * (ov - F.GIBBS_FRACTION):+.2f} pts vs 8.95 %", delta_color="off",
                   help="(peak of the partial sum − top of the target) / jump. Tends to Si(π)/π − ½ ≈ 8.95 %.")
         if smoothing != "none":
             ov_s = F.gibbs_overshoot(sf_, tf)
-            m4.metric(f"Overshoot, {SMOOTHING[smoothing].split(' (')[0]}", f"{100 * max(ov_s, 0):.2f} % of the jump",
+            m4.metric(f"Overshoot, {SMOOTHING[smoothing].split(' (')[0]}", f"{100 * max(ov_s, 0):.2f} %",
                       delta=f"{100 * (max(ov_s, 0) - ov):+.2f} pts", delta_color="inverse")
     else:
         m3.metric("Gibbs overshoot", "no jump", help="A continuous wave has no Gibbs ripple.")
@@ -246,8 +247,9 @@ def build_section() -> None:
     f0 = l1.number_input("Fundamental f0 (Hz)", min_value=0.0, max_value=30000.0, value=220.0, step=10.0,
                          key="fourier_f0", bind="query-params")
     sr = l2.selectbox("Playback sample rate (Hz)", SRS, index=3, key="fourier_sr", bind="query-params")
-    band_limit = l3.toggle("Band-limit (drop harmonics ≥ Nyquist)", value=True, key="fourier_bandlimit",
-                           help="Off: the high harmonics are sampled anyway and fold back as aliases.")
+    band_limit = l3.toggle("Band-limit", value=True, key="fourier_bandlimit",
+                           help="On: harmonics at or above Nyquist are dropped. Off: they are sampled anyway "
+                                "and fold back as aliases.")
     try:
         playable = tone(tuple(amps_s), tuple(phases), dc, f0, sr, band_limit)
     except InputError as exc:
@@ -276,11 +278,11 @@ def build_section() -> None:
     st.markdown("Keep every |A_n|, draw the phases at random. The waveform changes shape completely, yet a "
                 "steady tone sounds almost the same: the ear mostly hears the magnitude spectrum (Ohm, "
                 "Helmholtz). The peak factor shows what the ear ignores but a loudspeaker does not.")
-    seed = st.number_input("Random seed", 0, 10_000, 0, key="fourier_seed")
+    s1, s2 = st.columns([2, 1])
+    seed = s2.number_input("Random seed for the phases", 0, 10_000, 0, key="fourier_seed")
     _, ph_r = F.phase_scramble(amps_s, phases, seed=int(seed))
     orig = F.partial_sum(amps_s, phases, PERIOD_POINTS, dc=dc)
     scr = F.partial_sum(amps_s, ph_r, PERIOD_POINTS, dc=dc)
-    s1, s2 = st.columns([2, 1])
     s1.plotly_chart(ff.scramble_figure(np.concatenate([u1, 1 + u1]), np.tile(orig, 2), np.tile(scr, 2)),
                     width="stretch", key="fourier_scramble_fig")
     with s2:
