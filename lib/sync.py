@@ -235,7 +235,7 @@ def mouth_boxes(face_boxes: np.ndarray) -> np.ndarray:
 
 
 def _region_motion(frames: np.ndarray, boxes: np.ndarray, size=(48, 32)) -> np.ndarray:
-    """Mean absolute frame difference inside a moving box, on a fixed-size grey patch."""
+    """Mean absolute frame difference inside a moving box, on a fixed-size grey patch, centred on each frame."""
     import cv2
 
     T, H, W = frames.shape[:3]
@@ -247,8 +247,13 @@ def _region_motion(frames: np.ndarray, boxes: np.ndarray, size=(48, 32)) -> np.n
         crop = frames[i, y0:y1, x0:x1]
         grey = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY)
         patches[i] = cv2.GaussianBlur(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), (3, 3), 0)
-    d = np.abs(np.diff(patches, axis=0)).mean(axis=(1, 2))
-    return np.concatenate([d[:1], d]).astype(np.float64)
+    # d[k] is the change between frames k and k+1, i.e. centred half a frame after frame k.
+    # Averaging the changes into and out of frame t centres the motion *on* frame t; the plain
+    # backward difference would lag by half a frame and tip close calls towards +1.
+    d = np.abs(np.diff(patches, axis=0)).mean(axis=(1, 2)).astype(np.float64)
+    if len(d) == 0:
+        return np.zeros(T)
+    return 0.5 * (np.concatenate([d[:1], d]) + np.concatenate([d, d[-1:]]))
 
 
 def mouth_motion(frames: np.ndarray, face_boxes: np.ndarray, *, remove_head_motion: bool = False) -> np.ndarray:
