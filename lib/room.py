@@ -298,6 +298,20 @@ def _build(dim, src, mic, sr, beta, n, c, *, length: int | None = None) -> np.nd
     return out
 
 
+def validate_setup(room_dim, source, mic, absorption=None) -> None:
+    """Raise :class:`InputError` (with the reason) if the room, positions or absorption are impossible.
+
+    ``absorption``: scalar, six values or a ``(6, n_bands)`` table (optional).
+    """
+    dim = _room(room_dim)
+    src = _point(source, dim, "source")
+    mic_p = _point(mic, dim, "microphone")
+    if np.linalg.norm(src - mic_p) < 1e-3:
+        raise InputError("The microphone is on top of the source (less than 1 mm apart); move one of them.")
+    if absorption is not None:
+        _absorption_any(absorption)
+
+
 def shoebox_rir(room_dim, source, mic, sr: int, *, absorption, max_order: int, c: float = SPEED_OF_SOUND) -> np.ndarray:
     """Room impulse response of a shoebox room by the image-source method (Allen & Berkley 1979).
 
@@ -682,6 +696,22 @@ def decay_times(rir, sr: int, *, noise_handling: bool = True) -> dict[str, dict]
         except InputError as exc:
             out[name] = {"rt60_s": float("nan"), "slope_db_per_s": float("nan"), "intercept_db": float("nan"),
                          "range_db": (top, bottom), "error": str(exc)}
+    return out
+
+
+def band_decay_times(rir, sr: int, *, bands_hz=OCTAVE_BANDS_HZ, noise_handling: bool = True) -> dict[str, np.ndarray]:
+    """EDT, T20 and T30 in each octave band (split with :func:`band_split`); NaN where not measurable.
+
+    Returns ``{"EDT": (n_bands,), "T20": ..., "T30": ...}`` in seconds. Bands above 0.45 x
+    the sampling rate are NaN.
+    """
+    h = _as_rir(rir, sr)
+    out = {k: np.full(len(bands_hz), np.nan) for k in DECAY_FITS}
+    for b, (f, y) in enumerate(zip(bands_hz, band_split(h, sr, bands_hz))):
+        if f > 0.45 * sr / np.sqrt(2) or not np.any(y):
+            continue
+        for k, v in decay_times(y, sr, noise_handling=noise_handling).items():
+            out[k][b] = v["rt60_s"]
     return out
 
 

@@ -1,6 +1,390 @@
-"""Placeholder: this page is being built (see its issue)."""
+"""Reverb room designer: a shoebox room, its image sources, decay analysis and auralisation."""
 
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Coming soon")
-st.info("This page is being built.")
+from components import figures
+from components import room_figures as rf
+from components.audio_io import pick_audio, player
+from components.errors import stop_on_input_error
+from components.teach import in_depth, intro, show_code
+from lib import room
+from lib.audio import load_audio, match_level
+from lib.errors import InputError
+from lib.materials import MATERIALS, OCTAVE_BANDS_HZ, SURFACES, surface_absorption
+from lib.spectral import amplitude_to_db, stft
+
+intro(
+    "Reverb room designer",
+    "A sound in a room reaches the microphone first directly and then as reflections from the walls, each "
+    "one an **image** of the source mirrored in a wall. Thousands of them add up to the room's impulse "
+    "response, whose decay time (RT60) Sabine and Eyring predict from the room's volume and absorption.",
+    "pick the **Church** preset in the sidebar, then **Vocal booth**, and listen to the speech in the "
+    "**Listen** tab after each.",
+)
+
+BAND_LABELS = [f"{f / 1000:g} kHz" if f >= 1000 else f"{f} Hz" for f in OCTAVE_BANDS_HZ]
+SURFACE_LABELS = {
+    "wall x=0": "Wall at x = 0", "wall x=L": "Wall at x = L", "wall y=0": "Wall at y = 0",
+    "wall y=W": "Wall at y = W", "floor": "Floor", "ceiling": "Ceiling",
+}
+MODES = ("Materials per surface", "Uniform absorption α", "Target RT60")
+#: Highest image order chosen automatically (the slider can go further).
+AUTO_ORDER_CAP = 60
+MAX_ORDER_SLIDER = 120
+
+#: name -> (L, W, H), materials per surface in SURFACES order, source, mic
+PRESETS = {
+    "Vocal booth": ((2.0, 1.6, 2.2), ["Fabric-covered panel (6 pcf)", "Studio curtains", "Fabric-covered panel (6 pcf)",
+                                      "Fabric-covered panel (6 pcf)", "Carpet, tufted 9 mm on felt",
+                                      "Rockwool 50 mm (80 kg/m3)"], (0.8, 0.8, 1.6), (1.3, 0.9, 1.55)),
+    "Living room": ((6.0, 4.5, 2.6), ["Plasterboard on frame", "Glass window", "Plasterboard on frame",
+                                      "Curtains, cotton draped", "Carpet, cotton", "Plasterboard ceiling"],
+                    (1.5, 2.0, 1.2), (4.5, 2.5, 1.1)),
+    "Classroom": ((9.0, 7.0, 3.2), ["Plasterboard on frame", "Glass window", "Rendered brickwork",
+                                    "Plasterboard on frame", "Linoleum on concrete", "Fissured ceiling tile"],
+                  (1.5, 3.5, 1.6), (6.5, 2.8, 1.2)),
+    "Concert hall": ((40.0, 25.0, 15.0), ["Wood on studs (16 mm)", "Wood on studs (16 mm)", "Wood on studs (16 mm)",
+                                          "Wood on studs (16 mm)", "Audience, upholstered chairs",
+                                          "Plasterboard ceiling"], (6.0, 12.5, 1.8), (24.0, 10.0, 1.2)),
+    "Church": ((30.0, 14.0, 16.0), ["Limestone wall", "Limestone wall", "Limestone wall", "Limestone wall",
+                                    "Audience on wooden chairs (1/m2)", "Wood on studs (16 mm)"],
+               (4.0, 7.0, 1.8), (20.0, 5.0, 1.3)),
+}
+
+
+def apply_preset() -> None:
+    name = st.session_state.get("room_preset")
+    if name not in PRESETS:
+        return
+    (L, W, H), mats, src, mic = PRESETS[name]
+    ss = st.session_state
+    ss.room_L, ss.room_W, ss.room_H = L, W, H
+    for i, m in enumerate(mats):
+        ss[f"room_mat_{i}"] = m
+    ss.room_sx, ss.room_sy, ss.room_sz = src
+    ss.room_mx, ss.room_my, ss.room_mz = mic
+    ss.room_mode = MODES[0]
+
+
+if "room_L" not in st.session_state:
+    st.session_state.room_preset = "Classroom"
+    apply_preset()
+
+# ---------------------------------------------------------------------------- controls
+with st.sidebar:
+    st.subheader("Room")
+    st.selectbox("Preset", list(PRESETS), key="room_preset", on_change=apply_preset,
+                 help="Sets the size, the materials and the positions; change any of them afterwards.")
+    c = st.columns(3)
+    L = c[0].number_input("Length L (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_L")
+    W = c[1].number_input("Width W (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_W")
+    H = c[2].number_input("Height H (m)", min_value=0.0, max_value=100.0, step=0.1, key="room_H")
+    mode = st.radio("Absorption from", MODES, key="room_mode", bind="query-params")
+    if mode == MODES[0]:
+        mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), key=f"room_mat_{i}") for i, s in enumerate(SURFACES)]
+    elif mode == MODES[1]:
+        alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", value=0.15, step=0.01,
+                                        format="%.3f", key="room_alpha",
+                                        help="Fraction of the sound energy a surface absorbs at each reflection: 0 < α ≤ 1.")
+    else:
+        target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", bind="query-params",
+                                help="Solved for a uniform absorption by Sabine's formula (pyroomacoustics' inverse_sabine).")
+    st.subheader("Source and microphone")
+    c = st.columns(3)
+    src = (c[0].number_input("Source x", step=0.1, key="room_sx"), c[1].number_input("Source y", step=0.1, key="room_sy"),
+           c[2].number_input("Source z", step=0.1, key="room_sz"))
+    c = st.columns(3)
+    mic = (c[0].number_input("Mic x", step=0.1, key="room_mx"), c[1].number_input("Mic y", step=0.1, key="room_my"),
+           c[2].number_input("Mic z", step=0.1, key="room_mz"))
+    st.subheader("Simulation")
+    sr = st.select_slider("Sampling rate (Hz)", [8000, 16000, 22050, 44100], value=16000, key="room_sr",
+                          bind="query-params", help="16 kHz keeps the page quick; 44.1 kHz for listening.")
+    hybrid = st.toggle("Hybrid model (image sources + diffuse tail)", value=True, key="room_hybrid",
+                       help="Image sources for the early part, a noise tail decaying per band as Eyring predicts "
+                            "for the rest.")
+    auto_order = st.toggle("Image order from the RT60", value=True, key="room_auto_order")
+    manual_order = st.slider("Image-source order", 0, MAX_ORDER_SLIDER, 20, key="room_order",
+                             disabled=auto_order, bind="query-params")
+
+dim = (float(L), float(W), float(H))
+src = tuple(float(v) for v in src)
+mic = tuple(float(v) for v in mic)
+
+# ---------------------------------------------------------------------------- model
+with stop_on_input_error():
+    if mode == MODES[0]:
+        table = surface_absorption(mats)
+    elif mode == MODES[1]:
+        room.validate_setup(dim, src, mic, float(alpha_uniform))
+        table = np.full((6, len(OCTAVE_BANDS_HZ)), float(alpha_uniform))
+    else:
+        room.validate_setup(dim, src, mic)
+        alpha_t, order_t = room.inverse_sabine(float(target_rt60), dim)
+        table = np.full((6, len(OCTAVE_BANDS_HZ)), alpha_t)
+    room.validate_setup(dim, src, mic, table)
+
+table_key = tuple(map(tuple, np.round(table, 6)))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def predictions(dim, table_key):
+    t = np.asarray(table_key)
+    return room.rt60_sabine(dim, t), room.rt60_eyring(dim, t)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def ism_rir(dim, table_key, src, mic, sr, order):
+    t = np.asarray(table_key)
+    if np.allclose(t, t[:, :1]):  # frequency independent: one band is enough
+        return room.shoebox_rir(dim, src, mic, sr, absorption=t[:, 0], max_order=order)
+    return room.shoebox_rir_bands(dim, src, mic, sr, absorption_bands=t, max_order=order)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def hybrid_rir(dim, table_key, src, mic, sr):
+    return room.hybrid_rir(dim, src, mic, sr, absorption_bands=np.asarray(table_key), seed=0)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def early_images(dim, table_key, src, mic, order):
+    im = room.image_sources(dim, src, order)
+    beta = np.sqrt(1 - np.asarray(table_key).mean(axis=1))  # band-averaged, for the marker heights
+    r = np.linalg.norm(im.positions - np.asarray(mic), axis=1)
+    amp = np.prod(beta[None, :] ** im.reflections, axis=1) / (4 * np.pi * r)
+    return im, r / room.SPEED_OF_SOUND, amp
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def analyse(h, sr):
+    t, edc = room.energy_decay_curve(h, sr)
+    return {
+        "edc": (t, edc), "fits": room.decay_times(h, sr), "bands": room.band_decay_times(h, sr),
+        "C50": room.clarity(h, sr, early_ms=50), "C80": room.clarity(h, sr, early_ms=80),
+        "D50": room.definition(h, sr), "DRR": room.drr(h, sr), "noise": room.noise_floor(h, sr),
+    }
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def auralise(dry, rir, sr):
+    from scipy.signal import fftconvolve
+
+    return fftconvolve(dry, rir)
+
+
+sabine, eyring = predictions(dim, table_key)
+rt_max = float(np.max(sabine))
+if mode == MODES[2]:
+    order_auto = order_t
+else:
+    order_auto = room.order_for_rt60(rt_max, dim)
+order = min(order_auto, AUTO_ORDER_CAP) if auto_order else int(manual_order)
+n_images = room.image_count(order)
+
+with stop_on_input_error():
+    if n_images > 400_000 and not hybrid:
+        with st.spinner(f"Simulating {n_images:,} image sources..."):
+            h_ism = ism_rir(dim, table_key, src, mic, sr, order)
+    else:
+        h_ism = ism_rir(dim, table_key, src, mic, sr, order)
+    hyb = hybrid_rir(dim, table_key, src, mic, sr) if hybrid else None
+h = hyb.rir if hybrid else h_ism
+model_name = "hybrid" if hybrid else "image-source"
+
+distance = float(np.linalg.norm(np.subtract(src, mic)))
+m = st.columns(5)
+m[0].metric("Volume", f"{np.prod(dim):.0f} m³")
+m[1].metric("RT60 Sabine (500 Hz–1 kHz)", f"{np.mean(sabine[2:4]):.2f} s")
+m[2].metric("RT60 Eyring (500 Hz–1 kHz)", f"{np.mean(eyring[2:4]):.2f} s")
+m[3].metric("Source–mic distance", f"{distance:.2f} m", help=f"Direct sound after {1000 * distance / 343:.1f} ms")
+m[4].metric("Image sources", f"{n_images:,}", help=f"All images up to order {order}")
+if auto_order and order_auto > AUTO_ORDER_CAP:
+    st.caption(f":material/info: Reaching {rt_max:.1f} s needs image order {order_auto}; the image-source model "
+               f"stops at order {AUTO_ORDER_CAP} here (set the order by hand for more), so its late tail is cut short. "
+               "The hybrid model does not need the high orders.")
+
+tab_room, tab_rir, tab_decay, tab_listen, tab_measured = st.tabs(
+    ["Room & RT60", "Impulse response", "Decay: image sources vs hybrid", "Listen", "Analyse a measured IR"])
+
+# ---------------------------------------------------------------------------- room
+with tab_room:
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(rf.floor_plan(dim, src, mic), width="stretch", key="room_plan")
+    c2.plotly_chart(rf.room_3d(dim, src, mic), width="stretch", key="room_3d")
+    st.plotly_chart(rf.rt60_bands(OCTAVE_BANDS_HZ, {"Sabine": sabine, "Eyring": eyring},
+                                  title="Predicted RT60 per octave band: Sabine vs Eyring"), width="stretch",
+                    key="room_rt_pred")
+    areas = np.array([W * H, W * H, L * H, L * H, L * W, L * W])
+    df = pd.DataFrame(table, index=[SURFACE_LABELS[s] for s in SURFACES], columns=BAND_LABELS)
+    df.insert(0, "Area (m²)", areas)
+    if mode == MODES[0]:
+        df.insert(0, "Material", mats)
+    st.markdown("**Absorption coefficients α per surface and band** "
+                "(Vorländer, *Auralization*, 2008, annex; via pyroomacoustics' materials table)")
+    st.dataframe(df.style.format({**{b: "{:.2f}" for b in BAND_LABELS}, "Area (m²)": "{:.1f}"}), width="stretch")
+    if mode == MODES[2]:
+        st.success(f"Target {target_rt60:.2f} s → uniform α = {alpha_t:.3f}, image order {order_t} "
+                   f"(Sabine gives back {room.rt60_sabine(dim, alpha_t):.2f} s; Eyring predicts "
+                   f"{room.rt60_eyring(dim, alpha_t):.2f} s for the same α).")
+    modes_list = room.axial_modes(dim, fmax_hz=300.0)
+    f_s = room.schroeder_frequency(max(float(np.mean(sabine[:2])), 1e-3), dim)
+    mc = st.columns([0.65, 0.35])
+    mc[0].plotly_chart(rf.modes_chart(modes_list, f_s), width="stretch", key="room_modes")
+    with mc[1]:
+        st.metric("Schroeder frequency", f"{f_s:.0f} Hz",
+                  help="2000·√(T/V) with T at 125–250 Hz: below it single modes dominate, above it the field is diffuse.")
+        st.caption("Lowest axial modes: " + ", ".join(f"{f:.0f} Hz ({a} n={n})" for f, a, n in modes_list[:6]))
+
+# ---------------------------------------------------------------------------- RIR
+with tab_rir:
+    early_order = min(3, order)
+    im, arr_s, amp = early_images(dim, table_key, src, mic, early_order)
+    t_show = float(min(len(h) / sr, max(0.06, 1.5 * arr_s.max())))
+    st.plotly_chart(rf.rir_with_reflections(
+        h, sr, arr_s, amp, im.orders, t_max_s=t_show, mixing_time_s=hyb.mixing_time_s if hybrid else None,
+        title=f"Start of the {model_name} impulse response: direct sound and reflections up to order {early_order}"),
+        width="stretch", key="room_rir")
+    st.plotly_chart(figures.waveform(h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
+                                     name="RIR", height=240), width="stretch", key="room_rir_full")
+    plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order")
+    im_plan = room.image_sources(dim, src, plan_order)
+    st.plotly_chart(rf.image_plan(dim, im_plan.positions, im_plan.orders, im_plan.indices, mic), width="stretch",
+                    key="room_images")
+    st.caption("Each mirrored room holds one image of the source; the straight line from an image to the "
+               "microphone, folded back into the real room, is the path of one reflection. Its length sets the "
+               "arrival time, the walls it crosses set its loss.")
+
+
+def analysis_panel(h_an: np.ndarray, sr_an: int, key: str, predicted: dict | None = None) -> dict:
+    a = analyse(h_an, sr_an)
+    fits = a["fits"]
+    mm = st.columns(7)
+    for i, name in enumerate(("EDT", "T20", "T30")):
+        v = fits[name]["rt60_s"]
+        mm[i].metric(name, f"{v:.2f} s" if np.isfinite(v) else "n/a", help=fits[name].get("error"))
+    mm[3].metric("C50", f"{a['C50']:.1f} dB", help="Speech clarity: early (0–50 ms) vs late energy")
+    mm[4].metric("C80", f"{a['C80']:.1f} dB", help="Music clarity: early (0–80 ms) vs late energy")
+    mm[5].metric("D50", f"{100 * a['D50']:.0f} %", help="Definition: share of the energy in the first 50 ms")
+    mm[6].metric("DRR", f"{a['DRR']:.1f} dB", help="Direct (±2.5 ms around the direct peak) to reverberant energy")
+    t_e, e_e = a["edc"]
+    st.plotly_chart(rf.edc_with_fits(t_e, e_e, fits, title="Energy decay curve (Schroeder) with EDT, T20, T30 fits"),
+                    width="stretch", key=f"{key}_edc")
+    series = {"T20 measured": a["bands"]["T20"], "T30 measured": a["bands"]["T30"]}
+    if predicted:
+        series.update(predicted)
+    st.plotly_chart(rf.rt60_bands(OCTAVE_BANDS_HZ, series, title="Decay time per octave band"), width="stretch",
+                    key=f"{key}_bands")
+    nf = a["noise"]
+    st.caption(f"Noise floor {nf.level_db:.1f} dB re peak; the decay meets it {nf.crosspoint / sr_an:.2f} s after "
+               f"the direct sound, and the EDC is trusted down to 10 dB above it ({nf.usable_until / sr_an:.2f} s).")
+    return a
+
+
+# ---------------------------------------------------------------------------- decay
+with tab_decay:
+    st.markdown(f"Analysis of the **{model_name}** response (switch models in the sidebar).")
+    analysis_panel(h, sr, "room_an", {"Sabine": sabine, "Eyring": eyring})
+    st.subheader("Image sources alone vs the hybrid model")
+    with stop_on_input_error():
+        hyb_cmp = hyb if hybrid else hybrid_rir(dim, table_key, src, mic, sr)
+    band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band")
+    b = BAND_LABELS.index(band)
+    curves = {}
+    for name, hh in (("image sources", h_ism), ("hybrid", hyb_cmp.rir)):
+        curves[name] = room.energy_decay_curve(room.band_split(hh, sr)[b], sr)
+    st.plotly_chart(rf.decay_comparison(curves, {"Sabine": float(sabine[b]), "Eyring": float(eyring[b])},
+                                        title=f"Energy decay in the {band} band: both models vs the predictions"),
+                    width="stretch", key="room_cmp")
+    bt_ism = analyse(h_ism, sr)["bands"]["T30"]
+    bt_hyb = analyse(hyb_cmp.rir, sr)["bands"]["T30"]
+    st.plotly_chart(rf.rt60_bands(OCTAVE_BANDS_HZ, {"T30 image sources": bt_ism, "T30 hybrid": bt_hyb,
+                                                    "Sabine": sabine, "Eyring": eyring},
+                                  title="T30 of both models vs Sabine and Eyring"), width="stretch", key="room_cmp_bands")
+    st.caption(f"Hybrid: image sources up to order {hyb_cmp.max_order} until the mixing time "
+               f"{1000 * hyb_cmp.mixing_time_s:.1f} ms (√V ms), then a seeded noise tail per octave band decaying "
+               "at Eyring's rate, energy-matched at the join. A pure image-source box decays more slowly than Sabine "
+               "or Eyring predict: its specular reflections never become diffuse, and a capped order cuts the tail.")
+
+# ---------------------------------------------------------------------------- listen
+with tab_listen:
+    clip = pick_audio("room_dry", default="Speech with fricatives", sr=sr, max_duration_s=10.0)
+    dry = clip.samples.astype(np.float64)
+    wet_full = auralise(dry, h, sr)
+    mix = st.slider("Dry / wet mix (0 = dry, 1 = all reverberant)", 0.0, 1.0, 1.0, 0.05, key="room_mix",
+                    bind="query-params")
+    dry_pad = np.concatenate([dry, np.zeros(len(wet_full) - len(dry))])
+    wet_matched = match_level(wet_full, dry_pad)
+    out = match_level((1 - mix) * dry_pad + mix * wet_matched, dry_pad)
+    p1, p2 = st.columns(2)
+    with p1:
+        player(dry_pad.astype(np.float32), sr, label="Dry", key="room_play_dry")
+    with p2:
+        player(out, sr, label=f"In the room ({model_name}, mix {mix:.2f}), same RMS as the dry clip",
+               key="room_play_wet")
+    n_fft = 512 if sr <= 22050 else 1024
+    for col, (name, y) in zip(st.columns(2), (("Dry", dry_pad), ("In the room", out))):
+        S = amplitude_to_db(np.abs(stft(np.asarray(y, dtype=np.float32), n_fft=n_fft, hop_length=n_fft // 4)),
+                            ref=1.0, top_db=80.0)
+        fig = figures.spectrogram(np.arange(S.shape[1]) * (n_fft // 4) / sr, np.fft.rfftfreq(n_fft, 1 / sr), S,
+                                  title=f"{name}: spectrogram", height=320, zmin=-80, zmax=0)
+        col.plotly_chart(fig, width="stretch", key=f"room_spec_{name}")
+
+# ---------------------------------------------------------------------------- measured
+with tab_measured:
+    st.markdown("Upload a measured impulse response (a clap, a balloon pop, a sweep's deconvolution) to analyse "
+                "it with the same tools: noise floor, EDC, EDT/T20/T30, per-band decay, clarity.")
+    up = st.file_uploader("Impulse response (WAV, FLAC, OGG)", type=["wav", "flac", "ogg"], key="room_ir_upload")
+    if up is None:
+        st.info("No file yet: the analysis of the simulated response is in the *Decay* tab.")
+    else:
+        with stop_on_input_error():
+            ir = load_audio(up.getvalue(), name=up.name, max_duration_s=10.0)
+            st.caption(f"**{ir.name}**: {ir.duration_s:.2f} s at {ir.sr} Hz")
+            analysis_panel(ir.samples.astype(np.float64), ir.sr, "room_meas")
+
+in_depth(r"""
+**Image sources (Allen & Berkley 1979).** Mirror the source in a wall and the reflection becomes a straight
+line from the image. In a box the images fill a lattice of mirrored rooms: index $(i, j, k)$, order
+$|i|+|j|+|k|$, and up to order $N$ there are $(2N+1)(2N^2+2N+3)/3$ of them. Image $n$ at distance
+$r_n$ adds $\dfrac{\prod_w \beta_w^{\,m_{n,w}}}{4\pi r_n}\,\delta(t - r_n/c)$, with
+$\beta_w = \sqrt{1-\alpha_w}$ the pressure reflection factor of wall $w$ met $m_{n,w}$ times. The delay
+is rarely a whole number of samples, so each arrival is drawn as a Hann-windowed sinc (81 taps).
+
+**The fast builder.** Instead of drawing millions of sincs, each image's fractional delay is shared
+between two of 17 precomputed kernels (0, 1/16, …, 1 sample); each kernel gets a sparse train of
+impulses (`np.bincount`), and 17 FFT convolutions finish the job: the cost follows the kernels, not the
+images (`bench/bench_room.py` compares it with pyroomacoustics).
+
+**Sabine and Eyring.** With volume $V$, surface $S$ and absorption area $A = \sum_i S_i\alpha_i$:
+$T_\text{Sabine} = \dfrac{24\ln 10}{c}\dfrac{V}{A} \approx 0.161\,V/A$ and
+$T_\text{Eyring} = \dfrac{24 \ln 10}{c}\dfrac{V}{-S\ln(1-\bar\alpha)}$, $\bar\alpha = A/S$. They agree
+for small $\bar\alpha$; Eyring is right that a room with $\bar\alpha = 1$ has no reverberation.
+Target mode inverts Sabine: $\alpha = 24\ln 10\, V/(c S T)$ — impossible when that exceeds 1.
+
+**Reading a decay (ISO 3382-1).** Schroeder's backward integral $E(t) = \int_t^\infty h^2(\tau)\,d\tau$
+turns one noisy response into a smooth decay. EDT fits 0 to −10 dB, T20 −5 to −25 dB, T30 −5 to
+−35 dB, each extrapolated to 60 dB. A measured response ends in noise, which bends $E(t)$ upwards:
+here the noise power is estimated from the tail, subtracted, and the integral stops where the smoothed
+decay meets the noise (a simplified Lundeby method). On the seminar-room clap in the project's test data
+that turns a T30 of 0.88 s into 0.62 s, in line with its T20 of 0.61 s.
+
+**Clarity.** $C_{50} = 10\log_{10}\dfrac{E_{0-50\,\text{ms}}}{E_{50\,\text{ms}-\infty}}$ (speech),
+$C_{80}$ (music), $D_{50} = E_{0-50}/E_\text{total}$, DRR = direct / reverberant energy.
+
+**Modes.** Below the Schroeder frequency $f_S = 2000\sqrt{T/V}$ the response is a set of resonances,
+axial ones at $f = c\,n/(2L)$; above it they overlap and statistics (Sabine) work.
+
+**Pitfalls.** An empty specular box decays more slowly than Sabine/Eyring predict (no scattering, so
+energy travelling parallel to walls lingers); a capped image order chops the tail; absorption values are
+random-incidence averages; air absorption is ignored here.
+
+**References.** J. B. Allen, D. A. Berkley, "Image method for efficiently simulating small-room
+acoustics", JASA 65 (1979); E. A. Lehmann, A. M. Johansson, "Diffuse reverberation model for efficient
+image-source simulation of room impulse responses", IEEE TASLP (2010); A. Lundeby et al., "Uncertainties of
+measurements in room acoustics", Acustica 81 (1995); ISO 3382-1:2009; M. Vorländer, *Auralization* (2008);
+R. Scheibler et al., "Pyroomacoustics" (ICASSP 2018); E. Habets, *RIR generator*.
+""")
+show_code(room.shoebox_rir, room._build, room.measure_rt60, room.noise_floor, room.hybrid_rir)
