@@ -1,0 +1,75 @@
+"""End to end: a real `streamlit run` on 127.0.0.1, Debian's Chromium driven by Playwright.
+
+Every page loads with no exception element; a slider move re-renders; a screenshot of every
+page goes to $SCREENSHOT_DIR (make test sets artifacts/screenshots).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from components.nav import PAGES
+from tests.e2e.browser import CHROMIUM, chromium_page, streamlit_server, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "artifacts/screenshots"))
+#: Pages whose first render draws at least one chart.
+MIN_CHARTS = {"welcome": 0}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with streamlit_server(timeout_s=120) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page():
+    with chromium_page(height=2600) as p:
+        yield p
+
+
+def url_path(info) -> str:
+    return "" if info.path.endswith("welcome.py") else Path(info.path).stem
+
+
+@pytest.mark.parametrize("info", PAGES, ids=[Path(p.path).stem for p in PAGES])
+def test_page_loads_without_error(server, page, info):
+    stem = Path(info.path).stem
+    page.goto(f"{server}/{url_path(info)}")
+    wait_for_app(page, timeout_ms=240_000, min_charts=MIN_CHARTS.get(stem, 1))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{stem}.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # The grouped navigation from Home.py is there (not Streamlit's file-name list).
+    assert page.get_by_text("Foundations").count() >= 1
+    assert page.locator('[data-testid="stMain"] h1').count() >= 1
+
+
+def test_slider_move_rerenders_the_chart(server, page):
+    page.goto(f"{server}/time_domain")
+    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+    frames = page.locator('[data-testid="stMetric"]').filter(has_text="Frames").locator('[data-testid="stMetricValue"]')
+    before = frames.inner_text()
+    chart_before = page.locator('[data-testid="stPlotlyChart"]').first.inner_html()
+    thumb = page.locator('[data-testid="stSlider"]').filter(has_text="Hop length").get_by_role("slider")
+    thumb.focus()
+    thumb.press("ArrowLeft")
+    page.wait_for_function(
+        "(b) => { const el = [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".find(m => m.innerText.includes('Frames')); return el && !el.innerText.includes(b); }",
+        arg=before, timeout=120_000)
+    wait_for_app(page, timeout_ms=120_000, min_charts=1)
+    after = frames.inner_text()
+    assert int(after) > int(before)  # a smaller hop gives more frames
+    assert page.locator('[data-testid="stPlotlyChart"]').first.inner_html() != chart_before
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(SHOTS / "time_domain_after_slider.png"), full_page=True)
