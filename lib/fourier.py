@@ -613,31 +613,37 @@ def harmonic_analysis(y, sr: float, f0_hz: float, n_harmonics: int, *, n_periods
         raise InputError(f"Fit at least one period; got {n_periods:g}.")
     n_fit = min(n_req, int(np.ceil(sr / 2 / f0_hz)) - 1)
     n_fit = max(n_fit, 1)
-    length = int(round(n_periods * sr / f0_hz))
-    if length > len(x):
-        raise InputError(
-            f"The recording is too short for {n_periods:g} periods of {f0_hz:.1f} Hz "
-            f"({length / sr * 1000:.0f} ms needed, {len(x) / sr * 1000:.0f} ms available)."
-        )
-    seg = x[:length]
-    t = np.arange(length) / float(sr)
 
-    def fit(f0: float):
+    def stretch(f0: float) -> int:
+        length = int(round(n_periods * sr / f0))
+        if length > len(x):
+            raise InputError(
+                f"The recording is too short for {n_periods:g} periods of {f0:.1f} Hz "
+                f"({length / sr * 1000:.0f} ms needed, {len(x) / sr * 1000:.0f} ms available)."
+            )
+        return length
+
+    def fit(f0: float, length: int):
+        t = np.arange(length) / float(sr)
         ph = 2 * np.pi * f0 * t[:, None] * np.arange(1, n_fit + 1)[None, :]
         m = np.concatenate([np.ones((length, 1)), np.sin(ph), np.cos(ph)], axis=1)
-        coef, *_ = np.linalg.lstsq(m, seg, rcond=None)
+        coef, *_ = np.linalg.lstsq(m, x[:length], rcond=None)
         rec = m @ coef
-        return coef, rec, float(np.sum((seg - rec) ** 2))
+        return coef, rec, float(np.sum((x[:length] - rec) ** 2))
 
     f0 = float(f0_hz)
     if refine_f0:
         from scipy.optimize import minimize_scalar
 
-        res = minimize_scalar(lambda f: fit(f)[2], bounds=(f0 * 0.985, f0 * 1.015), method="bounded",
+        # the stretch stays fixed while f0 moves, so the residuals compare like with like
+        n0 = stretch(f0 * 0.985)
+        res = minimize_scalar(lambda f: fit(f, n0)[2], bounds=(f0 * 0.985, f0 * 1.015), method="bounded",
                               options={"xatol": f0 * 1e-5})
-        if res.fun < fit(f0)[2]:
+        if res.fun < fit(f0, n0)[2]:
             f0 = float(res.x)
-    coef, rec, resid = fit(f0)
+    length = stretch(f0)
+    seg = x[:length]
+    coef, rec, resid = fit(f0, length)
     s, c = coef[1 : n_fit + 1], coef[n_fit + 1 :]
     amps = np.zeros(n_req)
     phases = np.zeros(n_req)

@@ -213,7 +213,7 @@ def build_section() -> None:
             m4.metric(f"Overshoot, {SMOOTHING[smoothing].split(' (')[0]}", f"{100 * max(ov_s, 0):.2f} %",
                       delta=f"{100 * (max(ov_s, 0) - ov):+.2f} pts", delta_color="inverse")
     else:
-        m3.metric("Gibbs overshoot", "no jump", help="A continuous wave has no Gibbs ripple.")
+        m3.metric("Gibbs overshoot (of the jump)", "no jump", help="A continuous wave has no Gibbs ripple.")
     pp = float(np.sum(amps**2) / 2 + dc**2)
     st.caption(f"Parseval: dc² + Σ A_n²/2 = {pp:.4f} (mean square of the partial sum); the target's mean square "
                f"is {F.mean_square(shape, duty=duty):.4f}. The gap is the error power the missing harmonics carry.")
