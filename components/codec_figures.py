@@ -1,0 +1,167 @@
+"""Figures for the neural-codec page: codes, codebook use, residual energy, quality curves.
+
+Arrays in, titled and labelled plotly Figures out; no streamlit here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from components.figures import COLORS, pool_image, style
+
+#: One colour per codec family on the bitrate-quality curve.
+CODEC_COLORS = {
+    "DAC": COLORS["accent"],
+    "k-means RVQ": COLORS["zcr"],
+    "opus": COLORS["signal"],
+    "mp3": COLORS["envelope"],
+    "aac": COLORS["rms"],
+    "mulaw8": COLORS["alt"],
+    "bitdepth": "#8C6D31",
+    "downsample": COLORS["muted"],
+    "paper": "#000000",
+}
+
+METRIC_LABELS = {
+    "si_sdr_db": "SI-SDR (dB, higher is better)",
+    "mel_distance": "Mel distance (lower is better)",
+    "stft_distance": "Multi-scale STFT distance (lower is better)",
+    "pesq": "PESQ wide-band (MOS 1-4.6, higher is better)",
+    "stoi": "STOI (0-1, higher is better)",
+}
+
+
+def code_heatmap(codes: np.ndarray, frame_rate_hz: float, *, n_used: int | None = None,
+                 title: str = "The codes: one integer per codebook per frame", max_cols: int = 900) -> go.Figure:
+    """Codebook x frame image of code indices (0-1023); rows beyond ``n_used`` are dimmed."""
+    codes = np.asarray(codes)
+    n_cb, n_fr = codes.shape
+    step = max(1, int(np.ceil(n_fr / max_cols)))
+    shown = codes[:, ::step].astype(float)
+    t = np.arange(0, n_fr, step) / frame_rate_hz
+    fig = go.Figure(go.Heatmap(
+        x=t, y=np.arange(1, n_cb + 1), z=shown, colorscale="Viridis", zmin=0, zmax=float(max(codes.max(), 1)),
+        colorbar=dict(title=dict(text="code")),
+        hovertemplate="t=%{x:.3f} s<br>codebook %{y}<br>code %{z:.0f}<extra></extra>",
+    ))
+    if n_used is not None and n_used < n_cb:
+        fig.add_hrect(y0=n_used + 0.5, y1=n_cb + 0.5, fillcolor="white", opacity=0.65, line_width=0)
+        fig.add_annotation(x=t[len(t) // 2] if len(t) else 0, y=(n_used + n_cb) / 2 + 0.5, showarrow=False,
+                           text=f"codebooks {n_used + 1}-{n_cb}: not sent at this bitrate",
+                           font=dict(color="#333"))
+    style(fig, title=title, x_title="Time (s)", y_title="Codebook (1 = coarsest)", height=340, legend=False)
+    fig.update_yaxes(autorange="reversed", dtick=1 if n_cb <= 16 else 4)
+    return fig
+
+
+def usage_histogram(counts: np.ndarray, *, codebook: int, entropy_bits: float, bits: int = 10) -> go.Figure:
+    """How often each entry of one codebook was used, sorted from most to least used."""
+    counts = np.sort(np.asarray(counts))[::-1]
+    used = int(np.count_nonzero(counts))
+    fig = go.Figure(go.Bar(x=np.arange(1, len(counts) + 1), y=counts, marker_color=COLORS["signal"],
+                           hovertemplate="rank %{x}<br>%{y} frames<extra></extra>", name="uses"))
+    style(fig, title=(f"Codebook {codebook}: {used} of {len(counts)} entries used, "
+                      f"entropy {entropy_bits:.2f} of {bits} bits"),
+          x_title="Entry rank (most used first)", y_title="Frames using the entry", height=300, legend=False)
+    fig.update_xaxes(type="log")
+    return fig
+
+
+def entropy_bars(entropy_bits: np.ndarray, *, bits: int = 10, n_frames: int | None = None) -> go.Figure:
+    """Empirical entropy of each codebook's codes against the fixed ``bits`` it costs."""
+    h = np.asarray(entropy_bits)
+    x = np.arange(1, len(h) + 1)
+    fig = go.Figure(go.Bar(x=x, y=h, marker_color=COLORS["alt"], name="entropy of the codes",
+                           hovertemplate="codebook %{x}<br>%{y:.2f} bits<extra></extra>"))
+    fig.add_hline(y=bits, line=dict(color=COLORS["accent"], dash="dash"),
+                  annotation_text=f"{bits} bits sent per code", annotation_position="top left")
+    if n_frames:
+        cap = np.log2(n_frames)
+        if cap < bits:
+            fig.add_hline(y=cap, line=dict(color=COLORS["muted"], dash="dot"),
+                          annotation_text=f"log2(frames) = {cap:.1f}: most this clip can show",
+                          annotation_position="bottom right")
+    style(fig, title="What entropy coding could save: bits per code actually needed", x_title="Codebook",
+          y_title="Entropy (bits per code)", height=300, legend=False)
+    fig.update_yaxes(range=[0, bits + 1])
+    return fig
+
+
+def residual_energy(curves: dict[str, np.ndarray], *, theory_db_per_stage: float | None = None,
+                    title: str = "Energy left after each RVQ stage") -> go.Figure:
+    """Residual energy in dB (relative to the input of stage 1) against the number of stages."""
+    fig = go.Figure()
+    for name, rel in curves.items():
+        rel = np.asarray(rel, dtype=float)
+        db = 10 * np.log10(np.maximum(rel, 1e-12))
+        color = CODEC_COLORS.get(name.split(" (")[0], COLORS["signal"])
+        fig.add_trace(go.Scatter(x=np.arange(len(db)), y=db, mode="lines+markers", name=name,
+                                 line=dict(color=color, width=2)))
+        if theory_db_per_stage is not None and name.startswith("k-means"):
+            fig.add_trace(go.Scatter(x=np.arange(len(db)), y=db[1] - theory_db_per_stage * (np.arange(len(db)) - 1),
+                                     mode="lines", name=f"theory: -{theory_db_per_stage:.1f} dB per stage after stage 1",
+                                     line=dict(color=COLORS["muted"], dash="dot")))
+    style(fig, title=title, x_title="Stages (codebooks) used", y_title="Residual energy (dB re input)", height=340)
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
+def quality_curve(rows: list[dict], metric: str, *, paper: list[dict] | None = None,
+                  marker_kbps: float | None = None) -> go.Figure:
+    """Quality against bitrate, one line per codec (rows: ``codec``, ``kbps``, metric keys)."""
+    fig = go.Figure()
+    codecs = list(dict.fromkeys(r["codec"] for r in rows))
+    for name in codecs:
+        pts = sorted((r["kbps"], r.get(metric)) for r in rows if r["codec"] == name and r.get(metric) is not None)
+        if not pts:
+            continue
+        x, y = zip(*pts)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=name,
+                                 line=dict(color=CODEC_COLORS.get(name, None), width=2,
+                                           dash="solid" if name in ("DAC", "k-means RVQ") else "dot"),
+                                 hovertemplate=f"{name}<br>%{{x:.2f}} kbps<br>%{{y:.3f}}<extra></extra>"))
+    if paper:
+        pts = [(p["kbps"], p.get(metric), p["codec"]) for p in paper if p.get(metric) is not None]
+        if pts:
+            fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="markers", name="paper (DAC/Opus)",
+                                     text=[p[2] for p in pts],
+                                     marker=dict(symbol="star", size=12, color=CODEC_COLORS["paper"]),
+                                     hovertemplate="%{text}<br>%{x:.2f} kbps<br>%{y:.2f}<extra></extra>"))
+    if marker_kbps is not None:
+        fig.add_vline(x=marker_kbps, line=dict(color=COLORS["accent"], width=1, dash="dash"),
+                      annotation_text=f"{marker_kbps:.2f} kbps", annotation_position="top")
+    style(fig, title=f"Bitrate against quality: {METRIC_LABELS.get(metric, metric)}", x_title="Bitrate (kbps, log scale)",
+          y_title=METRIC_LABELS.get(metric, metric), height=440)
+    fig.update_xaxes(type="log")
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02))
+    return fig
+
+
+def spectrogram_trio(signals: dict[str, np.ndarray], sr: int, *, n_fft: int = 1024, hop_length: int = 256,
+                     top_db: float = 80.0, height: int = 300) -> go.Figure:
+    """Spectrograms of several signals side by side on one shared dB scale (re the first signal's peak)."""
+    from plotly.subplots import make_subplots
+
+    from lib.spectral import power_to_db, stft
+
+    names = list(signals)
+    specs = [np.abs(stft(np.asarray(v, dtype=np.float32), n_fft=n_fft, hop_length=hop_length)) ** 2 for v in signals.values()]
+    ref = float(max(specs[0].max(), 1e-20))
+    fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, subplot_titles=names, horizontal_spacing=0.02)
+    freqs = np.arange(n_fft // 2 + 1) * sr / n_fft
+    for i, S in enumerate(specs):
+        db = power_to_db(S, ref=ref, top_db=None)
+        db = np.maximum(db, -top_db)
+        img, rows, cols = pool_image(db, 256, 400)
+        t = cols * hop_length / sr
+        fig.add_trace(go.Heatmap(x=t, y=freqs[rows], z=img, colorscale="Magma", zmin=-top_db, zmax=0,
+                                 showscale=(i == len(specs) - 1), colorbar=dict(title=dict(text="dB")),
+                                 hovertemplate="t=%{x:.2f} s<br>f=%{y:.0f} Hz<br>%{z:.1f} dB<extra></extra>"),
+                      row=1, col=i + 1)
+        fig.update_xaxes(title_text="Time (s)", row=1, col=i + 1)
+    style(fig, title="Spectrograms on one dB scale (0 dB = the original's loudest bin)", x_title="Time (s)",
+          y_title="Frequency (Hz)", height=height, legend=False)
+    fig.update_yaxes(title_text=None)
+    fig.update_yaxes(title_text="Frequency (Hz)", row=1, col=1)
+    return fig
