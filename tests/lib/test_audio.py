@@ -147,3 +147,18 @@ def test_real_recording_facts_from_the_manifest():
     stereo = audio.load_audio(data_file("drums_sonicpi_loop_mika.flac"), max_duration_s=None)
     assert stereo.duration_s == pytest.approx(8.0, abs=0.01)
     assert any("mono" in n for n in stereo.notices)
+
+
+def test_librosa_examples_are_found_in_its_cache_without_network(tmp_path, monkeypatch):
+    from librosa.util import files as lf
+
+    from lib.samples import librosa_examples_cached
+
+    monkeypatch.setenv("LIBROSA_DATA_DIR", str(tmp_path))
+    assert librosa_examples_cached() == {}
+    # The file name librosa itself would fetch for "trumpet" (its own track map).
+    name = getattr(lf, "__TRACKMAP")["trumpet"]["path"] + ".ogg"
+    (tmp_path / name).write_bytes(b"")
+    found = librosa_examples_cached()
+    assert list(found.values()) == [tmp_path / name]
+    assert "Trumpet" in next(iter(found))
