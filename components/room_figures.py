@@ -79,14 +79,18 @@ def rt60_bands(bands_hz, series: dict[str, np.ndarray], *, title: str = "Reverbe
                              text=[f"{v:.2f}" if np.isfinite(v) else "n/a" for v in vals], textposition="outside",
                              cliponaxis=False))
     style(fig, title=title, x_title="Octave band centre (Hz)", y_title="RT60 (s)", height=height)
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", margin=dict(t=80))
+    fig.update_xaxes(type="category")
     return fig
 
 
 def rir_with_reflections(h: np.ndarray, sr: int, arrivals_s: np.ndarray, amplitudes: np.ndarray,
                          orders: np.ndarray, *, t_max_s: float | None = None, title: str = "Room impulse response",
-                         height: int = 380, mixing_time_s: float | None = None) -> go.Figure:
-    """The RIR with each early image's arrival marked (colour = reflection order)."""
+                         height: int = 380, mixing_time_s: tuple[float, float] | None = None) -> go.Figure:
+    """The RIR with each early image's arrival marked (colour = reflection order).
+
+    ``mixing_time_s``: optional ``(start, end)`` of a hybrid model's join, shaded.
+    """
     t = np.arange(len(h)) / sr
     if t_max_s is not None:
         keep = t <= t_max_s
@@ -101,8 +105,8 @@ def rir_with_reflections(h: np.ndarray, sr: int, arrivals_s: np.ndarray, amplitu
             marker=dict(color=_order_color(k), size=9 if k == 0 else 7, symbol="triangle-down"),
             hovertemplate=f"{label}<br>t=%{{x:.4f}} s<br>amplitude %{{y:.4f}}<extra></extra>"))
     if mixing_time_s is not None:
-        fig.add_vline(x=mixing_time_s, line=dict(color=COLORS["muted"], dash="dash"),
-                      annotation_text="mixing time", annotation_position="top right")
+        fig.add_vrect(x0=mixing_time_s[0], x1=mixing_time_s[1], fillcolor="rgba(157,157,157,0.15)", line_width=0,
+                      annotation_text="join: image sources → diffuse tail", annotation_position="top left")
     style(fig, title=title, x_title="Time after the source emits (s)", y_title="Pressure (1/(4πr) units)", height=height)
     return fig
 
@@ -202,7 +206,9 @@ def modes_chart(modes: list[tuple[float, str, int]], schroeder_hz: float, *, hei
         fig.add_trace(go.Scatter(x=f, y=[1] * len(f), mode="markers", showlegend=False, marker=dict(color=color, size=7),
                                  text=[f"{axis} n={k}: {fi:.1f} Hz" for k, fi in zip(n, f)], hoverinfo="text"))
     fig.add_vline(x=schroeder_hz, line=dict(color=COLORS["accent"], dash="dash"),
-                  annotation_text=f"Schroeder frequency {schroeder_hz:.0f} Hz", annotation_position="top left")
+                  annotation_text=f"f<sub>S</sub> = {schroeder_hz:.0f} Hz", annotation_position="top right")
     style(fig, title="Axial room modes f = c·n / (2L)", x_title="Frequency (Hz)", y_title="", height=height)
-    fig.update_yaxes(showticklabels=False, range=[0, 1.25])
+    fig.update_yaxes(showticklabels=False, range=[0, 1.3])
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
+                      margin=dict(b=80))
     return fig

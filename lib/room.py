@@ -769,7 +769,8 @@ class HybridRIR:
     rir: np.ndarray         #: broadband response
     early: np.ndarray       #: image-source part (before the crossfade)
     late: np.ndarray        #: diffuse tail (before the crossfade)
-    mixing_time_s: float    #: centre of the crossfade
+    mixing_time_s: float    #: start of the crossfade (pure image sources before it)
+    join_end_s: float       #: end of the crossfade (pure diffuse tail after it)
     rt60_bands_s: np.ndarray  #: Eyring RT60 per band the tail follows
     max_order: int          #: image order used for the early part
 
@@ -780,12 +781,15 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
     """Image sources for the early part plus a diffuse, per-band exponential tail.
 
     * Early part: :func:`shoebox_rir_bands` with every image arriving before the end of
-      the crossfade.
+      the join window.
     * Late part: Gaussian noise (seeded) split into octave bands with :func:`band_split`,
-      each band's Hilbert envelope divided out (steady energy); band ``b`` decays as ``exp(-3 ln(10) t / T_b)`` with ``T_b`` Eyring's RT60 of that band.
-    * Join: each band of the tail is scaled so its energy around the mixing time equals the
-      image-source energy of that band there; a power-preserving sine/cosine crossfade of length
-      ``mixing_ms / 2`` switches from one to the other.
+      each band's Hilbert envelope divided out (steady energy); band ``b`` decays as
+      ``exp(-3 ln(10) t / T_b)`` with ``T_b`` Eyring's RT60 of that band, and is band-limited
+      again after shaping.
+    * Join: over the window from the mixing time ``t_mix`` (default ``sqrt(V)`` ms, at least
+      5 ms after the direct sound) to ``t_mix + max(t_mix, 20 ms)``, each band of the tail is
+      scaled so its energy equals the image-source energy of that band there, and a
+      power-preserving sine/cosine crossfade switches from one to the other.
 
     ``duration_s`` defaults to 1.2 x the longest band RT60 (at least 0.2 s).
     """
@@ -797,8 +801,8 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
     src, mic_p = _point(source, dim, "source"), _point(mic, dim, "microphone")
     direct_s = float(np.linalg.norm(src - mic_p)) / c
     t_mix = max(t_mix, direct_s + 0.005)
-    fade = max(t_mix / 2, 0.002)
-    t_end = t_mix + fade / 2
+    fade = max(t_mix, 0.02)
+    t_end = t_mix + fade
     order = min(order_for_rt60(t_end, dim, c=c), MAX_ORDER_LIMIT)
     if duration_s is None:
         duration_s = max(0.2, 1.2 * float(t_eyring.max()))
@@ -818,16 +822,22 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
     noise_b /= np.maximum(np.abs(hilbert(noise_b, axis=1)), 1e-12)
     t = np.arange(n) / sr
     decay = np.exp(-3 * np.log(10) * t[None, :] / np.maximum(t_eyring[:, None], 1e-4))
-    late_b = noise_b * decay
-    a, b = int((t_mix - fade / 2) * sr), max(int((t_mix + fade / 2) * sr), int((t_mix - fade / 2) * sr) + 2)
-    a = max(a, 0)
+    # band-limit again after shaping: the normalisation and the decay widened each band's spectrum,
+    # and leakage from a slower neighbouring band would lengthen this band's measured decay
+    from scipy import fft as sfft
+
+    nfft = sfft.next_fast_len(2 * n, real=True)
+    wts = band_weights(sfft.rfftfreq(nfft, 1.0 / sr), bands_hz)
+    late_b = sfft.irfft(sfft.rfft(noise_b * decay, nfft, axis=1) * wts, nfft, axis=1)[:, :n]
+    a = min(int(round(t_mix * sr)), n - 2)
+    b = min(max(int(round(t_end * sr)), a + 2), n)
     e_early = (early_b[:, a:b] ** 2).sum(axis=1)
     e_late = (late_b[:, a:b] ** 2).sum(axis=1)
     gain = np.sqrt(np.where(e_late > 0, e_early / np.maximum(e_late, 1e-300), 0.0))
     late_b *= gain[:, None]
-    x = np.clip((t - (t_mix - fade / 2)) / fade, 0, 1)
+    x = np.clip((t - t_mix) / fade, 0, 1)
     # sine/cosine weights keep the power constant across the join (the parts are uncorrelated)
     w_late, w_early = np.sin(0.5 * np.pi * x), np.cos(0.5 * np.pi * x)
     early, late = early_b.sum(axis=0), late_b.sum(axis=0)
     rir = early * w_early + late * w_late
-    return HybridRIR(rir, early, late, float(t_mix), t_eyring, order)
+    return HybridRIR(rir, early, late, float(t_mix), float(t_end), t_eyring, order)

@@ -197,9 +197,9 @@ model_name = "hybrid" if hybrid else "image-source"
 distance = float(np.linalg.norm(np.subtract(src, mic)))
 m = st.columns(5)
 m[0].metric("Volume", f"{np.prod(dim):.0f} m³")
-m[1].metric("RT60 Sabine (500 Hz–1 kHz)", f"{np.mean(sabine[2:4]):.2f} s")
-m[2].metric("RT60 Eyring (500 Hz–1 kHz)", f"{np.mean(eyring[2:4]):.2f} s")
-m[3].metric("Source–mic distance", f"{distance:.2f} m", help=f"Direct sound after {1000 * distance / 343:.1f} ms")
+m[1].metric("Sabine RT60", f"{np.mean(sabine[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
+m[2].metric("Eyring RT60", f"{np.mean(eyring[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
+m[3].metric("Distance", f"{distance:.2f} m", help=f"Direct sound after {1000 * distance / 343:.1f} ms")
 m[4].metric("Image sources", f"{n_images:,}", help=f"All images up to order {order}")
 if auto_order and order_auto > AUTO_ORDER_CAP:
     st.caption(f":material/info: Reaching {rt_max:.1f} s needs image order {order_auto}; the image-source model "
@@ -244,7 +244,7 @@ with tab_rir:
     im, arr_s, amp = early_images(dim, table_key, src, mic, early_order)
     t_show = float(min(len(h) / sr, max(0.06, 1.5 * arr_s.max())))
     st.plotly_chart(rf.rir_with_reflections(
-        h, sr, arr_s, amp, im.orders, t_max_s=t_show, mixing_time_s=hyb.mixing_time_s if hybrid else None,
+        h, sr, arr_s, amp, im.orders, t_max_s=t_show, mixing_time_s=(hyb.mixing_time_s, hyb.join_end_s) if hybrid else None,
         title=f"Start of the {model_name} impulse response: direct sound and reflections up to order {early_order}"),
         width="stretch", key="room_rir")
     st.plotly_chart(figures.waveform(h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
@@ -304,8 +304,9 @@ with tab_decay:
                                                     "Sabine": sabine, "Eyring": eyring},
                                   title="T30 of both models vs Sabine and Eyring"), width="stretch", key="room_cmp_bands")
     st.caption(f"Hybrid: image sources up to order {hyb_cmp.max_order} until the mixing time "
-               f"{1000 * hyb_cmp.mixing_time_s:.1f} ms (√V ms), then a seeded noise tail per octave band decaying "
-               "at Eyring's rate, energy-matched at the join. A pure image-source box decays more slowly than Sabine "
+               f"{1000 * hyb_cmp.mixing_time_s:.1f} ms (√V ms, at least 5 ms after the direct sound), then a seeded "
+               "noise tail per octave band decaying at Eyring's rate, energy-matched to the image sources over the "
+               f"join ({1000 * hyb_cmp.mixing_time_s:.0f}–{1000 * hyb_cmp.join_end_s:.0f} ms). A pure image-source box decays more slowly than Sabine "
                "or Eyring predict: its specular reflections never become diffuse, and a capped order cuts the tail.")
 
 # ---------------------------------------------------------------------------- listen
