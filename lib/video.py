@@ -11,6 +11,7 @@ browser plays.
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -227,7 +228,10 @@ def load_av(path, *, max_height: int = MAX_HEIGHT, max_duration_s: float = MAX_D
             notices.append(f"The file is damaged after {max(len(frames), 1) / FPS:.1f} s; the rest is ignored.")
         # The last frame stays on screen for one source frame period.
         if last is not None and not video_done:
-            period = float(np.median(np.diff(times))) if len(times) >= 2 else 1 / FPS
+            # (the shortest gap seen: with variable rates the last frame's own length is unknown)
+            gaps = np.diff(times)
+            gaps = gaps[gaps > 0]
+            period = float(gaps.min()) if gaps.size else 1 / FPS
             end = last[0] + max(period, 1e-3)
             while next_k < limit and next_k / FPS < end - 1e-4:
                 frames.append(last[1])
@@ -271,34 +275,42 @@ def load_av(path, *, max_height: int = MAX_HEIGHT, max_duration_s: float = MAX_D
 
 
 def write_av(path, frames: np.ndarray, audio: np.ndarray | None, *, fps: float = FPS, sr: int = SR,
-             crf: int = 23, audio_bitrate: int = 64000, frame_times_s: np.ndarray | None = None) -> Path:
+             crf: int = 23, audio_bitrate: int = 64000, frame_times_s: np.ndarray | None = None,
+             preset: str = "veryfast") -> Path:
     """Write RGB frames and mono audio as H.264 (yuv420p) + AAC in an MP4 file.
 
     Parameters
     ----------
     path : str or os.PathLike
         Output file (``.mp4``; ``.mkv``/``.mov`` also work).
-    frames : np.ndarray
-        uint8 ``[T, H, W, 3]`` RGB; odd sizes are cropped to even (yuv420p needs it).
+    frames : np.ndarray or iterable of np.ndarray
+        uint8 ``[T, H, W, 3]`` RGB (or frames one at a time, to write large videos without
+        holding them all); odd sizes are cropped to even (yuv420p needs it).
     audio : np.ndarray or None
         float32 mono samples at ``sr`` Hz; ``None`` writes a video without sound.
     fps : float
         Frame rate of a constant-rate file.
     frame_times_s : np.ndarray, optional
         Presentation time of each frame in seconds, to write a variable-frame-rate file.
+    preset : str
+        libx264 speed preset ("ultrafast" ... "veryslow").
     """
     import av
 
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3:
-        raise InputError(f"frames must be [T, H, W, 3]; got shape {frames.shape}.")
-    h, w = frames.shape[1] - frames.shape[1] % 2, frames.shape[2] - frames.shape[2] % 2
+    it = iter(frames)
+    try:
+        first = np.asarray(next(it))
+    except StopIteration:
+        raise InputError("No frames to write.") from None
+    if first.ndim != 3 or first.shape[-1] != 3:
+        raise InputError(f"Each frame must be [H, W, 3] RGB; got shape {first.shape}.")
+    h, w = first.shape[0] - first.shape[0] % 2, first.shape[1] - first.shape[1] % 2
     path = Path(path)
     rate = Fraction(fps).limit_denominator(1001)
     with av.open(str(path), mode="w") as out:
         vs = out.add_stream("libx264", rate=rate)
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
-        vs.options = {"crf": str(crf), "preset": "veryfast"}
+        vs.options = {"crf": str(crf), "preset": preset}
         if frame_times_s is not None:
             vs.codec_context.time_base = Fraction(1, 1000)
         ast = None
@@ -306,8 +318,8 @@ def write_av(path, frames: np.ndarray, audio: np.ndarray | None, *, fps: float =
             ast = out.add_stream("aac", rate=int(sr))
             ast.layout = "mono"
             ast.bit_rate = int(audio_bitrate)
-        for i, img in enumerate(frames):
-            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[:h, :w]), format="rgb24")
+        for i, img in enumerate(itertools.chain([first], it)):
+            vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.asarray(img)[:h, :w]), format="rgb24")
             if frame_times_s is not None:
                 vf.pts = int(round(frame_times_s[i] * 1000))
                 vf.time_base = Fraction(1, 1000)

@@ -1,0 +1,284 @@
+"""lib.sync / lib.video: offsets recovered on constructed videos, the sign convention, the fix, bad input.
+
+Ground truth comes from construction: a drawn face whose mouth opens with the
+speech energy of the built-in espeak sentence, with the audio moved by a known
+number of frames (lib.video.talking_face). The real GRID clips (skipped when
+../shared/data is absent) are checked under induced shifts.
+"""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from lib import sync
+from lib.audio import load_audio
+from lib.errors import InputError
+from lib.video import FPS, SR, load_av, probe, talking_face, write_av
+from tests.conftest import ROOT, data_file
+
+SPF = SR // FPS
+
+
+@pytest.fixture(scope="module")
+def speech() -> np.ndarray:
+    """The espeak sentence at 16 kHz (5.5 s)."""
+    return load_audio(ROOT / "samples" / "speech_fricatives.flac", sr=SR).samples
+
+
+@pytest.fixture(scope="module")
+def face_video(tmp_path_factory, speech):
+    """A 160×120 H.264/AAC file whose audio leads by 2 frames, and its path."""
+    frames, audio = talking_face(speech, 2)
+    path = tmp_path_factory.mktemp("sync") / "face_plus2.mp4"
+    write_av(path, frames, audio)
+    return path
+
+
+def induce(audio: np.ndarray, k: int) -> np.ndarray:
+    n = k * SPF
+    if n > 0:
+        return np.concatenate([audio[n:], np.zeros(n, np.float32)])
+    if n < 0:
+        return np.concatenate([np.zeros(-n, np.float32), audio[:n]])
+    return audio
+
+
+# ----------------------------------------------------------------------------- constructed truth
+def test_lagged_correlation_sign_convention():
+    """A signal whose audio copy is `lag` frames *earlier* peaks at +lag (audio leads)."""
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=200)
+    for lag in (-7, -1, 0, 3, 12):
+        video = base[20:180]
+        audio = base[20 + lag:180 + lag]  # audio[t - lag] == video[t]
+        lags, r = sync.lagged_correlation(video, audio, 15)
+        assert lags[np.argmax(r)] == lag
+        assert r.max() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_speech_band_energy_of_a_sine_matches_parseval():
+    """A 1 kHz sine (exactly on an FFT bin, inside the band): sum |X|^2 over the half spectrum."""
+    amp = 0.3
+    n = 50 * SPF
+    t = np.arange(n) / SR
+    y = amp * np.sin(2 * np.pi * 1000 * t)
+    e = sync.speech_band_energy(y, 50)
+    win = np.hanning(2 * SPF)
+    # Parseval for a windowed sinusoid: the positive-frequency half carries N * sum((w x)^2) / 2.
+    expected = np.log(2 * SPF * amp ** 2 / 2 * np.sum(win ** 2) / 2)
+    np.testing.assert_allclose(e[2:-2], expected, rtol=0, atol=0.01)
+    # Out-of-band tone: far less energy.
+    y5 = amp * np.sin(2 * np.pi * 5000 * t)
+    assert sync.speech_band_energy(y5, 50)[10] < expected - 8
+
+
+def test_known_offsets_recovered_exactly_from_arrays(speech):
+    short = speech[: int(4.0 * SR)]
+    for k in range(-10, 11):
+        frames, audio = talking_face(short, k)
+        res = sync.estimate_offset(frames, audio)
+        assert res.offset_frames == k, f"induced {k}, estimated {res.offset_frames}"
+        assert res.offset_ms == pytest.approx(40.0 * k)
+        j = int(np.argmin(res.curve))
+        assert res.lags[j] == k and res.min_dist == pytest.approx(res.curve[j])
+        assert res.confidence == pytest.approx(np.median(res.curve) - res.curve.min())
+        assert res.confidence > 0.2
+        assert res.framewise_conf.shape == (len(frames),)
+
+
+@pytest.mark.parametrize("k", [-9, 0, 6])
+def test_known_offsets_recovered_exactly_through_h264_aac(tmp_path, speech, k):
+    frames, audio = talking_face(speech[: int(4.0 * SR)], k)
+    path = write_av(tmp_path / f"k{k}.mp4", frames, audio)
+    info = probe(path)
+    assert info["video"][0]["codec"] == "h264" and info["audio"][0]["codec"] == "aac"
+    clip = load_av(path)
+    assert clip.frames.shape == frames.shape and len(clip.audio) == len(audio)
+    assert sync.estimate_offset(clip.frames, clip.audio).offset_frames == k
+
+
+def test_read_av_returns_25fps_frames_and_16k_audio(face_video):
+    frames, audio = sync.read_av(face_video)
+    assert frames.dtype == np.uint8 and frames.shape[1:] == (120, 160, 3)
+    assert audio.dtype == np.float32 and len(audio) == len(frames) * SPF
+
+
+# ----------------------------------------------------------------------------- the fix
+def test_shift_audio_moves_the_estimate_by_the_shift(tmp_path, face_video):
+    base = sync.estimate_offset(*sync.read_av(face_video)).offset_frames
+    assert base == 2
+    for shift in (3, -2, -5):
+        out = sync.shift_audio(face_video, tmp_path / f"s{shift}.mp4", shift)
+        info = probe(out)
+        assert info["video"][0]["codec"] == "h264" and info["audio"][0]["codec"] == "aac"
+        frames, audio = sync.read_av(out)
+        assert sync.estimate_offset(frames, audio).offset_frames == base + shift
+
+
+def test_shift_audio_moves_the_samples_exactly(tmp_path, face_video):
+    """The decoded audio of the shifted file is the original moved by shift * 640 samples."""
+    _, a0 = sync.read_av(face_video)
+    _, a1 = sync.read_av(sync.shift_audio(face_video, tmp_path / "m3.mp4", -3))
+    seg = a0[8000:24000]
+    c = np.correlate(a1[:40000], seg, "valid")
+    assert int(np.argmax(c)) - 8000 == 3 * SPF
+
+
+def test_shift_audio_reencodes_other_codecs(tmp_path, speech):
+    """An MPEG-4 Part 2 file (not H.264) comes out as H.264 + AAC with the shift applied."""
+    frames, audio = talking_face(speech[: int(3.5 * SR)], 0)
+    src = tmp_path / "mpeg4.mkv"
+    with av.open(str(src), "w") as out:
+        vs = out.add_stream("mpeg4", rate=FPS)
+        vs.width, vs.height, vs.pix_fmt = 160, 120, "yuv420p"
+        from lib.video import _encode_audio
+
+        ast = out.add_stream("aac", rate=SR)  # every stream before the first packet
+        ast.layout = "mono"
+        for f in frames:
+            for p in vs.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                out.mux(p)
+        for p in vs.encode(None):
+            out.mux(p)
+        _encode_audio(out, ast, audio, SR)
+    res = sync.shift_audio(src, tmp_path / "fixed.mp4", 4)
+    assert probe(res)["video"][0]["codec"] == "h264"
+    assert sync.estimate_offset(*sync.read_av(res)).offset_frames == 4
+
+
+# ----------------------------------------------------------------------------- real clips
+@pytest.mark.parametrize("name", ["grid_bbaf2n.mpg", "grid_brbk7n.mpg"])
+def test_grid_clip_induced_shifts(name):
+    """GRID is within about ±1 frame of true sync: induced shifts -10..+10 read back within ±2."""
+    clip = load_av(data_file(name))
+    assert clip.frames.shape == (75, 288, 360, 3)
+    first = sync.estimate_offset(clip.frames, clip.audio)
+    assert abs(first.offset_frames) <= 1
+    errs = []
+    for k in range(-10, 11):
+        res = sync.estimate_offset(clip.frames, induce(clip.audio, k), boxes=first.boxes)
+        errs.append(res.offset_frames - k)
+    errs = np.abs(errs)
+    assert np.mean(errs <= 2) >= 0.9, errs
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_no_audio_track(tmp_path, speech):
+    frames, _ = talking_face(speech[: 2 * SR], 0)
+    path = write_av(tmp_path / "mute.mp4", frames, None)
+    with pytest.raises(InputError, match="no audio track"):
+        load_av(path)
+
+
+def test_no_video_track(tmp_path, speech):
+    path = tmp_path / "voice.m4a"
+    with av.open(str(path), "w", format="mp4") as out:
+        from lib.video import _encode_audio
+
+        ast = out.add_stream("aac", rate=SR)
+        ast.layout = "mono"
+        _encode_audio(out, ast, speech[: 2 * SR], SR)
+    with pytest.raises(InputError, match="no video track"):
+        load_av(path)
+
+
+def test_no_face_found(tmp_path, speech):
+    rng = np.random.default_rng(0)
+    frames = np.repeat(rng.integers(0, 255, (1, 120, 160, 3), dtype=np.uint8), 50, axis=0)
+    frames[:, 40:80, 60:100] = rng.integers(0, 255, (50, 40, 40, 3), dtype=np.uint8)  # moving noise, no face
+    path = write_av(tmp_path / "noface.mp4", frames, speech[: 2 * SR])
+    clip = load_av(path)
+    with pytest.raises(InputError, match="No face found"):
+        sync.estimate_offset(clip.frames, clip.audio)
+
+
+def test_under_one_second(tmp_path, speech):
+    frames, audio = talking_face(speech[: int(0.6 * SR)], 0)
+    path = write_av(tmp_path / "short.mp4", frames, audio)
+    with pytest.raises(InputError, match="at least 1 s"):
+        load_av(path)
+    with pytest.raises(InputError, match="frames"):
+        sync.estimate_offset(frames, audio)
+
+
+@pytest.mark.parametrize("payload", [b"", b"not a video at all " * 100])
+def test_unreadable_file(tmp_path, payload):
+    path = tmp_path / "broken.mp4"
+    path.write_bytes(payload)
+    with pytest.raises(InputError):
+        load_av(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="No video file"):
+        load_av(tmp_path / "nope.mp4")
+
+
+def test_4k_video_is_downscaled_then_analysed(tmp_path, speech):
+    small, audio = talking_face(speech[: int(1.2 * SR)], 0, width=960, height=720)
+
+    def frames_4k():
+        buf = np.empty((2160, 3840, 3), np.uint8)
+        buf[:] = (70, 110, 150)
+        for f in small:
+            buf[720:1440, 1440:2400] = f
+            yield buf
+
+    path = write_av(tmp_path / "uhd.mp4", frames_4k(), audio, crf=40, preset="ultrafast")
+    assert probe(path)["video"][0]["height"] == 2160
+    clip = load_av(path)
+    assert clip.frames.shape[1:] == (360, 640, 3)
+    assert any("Downscaled from 3840×2160" in n for n in clip.notices)
+    res = sync.estimate_offset(clip.frames, clip.audio, max_offset=5)
+    # The face (drawn in the centre 960×720 block) is found where it was put, scaled by 1/6.
+    cx = (res.boxes[:, 0] + res.boxes[:, 2]).mean() / 2
+    assert 280 < cx < 360
+
+
+def test_variable_frame_rate_is_resampled_by_timestamps(tmp_path, speech):
+    frames, audio = talking_face(speech[: int(4.0 * SR)], 3)
+    keep = [i for i in range(len(frames)) if i % 3 != 1]  # gaps of 40 and 80 ms
+    path = write_av(tmp_path / "vfr.mp4", frames[keep], audio, frame_times_s=np.array(keep) / FPS)
+    clip = load_av(path)
+    assert clip.variable_frame_rate
+    assert any("Variable frame rate" in n for n in clip.notices)
+    assert len(clip.frames) == len(frames)
+    # Each kept frame lands on its own tick; a dropped tick repeats the frame before it.
+    np.testing.assert_array_equal(clip.frames[4].astype(int).mean(), clip.frames[3].astype(int).mean())
+    assert abs(sync.estimate_offset(clip.frames, clip.audio).offset_frames - 3) <= 1
+
+
+def test_other_frame_rates_are_resampled_to_25(tmp_path, speech):
+    frames, audio = talking_face(speech[: int(2.0 * SR)], 0)
+    path = write_av(tmp_path / "f50.mp4", np.repeat(frames, 2, axis=0), audio, fps=50)
+    clip = load_av(path)
+    assert len(clip.frames) == len(frames)
+    assert any("50 fps to 25 fps" in n for n in clip.notices)
+
+
+def test_estimate_offset_rejects_bad_arguments(speech):
+    frames, audio = talking_face(speech[: 2 * SR], 0)
+    with pytest.raises(InputError, match="Unknown method"):
+        sync.estimate_offset(frames, audio, method="magic")
+    with pytest.raises(InputError, match="uint8"):
+        sync.estimate_offset(frames.astype(float), audio)
+
+
+def test_itu_band_in_frames():
+    assert sync.itu_band_frames(25) == pytest.approx((-3.125, 1.125))
+
+
+# ----------------------------------------------------------------------------- SyncNet path
+def test_syncnet_method_with_random_weights_uses_reference_arithmetic(speech):
+    syncnet = pytest.importorskip("lib.syncnet")
+    pytest.importorskip("torch")
+    model = syncnet.build_syncnet(seed=0).eval()
+    frames, audio = talking_face(speech[: int(1.6 * SR)], 0)
+    res = sync.estimate_offset(frames, audio, method="syncnet", model=model, max_offset=3)
+    assert res.method == "syncnet" and list(res.lags) == [-3, -2, -1, 0, 1, 2, 3]
+    # The curve is in ascending-offset order: its minimum sits at the reported offset.
+    assert res.lags[int(np.argmin(res.curve))] == res.offset_frames
+    assert res.min_dist == pytest.approx(res.curve.min())
+    assert res.confidence == pytest.approx(np.median(res.curve) - res.curve.min())
