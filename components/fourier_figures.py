@@ -36,6 +36,21 @@ def _layout(title: str, x_title: str, y_title: str, height: int, *, show_legend:
     return lay
 
 
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 tick values covering [lo, hi] (plotly's own log ticks label 0.2 as a bare "2")."""
+    lo, hi = max(lo, 1e-12), max(hi, 1e-12)
+    out = []
+    for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1):
+        out += [m * 10.0**e for m in (1, 2, 5) if lo / 1.01 <= m * 10.0**e <= hi * 1.01]
+    return out
+
+
+def _span(curves: dict) -> tuple[float, float]:
+    vals = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in curves.values()])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    return (float(vals.min()), float(vals.max())) if vals.size else (1.0, 1.0)
+
+
 def _fig(data: list, layout: dict) -> go.Figure:
     return go.Figure({"data": data, "layout": layout})
 
@@ -68,11 +83,12 @@ def magnitude_bars(amplitudes, *, highlight: int | None = None, envelope: np.nda
         top = float(np.max(y)) if y.size else 0.0
         lo = max(float(np.min(y)) if y.size else -80.0, top - 80.0) - 5.0
         bar = dict(type="bar", x=n, y=np.maximum(y - lo, 0.0), base=lo, marker=dict(color=colors), name="|A_n|",
+                   showlegend=False,
                    customdata=np.stack([y, freqs], axis=1),
                    hovertemplate="n=%{x}<br>%{customdata[0]:.1f} dB<br>%{customdata[1]:.1f} Hz<extra></extra>")
         extra["yaxis"] = dict(range=[lo, top + 5])
     else:
-        bar = dict(type="bar", x=n, y=a, marker=dict(color=colors), name="|A_n|", customdata=freqs,
+        bar = dict(type="bar", x=n, y=a, marker=dict(color=colors), name="|A_n|", customdata=freqs, showlegend=False,
                    hovertemplate="n=%{x}<br>A=%{y:.4f}<br>%{customdata:.1f} Hz<extra></extra>")
     data = [bar]
     if envelope is not None:
@@ -128,7 +144,8 @@ def gibbs_zoom_figure(x, target, partial, *, smoothed=None, smoothed_label: str 
     data = _synthesis_traces(x, target, partial, smoothed, smoothed_label, None, "")
     g_shape, g_ann = _hline(top + GIBBS_PCT / 100 * jump, COLORS["envelope"], f"+{GIBBS_PCT:.2f} % of the jump")
     t_shape, _ = _hline(top, COLORS["muted"], dash="dot")
-    return _fig(data, _layout(title, "Time from the jump (periods)", "Amplitude", height,
+    legend = dict(orientation="v", yanchor="bottom", y=0.02, xanchor="right", x=0.99, bgcolor="rgba(255,255,255,0.7)")
+    return _fig(data, _layout(title, "Time from the jump (periods)", "Amplitude", height, legend=legend,
                               yaxis=dict(range=[top - 0.35 * jump / 2, top + 0.16 * jump]),
                               shapes=[g_shape, t_shape], annotations=[g_ann]))
 
@@ -153,8 +170,8 @@ def rms_error_figure(ns, curves: dict, *, current_n: int | None = None, title: s
         shapes.append(s)
         anns.append(a)
     return _fig(data, _layout(title, "Number of harmonics N", y_title, height, shapes=shapes, annotations=anns,
-                              xaxis=dict(type="log" if lx else "linear", dtick="D2" if lx else None),
-                              yaxis=dict(type="log" if log else "linear", dtick="D2" if log else None)))
+                              xaxis=dict(type="log" if lx else "linear", tickvals=_log_ticks(min(ns), max(ns)) if lx else None),
+                              yaxis=dict(type="log" if log else "linear", tickvals=_log_ticks(*_span(curves)) if log else None)))
 
 
 def overshoot_figure(ns, curves: dict, *, current_n: int | None = None, height: int = 320) -> go.Figure:
@@ -181,7 +198,10 @@ def epicycle_figure(chain, u_now: float, u_grid, y_grid, *, max_circles: int = 4
     """
     chain = np.asarray(chain)
     radii = np.abs(np.diff(chain))
-    reach = float(np.sum(radii)) + abs(chain[0].imag) + 0.05
+    # frame what is drawn now (every circle at this instant) and the wave's full swing, not the sum of
+    # all radii, which for 1/n amplitudes grows like log N and would shrink the picture to a dot
+    extent = np.abs(chain[:-1]) + radii
+    reach = 1.1 * max(float(np.max(extent)) if extent.size else 0.0, float(np.max(np.abs(y_grid))), abs(chain[-1])) + 0.05
     shapes = []
     for c, r in list(zip(chain[:-1], radii))[:max_circles]:
         if r < 1e-3 * reach:

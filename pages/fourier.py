@@ -26,10 +26,10 @@ N_MAX = 100
 SRS = (8000, 11025, 16000, 22050, 44100, 48000)
 SMOOTHING = {"none": "None (plain partial sum)", "lanczos": "Lanczos σ", "fejer": "Fejér (Cesàro mean)"}
 ENVELOPES = {  # decay-law envelopes drawn over the bars: (function of n, label)
-    "square": (lambda n: 4 / (np.pi * n), "4/(πn): 1/n, odd n only"),
-    "sawtooth": (lambda n: 2 / (np.pi * n), "2/(πn): 1/n, every n"),
-    "triangle": (lambda n: 8 / (np.pi**2 * n**2), "8/(π²n²): 1/n², odd n only"),
-    "pulse": (lambda n: 4 / (np.pi * n), "4/(πn) envelope × |sin(πnd)|"),
+    "square": (lambda n: 4 / (np.pi * n), "4/(πn)"),
+    "sawtooth": (lambda n: 2 / (np.pi * n), "2/(πn)"),
+    "triangle": (lambda n: 8 / (np.pi**2 * n**2), "8/(π²n²)"),
+    "pulse": (lambda n: 4 / (np.pi * n), "4/(πn) envelope"),
 }
 
 
@@ -181,7 +181,8 @@ def build_section() -> None:
         b1, b2 = st.columns(2)
         b1.plotly_chart(ff.magnitude_bars(amps_s if smoothing != "none" else amps, highlight=highlight or None,
                                           envelope=env[0](nn) if env else None, envelope_label=env[1] if env else "",
-                                          db=db, title="Magnitudes |A_n|" + (" (after smoothing)" if smoothing != "none" else "")),
+                                          db=db, title="Magnitudes |A_n|" + (" × σ_n" if smoothing == "lanczos" else
+                                                             " × Fejér" if smoothing == "fejer" else "")),
                         width="stretch", key="fourier_mag_fig")
         b2.plotly_chart(ff.phase_bars(amps, phases, highlight=highlight or None), width="stretch",
                         key="fourier_phase_fig")
@@ -197,23 +198,25 @@ def build_section() -> None:
     tf = F.target_waveform(shape, uf, duty=duty)
     pf = F.partial_sum(amps, phases, fine, dc=dc)
     jumps = F.jump_positions(shape, duty=duty)
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("RMS error vs target", f"{F.rms_error(pf, tf):.4f}",
-              help="sqrt(mean((partial − target)²)) over a period, full scale = 1.")
+    smooth_name = SMOOTHING[smoothing].split(" (")[0]
+    numbers = [("RMS error vs target", f"{F.rms_error(pf, tf):.4f}", None,
+                "sqrt(mean((partial − target)²)) over a period, full scale = 1.")]
     if smoothing != "none":
         sf_ = F.partial_sum(amps_s, phases, fine, dc=dc)
-        m2.metric(f"RMS error, {SMOOTHING[smoothing].split(' (')[0]}", f"{F.rms_error(sf_, tf):.4f}")
+        numbers.append((f"RMS error, {smooth_name}", f"{F.rms_error(sf_, tf):.4f}", None, None))
     if jumps:
         ov = F.gibbs_overshoot(pf, tf)
-        m3.metric("Gibbs overshoot (of the jump)", f"{100 * ov:.2f} %",
-                  delta=f"{100 * (ov - F.GIBBS_FRACTION):+.2f} pts vs 8.95 %", delta_color="off",
-                  help="(peak of the partial sum − top of the target) / jump. Tends to Si(π)/π − ½ ≈ 8.95 %.")
+        numbers.append(("Gibbs overshoot", f"{100 * ov:.2f} %", f"{100 * (ov - F.GIBBS_FRACTION):+.2f} pts vs 8.95 %",
+                        "(peak of the partial sum − top of the target) / jump, in % of the jump. "
+                        "Tends to Si(π)/π − ½ ≈ 8.95 % as N grows."))
         if smoothing != "none":
-            ov_s = F.gibbs_overshoot(sf_, tf)
-            m4.metric(f"Overshoot, {SMOOTHING[smoothing].split(' (')[0]}", f"{100 * max(ov_s, 0):.2f} %",
-                      delta=f"{100 * (max(ov_s, 0) - ov):+.2f} pts", delta_color="inverse")
+            ov_s = max(F.gibbs_overshoot(sf_, tf), 0.0)
+            numbers.append((f"Overshoot, {smooth_name}", f"{100 * ov_s:.2f} %", f"{100 * (ov_s - ov):+.2f} pts",
+                            "Same measure for the smoothed sum."))
     else:
-        m3.metric("Gibbs overshoot (of the jump)", "no jump", help="A continuous wave has no Gibbs ripple.")
+        numbers.append(("Gibbs overshoot", "no jump", None, "A continuous wave has no Gibbs ripple."))
+    for col, (label, value, delta, help_) in zip(st.columns(len(numbers)), numbers):
+        col.metric(label, value, delta=delta, delta_color="off", help=help_)
     pp = float(np.sum(amps**2) / 2 + dc**2)
     st.caption(f"Parseval: dc² + Σ A_n²/2 = {pp:.4f} (mean square of the partial sum); the target's mean square "
                f"is {F.mean_square(shape, duty=duty):.4f}. The gap is the error power the missing harmonics carry.")

@@ -27,7 +27,7 @@ def at():
 def test_defaults(at):
     assert not errors(at)
     m = metrics(at)
-    assert number(m["Gibbs overshoot (of the jump)"]) == pytest.approx(9.12, abs=0.05)  # square, N = 9
+    assert number(m["Gibbs overshoot"]) == pytest.approx(9.12, abs=0.05)  # square, N = 9
     assert number(m["RMS error vs target"]) == pytest.approx(0.1998, abs=5e-4)
     assert len(at.data_editor) == 1 and len(at.data_editor[0].value) == 9
     text = shown_text(at)
@@ -38,7 +38,7 @@ def test_defaults(at):
 def test_overshoot_tends_to_gibbs_and_smoothing_kills_it(at):
     at.slider(key="fourier_n").set_value(100).run()
     assert not errors(at)
-    assert number(metrics(at)["Gibbs overshoot (of the jump)"]) == pytest.approx(8.95, abs=0.02)
+    assert number(metrics(at)["Gibbs overshoot"]) == pytest.approx(8.95, abs=0.02)
     at.radio(key="fourier_smooth").set_value("lanczos").run()
     m = metrics(at)
     assert not errors(at)
@@ -54,7 +54,7 @@ def test_every_preset(at, shape, law):
     at.selectbox(key="fourier_shape").set_value(shape).run()
     assert not errors(at)
     assert law in shown_text(at)
-    gibbs = metrics(at)["Gibbs overshoot (of the jump)"]
+    gibbs = metrics(at)["Gibbs overshoot"]
     assert (gibbs == "no jump") == (shape in ("sine", "triangle"))
 
 
@@ -109,7 +109,7 @@ def test_bad_fundamental_is_a_clear_error(at, f0, message):
     assert not at.exception
     assert any(message in e.value for e in at.error)
     # the rest of the page still works
-    assert "Gibbs overshoot (of the jump)" in metrics(at)
+    assert "Gibbs overshoot" in metrics(at)
 
 
 def test_table_edits_change_the_wave_and_reset_restores_it(at):
