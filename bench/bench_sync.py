@@ -129,11 +129,7 @@ def main() -> None:
         print(f"  lib.syncnet not available yet ({exc}); skipped")
         return
     try:
-        model = syncnet.SyncNet() if hasattr(syncnet, "SyncNet") else None
-        if model is None:
-            print("  lib.syncnet has no SyncNet class; skipped")
-            return
-        model.eval()
+        model = syncnet.build_syncnet(seed=0).eval()
         torch.set_num_threads(2)
         frames, a = talking_face(audio[: 4 * 16000], 4, width=320, height=240)
         r = sync.estimate_offset(frames, a)

@@ -36,7 +36,7 @@ def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_labe
     if itu_band_frames is not None:
         lo, hi = itu_band_frames
         fig.add_vrect(x0=lo, x1=hi, fillcolor=COLORS["rms"], opacity=0.13, line_width=0,
-                      annotation_text="ITU-R BT.1359: hard to notice (approx.)", annotation_position="top left",
+                      annotation_text="ITU-R BT.1359 (approx.)", annotation_position="top left",
                       annotation_font_size=11)
     fig.add_trace(go.Scatter(
         x=lags, y=curve, mode="lines+markers", name=curve_label, line=dict(color=COLORS["signal"], width=2),
@@ -50,7 +50,7 @@ def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_labe
     fig.add_trace(go.Scatter(
         x=[lags[j]], y=[curve[j]], mode="markers+text", name="minimum = estimate",
         marker=dict(color=COLORS["accent"], size=13, symbol="x"),
-        text=[f"{int(lags[j]):+d} frames ({1000 * lags[j] / fps:+.0f} ms)"], textposition="top center",
+        text=[f"  {int(lags[j]):+d} frames ({1000 * lags[j] / fps:+.0f} ms)"], textposition="bottom right",
     ))
     # Confidence = median - minimum, drawn as a bracket at the minimum.
     fig.add_trace(go.Scatter(
@@ -60,11 +60,13 @@ def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_labe
     fig.add_vline(x=0, line=dict(color="#444", width=1))
     if true_offset is not None:
         fig.add_vline(x=true_offset, line=dict(color=COLORS["envelope"], width=2, dash="dot"),
-                      annotation_text=f"built in: {true_offset:+d}", annotation_position="bottom left")
+                      annotation_text=f"built in: {true_offset:+d}", annotation_position="top right")
     name = "SyncNet" if method == "syncnet" else "Mouth motion × speech energy"
     style(fig, title=f"{name}: {curve_label} for every offset (lower = better aligned)",
           x_title="Offset (frames; + = audio leads the picture; 1 frame = 40 ms)", y_title=curve_label, height=400)
     fig.update_xaxes(dtick=5, zeroline=False)
+    span = float(np.ptp(curve)) or 1.0
+    fig.update_yaxes(range=[float(curve.min()) - 0.18 * span, float(curve.max()) + 0.12 * span])
     return fig
 
 
@@ -77,8 +79,8 @@ def framewise_confidence(conf: np.ndarray, *, fps: int = 25, method: str = "ener
                                fillcolor="rgba(245,133,24,0.15)"))
     fig.add_hline(y=0, line=dict(color=COLORS["muted"], width=1))
     unit = "distance units" if method == "syncnet" else "correlation units"
-    style(fig, title="Frame-wise confidence at the chosen offset (median-filtered over 9 frames)",
-          x_title="Time (s)", y_title=f"median − frame distance ({unit})", height=300, legend=False)
+    style(fig, title="Frame-wise confidence (median of 9 frames)",
+          x_title="Time (s)", y_title=f"confidence ({unit})", height=320, legend=False)
     return fig
 
 
@@ -113,7 +115,7 @@ def boxes_on_frames(frames: np.ndarray, face_boxes: np.ndarray, mouth_boxes: np.
     out = []
     for i in indices:
         img = np.ascontiguousarray(frames[i]).copy()
-        th = max(1, img.shape[0] // 160)
+        th = max(2, img.shape[0] // 120)
         x0, y0, x1, y1 = (int(round(v)) for v in face_boxes[i])
         cv2.rectangle(img, (x0, y0), (x1, y1), (40, 200, 60), th)
         x0, y0, x1, y1 = (int(round(v)) for v in mouth_boxes[i])

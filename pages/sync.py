@@ -197,19 +197,21 @@ st.caption("Audio is early on the right (positive offsets) and late on the left.
            "ITU-R BT.1359 finds an offset hard to detect (≈ +45 ms early to −125 ms late; approximate, and "
            "a coarse 1-frame grid here). Confidence is the gap between the median and the minimum.")
 
-left, right = st.columns([0.55, 0.45])
-with left:
-    st.plotly_chart(SF.framewise_confidence(result.framewise_conf, fps=FPS, method=result.method), width="stretch")
-with right:
-    T = len(clip.frames)
-    idx = np.linspace(0, T - 1, 4).round().astype(int)
-    images = SF.boxes_on_frames(clip.frames, energy_result.boxes, energy_result.mouth_boxes, idx)
-    st.markdown("**Detected face (green) and mouth box (orange)**")
-    img_cols = st.columns(2)
-    for k, (i, img) in enumerate(zip(idx, images)):
-        img_cols[k % 2].image(img, caption=f"frame {i} ({i / FPS:.2f} s)", width="stretch")
-    st.caption(f"OpenCV Haar cascade, run on every 5th frame; face found in "
-               f"{100 * energy_result.face_found_fraction:.0f} % of them, smoothed in between.")
+st.plotly_chart(SF.framewise_confidence(result.framewise_conf, fps=FPS, method=result.method), width="stretch")
+st.caption("Frame-wise confidence: the median of the curve minus this frame's own distance at the chosen offset "
+           "(SyncNet's `fconfm`). High where the frame agrees with the chosen offset; pauses with a still mouth "
+           "and a silent track count as strong agreement.")
+
+T = len(clip.frames)
+idx = np.linspace(0, T - 1, 4).round().astype(int)
+images = SF.boxes_on_frames(clip.frames, energy_result.boxes, energy_result.mouth_boxes, idx)
+st.markdown("**Detected face (green) and mouth box (orange)** on four frames")
+img_cols = st.columns(4)
+for col, i, img in zip(img_cols, idx, images):
+    col.image(img, caption=f"frame {i} ({i / FPS:.2f} s)", width="stretch")
+st.caption(f"OpenCV's Haar-cascade face detector, run on every 5th frame: a face in "
+           f"{100 * energy_result.face_found_fraction:.0f} % of them; the track is smoothed over half a second. "
+           "The mouth box is the lower third of the face box.")
 
 # --- lips vs voice -------------------------------------------------------------------------
 st.subheader("Lips and voice, side by side")
@@ -222,7 +224,7 @@ r_best = 1.0 - float(energy_result.min_dist)
 st.plotly_chart(SF.aligned_signals(energy_result.mouth_signal, energy_result.audio_signal, lag, fps=FPS, r=r_lag),
                 width="stretch")
 c1, c2, c3 = st.columns(3)
-c1.metric("Correlation at this lag", f"{r_lag:+.3f}", delta=f"{r_lag - r_zero:+.3f} vs. lag 0")
+c1.metric("Correlation at this lag", f"{r_lag:+.3f}", delta=f"{r_lag - r_zero:+.3f} vs. lag 0" if lag else None)
 c2.metric("Correlation as the file is (lag 0)", f"{r_zero:+.3f}")
 c3.metric("Best correlation", f"{r_best:+.3f}", help=f"at lag {energy_result.offset_frames:+d}")
 st.caption("Blue: how much the mouth region changes from one frame to the next. Orange: log energy of the "
