@@ -75,9 +75,10 @@ def rt60_bands(bands_hz, series: dict[str, np.ndarray], *, title: str = "Reverbe
     palette = [COLORS["signal"], COLORS["envelope"], COLORS["rms"], COLORS["zcr"], COLORS["alt"]]
     for i, (name, values) in enumerate(series.items()):
         vals = np.asarray(values, dtype=float)
+        text = [f"{v:.2f}" if np.isfinite(v) else "n/a" for v in vals] if len(series) <= 2 else None
         fig.add_trace(go.Bar(x=labels, y=vals, name=name, marker_color=(colors or {}).get(name, palette[i % 5]),
-                             text=[f"{v:.2f}" if np.isfinite(v) else "n/a" for v in vals], textposition="outside",
-                             cliponaxis=False))
+                             text=text, textposition="outside", cliponaxis=False,
+                             hovertemplate=f"{name}<br>%{{x}} Hz: %{{y:.2f}} s<extra></extra>"))
     style(fig, title=title, x_title="Octave band centre (Hz)", y_title="RT60 (s)", height=height)
     fig.update_layout(barmode="group", margin=dict(t=80))
     fig.update_xaxes(type="category")

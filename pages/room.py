@@ -159,13 +159,32 @@ def early_images(dim, table_key, src, mic, order):
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def analyse(h, sr):
-    t, edc = room.energy_decay_curve(h, sr)
+def analyse(h, sr, noise_handling=False):
+    """Decay and clarity figures; noise handling only for measured responses (a simulation has no noise)."""
+    t, edc = room.energy_decay_curve(h, sr, noise_handling=noise_handling)
     return {
-        "edc": (t, edc), "fits": room.decay_times(h, sr), "bands": room.band_decay_times(h, sr),
+        "edc": (t, edc), "fits": room.decay_times(h, sr, noise_handling=noise_handling),
+        "bands": room.band_decay_times(h, sr, noise_handling=noise_handling),
         "C50": room.clarity(h, sr, early_ms=50), "C80": room.clarity(h, sr, early_ms=80),
         "D50": room.definition(h, sr), "DRR": room.drr(h, sr), "noise": room.noise_floor(h, sr),
     }
+
+
+_BUILDERS = {name: getattr(rf, name) for name in
+             ("floor_plan", "room_3d", "rt60_bands", "modes_chart", "rir_with_reflections", "image_plan",
+              "edc_with_fits", "decay_comparison")}
+_BUILDERS["waveform"] = figures.waveform
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _figure(builder: str, *args, **kwargs) -> dict:
+    # building and validating a plotly figure costs 5-20 ms; reruns that change something
+    # else (the mix slider, the band) reuse the finished dict
+    return _BUILDERS[builder](*args, **kwargs).to_dict()
+
+
+def chart(where, builder: str, *args, key: str, **kwargs) -> None:
+    where.plotly_chart(_figure(builder, *args, **kwargs), width="stretch", key=key)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -184,14 +203,20 @@ else:
 order = min(order_auto, AUTO_ORDER_CAP) if auto_order else int(manual_order)
 n_images = room.image_count(order)
 
+
+
+def image_source_rir() -> np.ndarray:
+    """The pure image-source RIR (cached; a spinner when it is a big one)."""
+    with stop_on_input_error():
+        if n_images > 400_000:
+            with st.spinner(f"Simulating {n_images:,} image sources..."):
+                return ism_rir(dim, table_key, src, mic, sr, order)
+        return ism_rir(dim, table_key, src, mic, sr, order)
+
+
 with stop_on_input_error():
-    if n_images > 400_000 and not hybrid:
-        with st.spinner(f"Simulating {n_images:,} image sources..."):
-            h_ism = ism_rir(dim, table_key, src, mic, sr, order)
-    else:
-        h_ism = ism_rir(dim, table_key, src, mic, sr, order)
     hyb = hybrid_rir(dim, table_key, src, mic, sr) if hybrid else None
-h = hyb.rir if hybrid else h_ism
+h = hyb.rir if hybrid else image_source_rir()
 model_name = "hybrid" if hybrid else "image-source"
 
 distance = float(np.linalg.norm(np.subtract(src, mic)))
@@ -206,145 +231,160 @@ if auto_order and order_auto > AUTO_ORDER_CAP:
                f"stops at order {AUTO_ORDER_CAP} here (set the order by hand for more), so its late tail is cut short. "
                "The hybrid model does not need the high orders.")
 
-tab_room, tab_rir, tab_decay, tab_listen, tab_measured = st.tabs(
-    ["Room & RT60", "Impulse response", "Decay: image sources vs hybrid", "Listen", "Analyse a measured IR"])
+# Only the open tab runs (state-tracking tabs), so a widget in one tab does not redraw the others.
+TABS = ["Room & RT60", "Impulse response", "Decay", "Listen", "Measured IR"]
+tab_room, tab_rir, tab_decay, tab_listen, tab_measured = st.tabs(TABS, key="room_tab", bind="query-params",
+                                                                 on_change="rerun")
 
 # ---------------------------------------------------------------------------- room
 with tab_room:
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(rf.floor_plan(dim, src, mic), width="stretch", key="room_plan")
-    c2.plotly_chart(rf.room_3d(dim, src, mic), width="stretch", key="room_3d")
-    st.plotly_chart(rf.rt60_bands(OCTAVE_BANDS_HZ, {"Sabine": sabine, "Eyring": eyring},
-                                  title="Predicted RT60 per octave band: Sabine vs Eyring"), width="stretch",
-                    key="room_rt_pred")
-    areas = np.array([W * H, W * H, L * H, L * H, L * W, L * W])
-    df = pd.DataFrame(table, index=[SURFACE_LABELS[s] for s in SURFACES], columns=BAND_LABELS)
-    df.insert(0, "Area (m²)", areas)
-    if mode == MODES[0]:
-        df.insert(0, "Material", mats)
-    st.markdown("**Absorption coefficients α per surface and band** "
-                "(Vorländer, *Auralization*, 2008, annex; via pyroomacoustics' materials table)")
-    st.dataframe(df.style.format({**{b: "{:.2f}" for b in BAND_LABELS}, "Area (m²)": "{:.1f}"}), width="stretch")
-    if mode == MODES[2]:
-        st.success(f"Target {target_rt60:.2f} s → uniform α = {alpha_t:.3f}, image order {order_t} "
-                   f"(Sabine gives back {room.rt60_sabine(dim, alpha_t):.2f} s; Eyring predicts "
-                   f"{room.rt60_eyring(dim, alpha_t):.2f} s for the same α).")
-    modes_list = room.axial_modes(dim, fmax_hz=300.0)
-    f_s = room.schroeder_frequency(max(float(np.mean(sabine[:2])), 1e-3), dim)
-    mc = st.columns([0.65, 0.35])
-    mc[0].plotly_chart(rf.modes_chart(modes_list, f_s), width="stretch", key="room_modes")
-    with mc[1]:
-        st.metric("Schroeder frequency", f"{f_s:.0f} Hz",
-                  help="2000·√(T/V) with T at 125–250 Hz: below it single modes dominate, above it the field is diffuse.")
-        st.caption("Lowest axial modes: " + ", ".join(f"{f:.0f} Hz ({a} n={n})" for f, a, n in modes_list[:6]))
+    if tab_room.open:
+        c1, c2 = st.columns(2)
+        chart(c1, "floor_plan", dim, src, mic, key="room_plan")
+        chart(c2, "room_3d", dim, src, mic, key="room_3d")
+        chart(st, "rt60_bands", OCTAVE_BANDS_HZ, {"Sabine": sabine, "Eyring": eyring},
+              title="Predicted RT60 per octave band: Sabine vs Eyring", key="room_rt_pred")
+        areas = np.array([W * H, W * H, L * H, L * H, L * W, L * W])
+        df = pd.DataFrame(table, index=[SURFACE_LABELS[s] for s in SURFACES], columns=BAND_LABELS)
+        df.insert(0, "Area (m²)", areas)
+        if mode == MODES[0]:
+            df.insert(0, "Material", mats)
+        st.markdown("**Absorption coefficients α per surface and band** "
+                    "(Vorländer, *Auralization*, 2008, annex; via pyroomacoustics' materials table)")
+        st.dataframe(df.style.format({**{b: "{:.2f}" for b in BAND_LABELS}, "Area (m²)": "{:.1f}"}), width="stretch")
+        if mode == MODES[2]:
+            st.success(f"Target {target_rt60:.2f} s → uniform α = {alpha_t:.3f}, image order {order_t} "
+                       f"(Sabine gives back {room.rt60_sabine(dim, alpha_t):.2f} s; Eyring predicts "
+                       f"{room.rt60_eyring(dim, alpha_t):.2f} s for the same α).")
+        modes_list = room.axial_modes(dim, fmax_hz=300.0)
+        f_s = room.schroeder_frequency(max(float(np.mean(sabine[:2])), 1e-3), dim)
+        mc = st.columns([0.65, 0.35])
+        chart(mc[0], "modes_chart", modes_list, f_s, key="room_modes")
+        with mc[1]:
+            st.metric("Schroeder frequency", f"{f_s:.0f} Hz",
+                      help="2000·√(T/V) with T at 125–250 Hz: below it single modes dominate, above it the field is diffuse.")
+            st.caption("Lowest axial modes: " + ", ".join(f"{f:.0f} Hz ({a} n={n})" for f, a, n in modes_list[:6]))
 
 # ---------------------------------------------------------------------------- RIR
 with tab_rir:
-    early_order = min(3, order)
-    im, arr_s, amp = early_images(dim, table_key, src, mic, early_order)
-    t_show = float(min(len(h) / sr, max(0.06, 1.5 * arr_s.max())))
-    st.plotly_chart(rf.rir_with_reflections(
-        h, sr, arr_s, amp, im.orders, t_max_s=t_show, mixing_time_s=(hyb.mixing_time_s, hyb.join_end_s) if hybrid else None,
-        title=f"Start of the {model_name} impulse response: direct sound and reflections up to order {early_order}"),
-        width="stretch", key="room_rir")
-    st.plotly_chart(figures.waveform(h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
-                                     name="RIR", height=240), width="stretch", key="room_rir_full")
-    plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order")
-    im_plan = room.image_sources(dim, src, plan_order)
-    st.plotly_chart(rf.image_plan(dim, im_plan.positions, im_plan.orders, im_plan.indices, mic), width="stretch",
-                    key="room_images")
-    st.caption("Each mirrored room holds one image of the source; the straight line from an image to the "
-               "microphone, folded back into the real room, is the path of one reflection. Its length sets the "
-               "arrival time, the walls it crosses set its loss.")
+    if tab_rir.open:
+        early_order = min(3, order)
+        im, arr_s, amp = early_images(dim, table_key, src, mic, early_order)
+        t_show = float(min(len(h) / sr, max(0.06, 1.5 * arr_s.max())))
+        chart(st, "rir_with_reflections", h, sr, arr_s, amp, im.orders, t_max_s=t_show,
+              mixing_time_s=(hyb.mixing_time_s, hyb.join_end_s) if hybrid else None,
+              title=f"Start of the {model_name} impulse response: direct sound and reflections up to order {early_order}",
+              key="room_rir")
+        chart(st, "waveform", h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)", name="RIR",
+              height=240, key="room_rir_full")
+        plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order")
+        im_plan = room.image_sources(dim, src, plan_order)
+        chart(st, "image_plan", dim, im_plan.positions, im_plan.orders, im_plan.indices, mic, key="room_images")
+        st.caption("Each mirrored room holds one image of the source; the straight line from an image to the "
+                   "microphone, folded back into the real room, is the path of one reflection. Its length sets the "
+                   "arrival time, the walls it crosses set its loss.")
 
 
-def analysis_panel(h_an: np.ndarray, sr_an: int, key: str, predicted: dict | None = None) -> dict:
-    a = analyse(h_an, sr_an)
+def analysis_panel(h_an: np.ndarray, sr_an: int, key: str, predicted: dict | None = None, *,
+                   noise_handling: bool = False) -> dict:
+    a = analyse(h_an, sr_an, noise_handling)
     fits = a["fits"]
-    mm = st.columns(7)
+    mm = st.columns(4)
     for i, name in enumerate(("EDT", "T20", "T30")):
         v = fits[name]["rt60_s"]
         mm[i].metric(name, f"{v:.2f} s" if np.isfinite(v) else "n/a", help=fits[name].get("error"))
-    mm[3].metric("C50", f"{a['C50']:.1f} dB", help="Speech clarity: early (0–50 ms) vs late energy")
-    mm[4].metric("C80", f"{a['C80']:.1f} dB", help="Music clarity: early (0–80 ms) vs late energy")
-    mm[5].metric("D50", f"{100 * a['D50']:.0f} %", help="Definition: share of the energy in the first 50 ms")
-    mm[6].metric("DRR", f"{a['DRR']:.1f} dB", help="Direct (±2.5 ms around the direct peak) to reverberant energy")
+    mm[3].metric("DRR", f"{a['DRR']:.1f} dB", help="Direct (±2.5 ms around the direct peak) to reverberant energy")
+    mm = st.columns(4)
+    mm[0].metric("C50", f"{a['C50']:.1f} dB", help="Speech clarity: early (0–50 ms) vs late energy")
+    mm[1].metric("C80", f"{a['C80']:.1f} dB", help="Music clarity: early (0–80 ms) vs late energy")
+    mm[2].metric("D50", f"{100 * a['D50']:.0f} %", help="Definition: share of the energy in the first 50 ms")
     t_e, e_e = a["edc"]
-    st.plotly_chart(rf.edc_with_fits(t_e, e_e, fits, title="Energy decay curve (Schroeder) with EDT, T20, T30 fits"),
-                    width="stretch", key=f"{key}_edc")
+    chart(st, "edc_with_fits", t_e, e_e, fits, title="Energy decay curve (Schroeder) with EDT, T20, T30 fits",
+          key=f"{key}_edc")
     series = {"T20 measured": a["bands"]["T20"], "T30 measured": a["bands"]["T30"]}
     if predicted:
         series.update(predicted)
-    st.plotly_chart(rf.rt60_bands(OCTAVE_BANDS_HZ, series, title="Decay time per octave band"), width="stretch",
-                    key=f"{key}_bands")
+    chart(st, "rt60_bands", OCTAVE_BANDS_HZ, series, title="Decay time per octave band", key=f"{key}_bands")
     nf = a["noise"]
-    st.caption(f"Noise floor {nf.level_db:.1f} dB re peak; the decay meets it {nf.crosspoint / sr_an:.2f} s after "
-               f"the direct sound, and the EDC is trusted down to 10 dB above it ({nf.usable_until / sr_an:.2f} s).")
+    if noise_handling:
+        st.caption(f"Noise floor {nf.level_db:.1f} dB re peak; the decay meets it {nf.crosspoint / sr_an:.2f} s after "
+                   f"the direct sound; the noise is subtracted and the EDC is trusted down to 10 dB above it "
+                   f"({nf.usable_until / sr_an:.2f} s).")
+    st.caption("n/a: the decay does not fall far enough (35 dB for T30, 25 dB for T20) within the response.")
     return a
 
 
 # ---------------------------------------------------------------------------- decay
 with tab_decay:
-    st.markdown(f"Analysis of the **{model_name}** response (switch models in the sidebar).")
-    analysis_panel(h, sr, "room_an", {"Sabine": sabine, "Eyring": eyring})
-    st.subheader("Image sources alone vs the hybrid model")
-    with stop_on_input_error():
-        hyb_cmp = hyb if hybrid else hybrid_rir(dim, table_key, src, mic, sr)
-    band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band")
-    b = BAND_LABELS.index(band)
-    curves = {}
-    for name, hh in (("image sources", h_ism), ("hybrid", hyb_cmp.rir)):
-        curves[name] = room.energy_decay_curve(room.band_split(hh, sr)[b], sr)
-    st.plotly_chart(rf.decay_comparison(curves, {"Sabine": float(sabine[b]), "Eyring": float(eyring[b])},
-                                        title=f"Energy decay in the {band} band: both models vs the predictions"),
-                    width="stretch", key="room_cmp")
-    bt_ism = analyse(h_ism, sr)["bands"]["T30"]
-    bt_hyb = analyse(hyb_cmp.rir, sr)["bands"]["T30"]
-    st.plotly_chart(rf.rt60_bands(OCTAVE_BANDS_HZ, {"T30 image sources": bt_ism, "T30 hybrid": bt_hyb,
-                                                    "Sabine": sabine, "Eyring": eyring},
-                                  title="T30 of both models vs Sabine and Eyring"), width="stretch", key="room_cmp_bands")
-    st.caption(f"Hybrid: image sources up to order {hyb_cmp.max_order} until the mixing time "
-               f"{1000 * hyb_cmp.mixing_time_s:.1f} ms (√V ms, at least 5 ms after the direct sound), then a seeded "
-               "noise tail per octave band decaying at Eyring's rate, energy-matched to the image sources over the "
-               f"join ({1000 * hyb_cmp.mixing_time_s:.0f}–{1000 * hyb_cmp.join_end_s:.0f} ms). A pure image-source box decays more slowly than Sabine "
-               "or Eyring predict: its specular reflections never become diffuse, and a capped order cuts the tail.")
+    if tab_decay.open:
+        st.markdown(f"Analysis of the **{model_name}** response (switch models in the sidebar).")
+        analysis_panel(h, sr, "room_an", {"Sabine": sabine, "Eyring": eyring})
+        st.subheader("Image sources alone vs the hybrid model")
+        with stop_on_input_error():
+            hyb_cmp = hyb if hybrid else hybrid_rir(dim, table_key, src, mic, sr)
+        h_ism = h if not hybrid else image_source_rir()
+        band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band")
+        b = BAND_LABELS.index(band)
+        curves = {}
+        for name, hh in (("image sources", h_ism), ("hybrid", hyb_cmp.rir)):
+            curves[name] = room.energy_decay_curve(room.band_split(hh, sr)[b], sr, noise_handling=False)
+        chart(st, "decay_comparison", curves, {"Sabine": float(sabine[b]), "Eyring": float(eyring[b])},
+              title=f"Energy decay in the {band} band: both models vs the predictions", key="room_cmp")
+        bt_ism = analyse(h_ism, sr)["bands"]["T30"]
+        bt_hyb = analyse(hyb_cmp.rir, sr)["bands"]["T30"]
+        chart(st, "rt60_bands", OCTAVE_BANDS_HZ, {"T30 image sources": bt_ism, "T30 hybrid": bt_hyb,
+                                                  "Sabine": sabine, "Eyring": eyring},
+              title="T30 of both models vs Sabine and Eyring", key="room_cmp_bands")
+        st.caption(f"Hybrid: image sources up to order {hyb_cmp.max_order} until the mixing time "
+                   f"{1000 * hyb_cmp.mixing_time_s:.1f} ms (√V ms, at least 5 ms after the direct sound), then a seeded "
+                   "noise tail per octave band decaying at Eyring's rate, energy-matched to the image sources over the "
+                   f"join ({1000 * hyb_cmp.mixing_time_s:.0f}–{1000 * hyb_cmp.join_end_s:.0f} ms). A pure "
+                   "image-source box decays more slowly than Sabine or Eyring predict: its specular reflections never become diffuse, and a capped order cuts the tail.")
 
 # ---------------------------------------------------------------------------- listen
 with tab_listen:
-    clip = pick_audio("room_dry", default="Speech with fricatives", sr=sr, max_duration_s=10.0)
-    dry = clip.samples.astype(np.float64)
-    wet_full = auralise(dry, h, sr)
-    mix = st.slider("Dry / wet mix (0 = dry, 1 = all reverberant)", 0.0, 1.0, 1.0, 0.05, key="room_mix",
-                    bind="query-params")
-    dry_pad = np.concatenate([dry, np.zeros(len(wet_full) - len(dry))])
-    wet_matched = match_level(wet_full, dry_pad)
-    out = match_level((1 - mix) * dry_pad + mix * wet_matched, dry_pad)
-    p1, p2 = st.columns(2)
-    with p1:
-        player(dry_pad.astype(np.float32), sr, label="Dry", key="room_play_dry")
-    with p2:
-        player(out, sr, label=f"In the room ({model_name}, mix {mix:.2f}), same RMS as the dry clip",
-               key="room_play_wet")
-    n_fft = 512 if sr <= 22050 else 1024
-    for col, (name, y) in zip(st.columns(2), (("Dry", dry_pad), ("In the room", out))):
-        S = amplitude_to_db(np.abs(stft(np.asarray(y, dtype=np.float32), n_fft=n_fft, hop_length=n_fft // 4)),
-                            ref=1.0, top_db=80.0)
-        fig = figures.spectrogram(np.arange(S.shape[1]) * (n_fft // 4) / sr, np.fft.rfftfreq(n_fft, 1 / sr), S,
-                                  title=f"{name}: spectrogram", height=320, zmin=-80, zmax=0)
-        col.plotly_chart(fig, width="stretch", key=f"room_spec_{name}")
+    if tab_listen.open:
+        clip = pick_audio("room_dry", default="Speech with fricatives", sr=sr, max_duration_s=10.0)
+        dry = clip.samples.astype(np.float64)
+        wet_full = auralise(dry, h, sr)
+        mix = st.slider("Dry / wet mix (0 = dry, 1 = all reverberant)", 0.0, 1.0, 1.0, 0.05, key="room_mix",
+                        bind="query-params")
+        dry_pad = np.concatenate([dry, np.zeros(len(wet_full) - len(dry))])
+        wet_matched = match_level(wet_full, dry_pad)
+        out = match_level((1 - mix) * dry_pad + mix * wet_matched, dry_pad)
+        p1, p2 = st.columns(2)
+        with p1:
+            player(dry_pad.astype(np.float32), sr, label="Dry", key="room_play_dry")
+        with p2:
+            player(out, sr, label=f"In the room ({model_name}, mix {mix:.2f}), same RMS as the dry clip",
+                   key="room_play_wet")
+        n_fft = 512 if sr <= 22050 else 1024
+        specs = {name: np.abs(stft(np.asarray(y, dtype=np.float32), n_fft=n_fft, hop_length=n_fft // 4))
+                 for name, y in (("Dry", dry_pad), ("In the room", out))}
+        ref = max(float(S.max()) for S in specs.values())
+        for name, S in specs.items():
+            S_db = amplitude_to_db(S, ref=ref, top_db=80.0)
+            fig = figures.spectrogram(np.arange(S.shape[1]) * (n_fft // 4) / sr, np.fft.rfftfreq(n_fft, 1 / sr), S_db,
+                                      title=f"{name}: spectrogram", height=300, zmin=-80, zmax=0,
+                                      colorbar_title="dB re max")
+            st.plotly_chart(fig, width="stretch", key=f"room_spec_{name}")
 
 # ---------------------------------------------------------------------------- measured
 with tab_measured:
-    st.markdown("Upload a measured impulse response (a clap, a balloon pop, a sweep's deconvolution) to analyse "
-                "it with the same tools: noise floor, EDC, EDT/T20/T30, per-band decay, clarity.")
-    up = st.file_uploader("Impulse response (WAV, FLAC, OGG)", type=["wav", "flac", "ogg"], key="room_ir_upload")
-    if up is None:
-        st.info("No file yet: the analysis of the simulated response is in the *Decay* tab.")
-    else:
-        with stop_on_input_error():
-            ir = load_audio(up.getvalue(), name=up.name, max_duration_s=10.0)
-            st.caption(f"**{ir.name}**: {ir.duration_s:.2f} s at {ir.sr} Hz")
-            analysis_panel(ir.samples.astype(np.float64), ir.sr, "room_meas")
+    if tab_measured.open:
+        st.markdown("Upload a measured impulse response (a clap, a balloon pop, a sweep's deconvolution) to analyse "
+                    "it with the same tools: noise floor, EDC, EDT/T20/T30, per-band decay, clarity.")
+        up = st.file_uploader("Impulse response (WAV, FLAC, OGG)", type=["wav", "flac", "ogg"], key="room_ir_upload")
+        if up is None:
+            st.info("No file yet: the analysis of the simulated response is in the *Decay* tab.")
+        else:
+            with stop_on_input_error():
+                ir = load_audio(up.getvalue(), name=up.name, max_duration_s=10.0)
+                st.caption(f"**{ir.name}**: {ir.duration_s:.2f} s at {ir.sr} Hz")
+                handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise",
+                                   help="Subtract the noise floor estimated from the tail and stop the integration "
+                                        "where the decay meets it. Switch off to see how noise lengthens T30.")
+                analysis_panel(ir.samples.astype(np.float64), ir.sr, "room_meas", noise_handling=handle)
 
 in_depth(r"""
 **Image sources (Allen & Berkley 1979).** Mirror the source in a wall and the reflection becomes a straight
