@@ -22,6 +22,30 @@ import numpy as np
 
 from lib.errors import InputError
 
+_BLAS_CONTROLLER = None
+
+
+def _one_blas_thread():
+    """Context that runs BLAS/LAPACK single-threaded.
+
+    The least-squares problems here are small (hundreds of rows, < 130
+    columns): threads buy nothing, and on a busy 2-core machine OpenBLAS's
+    thread pool turned a 1 ms ``lstsq`` into 0.5 s. Falls back to a no-op if
+    ``threadpoolctl`` (a scikit-learn dependency) is missing.
+    """
+    global _BLAS_CONTROLLER
+    try:
+        if _BLAS_CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_CONTROLLER = ThreadpoolController()
+        return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+    except Exception:  # threadpoolctl absent or unable to inspect the BLAS: run as is
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+
 #: Shapes :func:`series_coefficients` and :func:`target_waveform` know.
 SHAPES = ("sine", "square", "sawtooth", "triangle", "pulse")
 
@@ -573,6 +597,43 @@ class HarmonicFit:
     n_dropped: int  #: harmonics requested but at or above Nyquist (not fitted)
 
 
+def polish_f0(y, sr: float, f0_hz: float, *, n_harmonics: int = 20, n_periods: float = 4.0,
+              search: float = 0.015) -> float:
+    """Refine a pitch estimate: the f0 within ``+-search`` whose N-harmonic least-squares fit leaves least residual.
+
+    A bounded scalar search (scipy ``minimize_scalar``) over a fixed stretch of
+    ``n_periods`` periods of the lowest candidate; returns ``f0_hz`` unchanged if
+    nothing fits better. Cheap (a few dozen small least-squares solves).
+    """
+    from scipy.optimize import minimize_scalar
+
+    x = np.asarray(y, dtype=np.float64)
+    f0 = float(f0_hz)
+    if not 0 < f0 * (1 + search) < sr / 2:
+        raise InputError(f"The fundamental must be between 0 and {sr / 2:g} Hz; got {f0:g} Hz.")
+    n = max(1, min(_check_n(n_harmonics), int(np.ceil(sr / 2 / (f0 * (1 + search)))) - 1))
+    length = int(round(n_periods * sr / (f0 * (1 - search))))
+    if length > len(x):
+        raise InputError(
+            f"The recording is too short for {n_periods:g} periods of {f0:.1f} Hz "
+            f"({length / sr * 1000:.0f} ms needed, {len(x) / sr * 1000:.0f} ms available)."
+        )
+    seg = x[:length]
+    t = np.arange(length) / float(sr)
+    k = np.arange(1, n + 1)[None, :]
+
+    def residual(f: float) -> float:
+        ph = 2 * np.pi * f * t[:, None] * k
+        m = np.concatenate([np.ones((length, 1)), np.sin(ph), np.cos(ph)], axis=1)
+        coef, *_ = np.linalg.lstsq(m, seg, rcond=None)
+        return float(np.sum((seg - m @ coef) ** 2))
+
+    with _one_blas_thread():
+        res = minimize_scalar(residual, bounds=(f0 * (1 - search), f0 * (1 + search)), method="bounded",
+                              options={"xatol": f0 * 2e-5})
+        return float(res.x) if res.fun < residual(f0) else f0
+
+
 def harmonic_analysis(y, sr: float, f0_hz: float, n_harmonics: int, *, n_periods: float = 4.0,
                       refine_f0: bool = True) -> HarmonicFit:
     """Least-squares fit of the first N harmonics of ``f0_hz`` to the start of ``y``.
@@ -633,17 +694,11 @@ def harmonic_analysis(y, sr: float, f0_hz: float, n_harmonics: int, *, n_periods
 
     f0 = float(f0_hz)
     if refine_f0:
-        from scipy.optimize import minimize_scalar
-
-        # the stretch stays fixed while f0 moves, so the residuals compare like with like
-        n0 = stretch(f0 * 0.985)
-        res = minimize_scalar(lambda f: fit(f, n0)[2], bounds=(f0 * 0.985, f0 * 1.015), method="bounded",
-                              options={"xatol": f0 * 1e-5})
-        if res.fun < fit(f0, n0)[2]:
-            f0 = float(res.x)
+        f0 = polish_f0(x, sr, f0, n_harmonics=n_fit, n_periods=n_periods)
     length = stretch(f0)
     seg = x[:length]
-    coef, rec, resid = fit(f0, length)
+    with _one_blas_thread():
+        coef, rec, resid = fit(f0, length)
     s, c = coef[1 : n_fit + 1], coef[n_fit + 1 :]
     amps = np.zeros(n_req)
     phases = np.zeros(n_req)
@@ -656,7 +711,33 @@ def harmonic_analysis(y, sr: float, f0_hz: float, n_harmonics: int, *, n_periods
 
 
 def fit_error_vs_n(y, sr: float, f0_hz: float, n_max: int, *, n_periods: float = 4.0) -> np.ndarray:
-    """Reconstruction error (dB re the segment's energy) of the N-harmonic fit, N = 1..n_max, at fixed f0."""
+    """Reconstruction error (dB re the stretch's energy) of the N-harmonic fit, N = 1..n_max, at fixed f0.
+
+    One QR factorisation does all N: with the columns ordered ``1, sin 1, cos 1, sin 2, cos 2, ...``,
+    the least-squares fit with the first N harmonics is the projection onto the first ``1 + 2N``
+    columns of Q, so its residual energy is ``|y|^2 - sum_{j < 1+2N} (Q^T y)_j^2``. Harmonics at or
+    above Nyquist add nothing (the curve stays flat there).
+    """
+    x = np.asarray(y, dtype=np.float64)
     n_max = _check_n(n_max)
-    return np.array([harmonic_analysis(y, sr, f0_hz, n, n_periods=n_periods, refine_f0=False).error_db
-                     for n in range(1, n_max + 1)])
+    if not 0 < f0_hz < sr / 2:
+        raise InputError(f"The fundamental must be between 0 and {sr / 2:g} Hz; got {f0_hz:g} Hz.")
+    length = int(round(n_periods * sr / f0_hz))
+    if length > len(x) or n_periods < 1:
+        raise InputError(f"Need at least {max(n_periods, 1):g} periods ({length / sr * 1000:.0f} ms) of signal.")
+    seg = x[:length]
+    n_fit = max(1, min(n_max, int(np.ceil(sr / 2 / f0_hz)) - 1))
+    t = np.arange(length) / float(sr)
+    ph = 2 * np.pi * f0_hz * t[:, None] * np.arange(1, n_fit + 1)[None, :]
+    m = np.empty((length, 1 + 2 * n_fit))
+    m[:, 0] = 1.0
+    m[:, 1::2] = np.sin(ph)
+    m[:, 2::2] = np.cos(ph)
+    with _one_blas_thread():
+        q, _ = np.linalg.qr(m)
+        proj = np.cumsum((q.T @ seg) ** 2)
+    energy = max(float(np.sum(seg**2)), 1e-30)
+    resid = np.maximum(energy - proj[2::2], 1e-30 * energy)  # after dc + N pairs: index 2N
+    out = np.full(n_max, 10 * np.log10(resid[-1] / energy))
+    out[:n_fit] = 10 * np.log10(resid / energy)
+    return out

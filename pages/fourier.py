@@ -65,8 +65,14 @@ def pitch(y: np.ndarray, sr: int, fmin: float, fmax: float):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
+def polish(y: np.ndarray, sr: int, f0: float, periods: float):
+    # a fixed 20 harmonics, so the polished f0 (and the error curve) do not change when N moves
+    return F.polish_f0(y, sr, f0, n_harmonics=20, n_periods=periods)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def analyse(y: np.ndarray, sr: int, f0: float, n: int, periods: float):
-    return F.harmonic_analysis(y, sr, f0, n, n_periods=periods)
+    return F.harmonic_analysis(y, sr, f0, n, n_periods=periods, refine_f0=False)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -326,13 +332,17 @@ def analyse_section() -> None:
     win = y[a: a + int(max(0.2, 2.5 / fmin) * sr)]
     with stop_on_input_error():
         est = pitch(win, sr, float(fmin), float(fmax))
-        fit = analyse(y[a:], sr, est.f0_hz, n, float(periods))
+        stretch = y[a: a + int((1.1 * periods + 1) * sr / est.f0_hz) + 2]  # enough for the f0 polish
+        f0 = polish(stretch, sr, est.f0_hz, float(periods))
+        fit = analyse(stretch, sr, f0, n, float(periods))
+        curve = analysis_error_curve(stretch, sr, f0, 60, float(periods))
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Estimated f0", f"{est.f0_hz:.2f} Hz", help="YIN on 0.2 s from the start, parabolic refinement.")
     m2.metric("Aperiodicity", f"{est.aperiodicity:.3f}", help="YIN's min d′: 0 = perfectly periodic, ~1 = noise.")
     m3.metric("Rebuild error", f"{fit.error_db:.1f} dB",
               help="10·log10(residual energy / segment energy) over the fitted periods.")
-    m4.metric("f0 after least-squares polish", f"{fit.f0_hz:.2f} Hz")
+    m4.metric("f0 after least-squares polish", f"{fit.f0_hz:.2f} Hz",
+              help="The f0 within ±1.5 % whose 20-harmonic fit leaves the least residual over the fitted periods.")
     if fit.n_dropped:
         st.caption(f"{fit.n_dropped} harmonic(s) would lie above Nyquist ({sr / 2:.0f} Hz) and were not fitted.")
     t = np.arange(len(fit.segment)) / sr
@@ -344,7 +354,6 @@ def analyse_section() -> None:
     b1.plotly_chart(ff.magnitude_bars(fit.amplitudes, db=True, f0_hz=fit.f0_hz, title="Harmonic amplitudes (dB)"),
                     width="stretch", key="fourier_an_mag")
     b2.plotly_chart(ff.phase_bars(fit.amplitudes, fit.phases), width="stretch", key="fourier_an_phase")
-    curve = analysis_error_curve(y[a:], sr, fit.f0_hz, 60, float(periods))
     st.plotly_chart(ff.rms_error_figure(np.arange(1, 61), {"rebuild error": curve}, current_n=n, log=False,
                                         title="Rebuild error against N", y_title="Error (dB re the segment)"),
                     width="stretch", key="fourier_an_err")
