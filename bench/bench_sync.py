@@ -100,6 +100,17 @@ def main() -> None:
         print(f"Energy estimator time per second of 25 fps video (face detection included): "
               f"{np.mean(per_s):.3f} s  (goal < 0.2 s)")
 
+    print("\nRobustness to the face detector's settings (GRID, shifts -10..+10, detection redone per setting):")
+    clips = [load_av(DATA / n) for n in CLIPS if (DATA / n).exists()]
+    for every in (3, 5, 10):
+        for det_height in (160, 200, 240):
+            errs = []
+            for clip in clips:
+                boxes, _ = sync.detect_faces(clip.frames, every=every, det_height=det_height)
+                errs.append(accuracy(clip.frames, clip.audio, boxes)[0])
+            if errs:
+                report(f"every {every:2d} frames, {det_height} rows", np.concatenate(errs))
+
     print("\n== Drawn talking face (samples/speech_fricatives.flac), 160×120, raw frames ==")
     audio = load_audio(ROOT / "samples" / "speech_fricatives.flac", sr=16000).samples
     errs = []
