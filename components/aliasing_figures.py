@@ -25,9 +25,10 @@ def layout(*, title: str, x_title: str, y_title: str, height: int = 360, legend:
     base = dict(
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
         height=height,
-        margin=dict(l=60, r=20, t=60, b=50),
+        margin=dict(l=60, r=20, t=50, b=50),
         showlegend=legend,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        # Legends go under the plot: above it they collide with the title in half-width columns.
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
         hovermode="closest",
     )
     xa = dict(title=dict(text=x_title))
@@ -78,7 +79,7 @@ def sampling_figure(t_dense: np.ndarray, x_true: np.ndarray | None, t_samples: n
                     *, recon: np.ndarray | None = None, recon_label: str = "reconstruction",
                     ghosts: list[tuple[str, np.ndarray]] | None = None, amplitude: float = 1.0,
                     true_label: str = "true signal", title: str = "Don't connect the dots",
-                    height: int = 430) -> go.Figure:
+                    height: int = 470) -> go.Figure:
     """Continuous signal, samples as stems (never joined), a reconstruction and ghost aliases.
 
     ``x_true=None`` means the true signal oscillates too fast to draw on this
@@ -115,7 +116,7 @@ def sampling_figure(t_dense: np.ndarray, x_true: np.ndarray | None, t_samples: n
 
 
 def folding_figure(freq_hz: float, sr: float, corners_x: np.ndarray, corners_y: np.ndarray,
-                   apparent_hz: float, *, height: int = 380) -> go.Figure:
+                   apparent_hz: float, *, height: int = 430) -> go.Figure:
     """Folding diagram: true frequency (x) to apparent frequency (y), a zig-zag, with the current point."""
     x_max = float(corners_x[-1])
     n_zones = int(np.ceil(x_max / (sr / 2)))
@@ -139,14 +140,14 @@ def folding_figure(freq_hz: float, sr: float, corners_x: np.ndarray, corners_y: 
                    textposition="top left" if right else "top right"),
     ]
     annotations = [label(0, sr / 2, f"Nyquist fs/2 = {sr / 2:g} Hz", xref="paper", yref="y", color=NYQUIST_COLOR)]
-    return go.Figure(traces, layout(title="Folding diagram: where each true frequency lands",
+    return go.Figure(traces, layout(title="Folding: true → apparent frequency",
                                     x_title="True frequency (Hz)", y_title="Apparent frequency (Hz)", height=height,
                                     shapes=shapes, annotations=annotations, xaxis=dict(range=[0, x_max]),
                                     yaxis=dict(range=[-0.04 * sr, 0.68 * sr])))
 
 
 def alias_spectrum_figure(freq_hz: float, sr: float, image_freqs: np.ndarray, apparent_hz: float, x_max: float, *,
-                          height: int = 380) -> go.Figure:
+                          height: int = 430) -> go.Figure:
     """Line spectrum of the sampled tone: the tone, its images around k·fs, the Nyquist line.
 
     ``image_freqs`` are all lines of the sampled spectrum (see
@@ -176,14 +177,14 @@ def alias_spectrum_figure(freq_hz: float, sr: float, image_freqs: np.ndarray, ap
     traces.append(go.Scatter(x=[apparent_hz], y=[1.0], mode="markers+text", name=f"heard at {apparent_hz:.4g} Hz",
                              marker=dict(color=ALIAS_COLOR, size=14, symbol="diamond"),
                              text=[f"{apparent_hz:.4g} Hz"], textposition="top center"))
-    return go.Figure(traces, layout(title="Spectrum after sampling: the tone and its images",
+    return go.Figure(traces, layout(title="Spectrum after sampling",
                                     x_title="Frequency (Hz)", y_title="Amplitude (relative)", height=height,
                                     shapes=shapes, annotations=annotations, xaxis=dict(range=[0, x_max]),
                                     yaxis=dict(range=[0, 1.3])))
 
 
 def harmonics_figure(freqs_hz: np.ndarray, amplitudes: np.ndarray, apparent_hz: np.ndarray, sr: float, *,
-                     height: int = 480) -> go.Figure:
+                     height: int = 540) -> go.Figure:
     """Harmonics of a wave before sampling (top) and where they land after sampling at ``sr`` (bottom)."""
     ok = freqs_hz < sr / 2
     traces = []
@@ -220,7 +221,7 @@ def harmonics_figure(freqs_hz: np.ndarray, amplitudes: np.ndarray, apparent_hz: 
 
 
 def sweep_figure(t: np.ndarray, f_true: np.ndarray, f_apparent: np.ndarray, sr: float, *,
-                 max_points: int = 1500, height: int = 360) -> go.Figure:
+                 max_points: int = 1500, height: int = 420) -> go.Figure:
     """Instantaneous frequency of the sweep (rising line) against what you hear (zig-zag)."""
     step = max(1, len(t) // max_points)
     traces = [
@@ -249,7 +250,7 @@ def filter_figure(freqs_hz: np.ndarray, mag_db: np.ndarray, new_nyquist_hz: floa
                                      yaxis=dict(range=[-140, 10])))
 
 
-def wheel_strip(angles: np.ndarray, n_spokes: int, fps: float, *, marked: bool = True, height: int = 280) -> go.Figure:
+def wheel_strip(angles: np.ndarray, n_spokes: int, fps: float, *, marked: bool = True, height: int = 330) -> go.Figure:
     """A strip of snapshots of a spoked wheel, one per camera frame (angle 0 = pointing right).
 
     With ``marked`` one spoke is painted red; the marked spoke reveals the true
@@ -282,3 +283,55 @@ def wheel_strip(angles: np.ndarray, n_spokes: int, fps: float, *, marked: bool =
         title=f"Snapshots at {fps:g} frames per second", x_title="Successive frames (left to right)", y_title="",
         height=height, annotations=annotations, xaxis=dict(range=[-1.3, (n - 1) * gap + 1.3], **hidden),
         yaxis=dict(range=[-1.9, 1.2], scaleanchor="x", scaleratio=1, **hidden)))
+
+
+
+def wheel_film_html(angles: np.ndarray, n_spokes: int, fps: float, *, marked: bool = False, size_px: int = 220,
+                    uid: str = "w") -> str:
+    """An SVG wheel that jumps to each camera frame's angle at the camera's frame rate (a looping film).
+
+    Plain SVG + CSS keyframes with ``step-end`` timing, so the browser shows only
+    the sampled positions, like film: the motion you perceive is the aliased one.
+    No JavaScript and no plotly frames (which would cost ~100 ms to serialise per rerun).
+
+    Parameters
+    ----------
+    angles : np.ndarray
+        Wheel angle in radians (counter-clockwise) in each camera frame.
+    n_spokes : int
+        Identical spokes.
+    fps : float
+        Camera frame rate; the film plays at this rate.
+    marked : bool
+        Paint one spoke red (reveals the true motion).
+    uid : str
+        Unique id for the CSS animation name (changes restart the film).
+    """
+    n = len(angles)
+    deg = -np.rad2deg(np.asarray(angles, dtype=float))  # SVG's y axis points down: negate for counter-clockwise
+    steps = "".join(f"{100 * k / n:.4f}%{{transform:rotate({d:.3f}deg)}}" for k, d in enumerate(deg))
+    steps += f"100%{{transform:rotate({deg[-1]:.3f}deg)}}"
+    name = f"wheel_{uid}"
+    spokes = "".join(
+        f'<line x1="0" y1="0" x2="{np.cos(2 * np.pi * k / n_spokes):.4f}" y2="{-np.sin(2 * np.pi * k / n_spokes):.4f}" '
+        f'stroke="{COLORS["signal"]}" stroke-width="0.07" stroke-linecap="round"/>' for k in range(n_spokes))
+    paint = (f'<line x1="0" y1="0" x2="1" y2="0" stroke="{COLORS["accent"]}" stroke-width="0.09" '
+             'stroke-linecap="round"/>') if marked else ""
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-1.15 -1.15 2.3 2.3" width="{size_px}" height="{size_px}">'
+        f"<style>@keyframes {name} {{{steps}}} "
+        f".{name} {{animation: {name} {n / fps:.4f}s step-end infinite; transform-origin: 0 0;}}</style>"
+        f'<circle cx="0" cy="0" r="1" fill="none" stroke="#444" stroke-width="0.06"/>'
+        f'<g class="{name}">{spokes}{paint}</g><circle cx="0" cy="0" r="0.08" fill="#444"/></svg>'
+    )
+    import base64
+
+    # Inline <svg> is stripped by st.html's sanitiser; an <img> with an SVG data URI keeps its CSS animation.
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return (
+        '<div style="display:flex;flex-direction:column;align-items:center">'
+        f'<img src="{src}" width="{size_px}" height="{size_px}" '
+        f'alt="Wheel with {n_spokes} spokes filmed at {fps:g} frames per second"/>'
+        f'<div style="font-size:0.8rem;color:#666">the film at {fps:g} frames/s, looping every {n / fps:.1f} s</div>'
+        "</div>"
+    )

@@ -15,7 +15,7 @@ from lib.audio import match_level, segment
 from lib.errors import InputError
 from lib.spectral import amplitude_to_db, fft_frequencies, stft
 
-F_MAX, FS_MIN, FS_MAX = 5000.0, 1.0, 1000.0
+F_MAX, FS_MIN, FS_MAX = 2000.0, 1.0, 500.0
 RECON = {
     "sinc": "Whittaker–Shannon (sinc)",
     "linear": "Linear (connect the dots)",
@@ -39,7 +39,7 @@ WAVES = {"square": "Square", "sawtooth": "Sawtooth", "triangle": "Triangle"}
 # Cached computations (all the science lives in lib.aliasing)
 # ------------------------------------------------------------------------------------------
 def spectrogram_dict(times, freqs, S_db, *, title: str, nyquist_hz: float | None, y_max: float | None = None,
-                     height: int = 340, colorbar: bool = True) -> dict:
+                     height: int = 340, colorbar: bool = True, overlay: tuple | None = None) -> dict:
     """components.figures.spectrogram as a plain dict, built once inside a cached function.
 
     Re-validating plotly's named template costs ~35 ms per figure on every rerun;
@@ -51,6 +51,10 @@ def spectrogram_dict(times, freqs, S_db, *, title: str, nyquist_hz: float | None
     if nyquist_hz is not None:
         fig.update_layout(shapes=[af.hline(nyquist_hz, af.NYQUIST_COLOR, width=2)])
     fig.update_traces(showscale=colorbar)
+    if overlay is not None:  # (t, f, name): a dotted line drawn over the image
+        t, f, name = overlay
+        fig.add_scatter(x=t, y=f, mode="lines", name=name, line=dict(color="white", width=1.5, dash="dot"))
+        fig.update_layout(showlegend=True, legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, xanchor="left"))
     d = fig.to_dict()
     d["layout"].pop("template", None)
     return d
@@ -110,8 +114,11 @@ def sweep_data(sr: int, f_end_hz: float, duration_s: float, playback: str) -> di
     S = np.abs(stft(audio, n_fft=n_fft, hop_length=n_fft // 2))
     S_db = amplitude_to_db(S, ref=float(S.max()), top_db=80)
     times = np.arange(S.shape[1]) * (n_fft // 2) / spec_sr
+    step = max(1, len(sw["t"]) // 400)
+    y_max = spec_sr / 2 if playback != "sinc" else min(spec_sr / 2, 1.08 * max(f_end_hz, sr / 2))
     spec = spectrogram_dict(times, fft_frequencies(spec_sr, n_fft), S_db, title="Spectrogram of what the player plays",
-                            nyquist_hz=sr / 2, height=360)
+                            nyquist_hz=sr / 2, height=420, y_max=y_max,
+                            overlay=(sw["t"][::step], sw["f_true"][::step], "true frequency (dotted)"))
     return dict(t=sw["t"], f_true=sw["f_true"], f_app=sw["f_apparent"], audio=audio.astype(np.float32),
                 audio_sr=int(audio_sr), ref=ref.astype(np.float32), play_sr=play_sr, spec=spec)
 
@@ -203,7 +210,7 @@ def decimation_data(fingerprint: str, start_s: float, length_s: float, _y: np.nd
         times = start_s + np.arange(S.shape[1]) * max(1, nf // 4) / rate
         specs[name] = spectrogram_dict(times, fft_frequencies(rate, nf), S_db, title=titles[name],
                                        nyquist_hz=new_sr / 2 if factor > 1 else None, y_max=sr / 2,
-                                       colorbar=name == "filtered")
+                                       colorbar=False)
     out["specs"] = specs
     return out
 
@@ -239,7 +246,7 @@ def synced_slider(label: str, key: str, *, min_value: float, max_value: float, v
     def from_number():
         st.session_state[key] = st.session_state[num_key]
 
-    left, right = c.columns([3, 1], vertical_alignment="bottom")
+    left, right = c.columns([5, 1], vertical_alignment="bottom")
     v = left.slider(label, min_value, max_value, value, step=step, key=key, bind="query-params",
                     on_change=from_slider, help=help)
     if st.session_state.get(num_key) != v:  # e.g. the value came from a shared link
@@ -250,7 +257,8 @@ def synced_slider(label: str, key: str, *, min_value: float, max_value: float, v
 
 
 def fmt_hz(x: float) -> str:
-    return f"{x:,.6g} Hz" if abs(x) < 1e6 else f"{x:,.0f} Hz"
+    """Short frequency text for metrics: '30 Hz', '137.5 Hz', '5.513 kHz'."""
+    return f"{x:.5g} Hz" if abs(x) < 1000 else f"{x / 1000:.4g} kHz"
 
 
 # ------------------------------------------------------------------------------------------
@@ -271,17 +279,15 @@ intro(
 @timed
 def explorer() -> None:
     st.subheader("Don't connect the dots")
+    f = synced_slider("Signal frequency f (Hz)", "alias_f", min_value=0.0, max_value=F_MAX, value=70.0, step=0.5,
+                      help="Frequency of the 'analogue' sine before sampling. Type an exact value on the right.")
+    fs = synced_slider("Sample rate fs (Hz)", "alias_fs", min_value=FS_MIN, max_value=FS_MAX, value=100.0, step=0.5,
+                       help="Samples per second. The Nyquist frequency is fs / 2.")
     c1, c2 = st.columns(2)
-    with c1:
-        f = synced_slider("Signal frequency f (Hz)", "alias_f", min_value=0.0, max_value=F_MAX, value=70.0, step=0.5,
-                          help="Frequency of the 'analogue' sine before sampling.")
-        phase = st.slider("Phase (degrees)", 0, 359, 0, step=1, key="alias_phase", bind="query-params",
-                          help="Starting phase of the sine. Matters exactly at fs/2, where sin samples all vanish.")
-    with c2:
-        fs = synced_slider("Sample rate fs (Hz)", "alias_fs", min_value=FS_MIN, max_value=FS_MAX, value=100.0,
-                           step=0.5, help="Samples per second. The Nyquist frequency is fs / 2.")
-        n_ghosts = st.slider("Ghost alias curves", 0, 5, 2, key="alias_ghosts", bind="query-params",
-                             help="Other sines f ± k·fs that pass through exactly the same samples.")
+    phase = c1.slider("Phase (degrees)", 0, 359, 0, step=1, key="alias_phase", bind="query-params",
+                      help="Starting phase of the sine. Matters exactly at fs/2, where sin samples all vanish.")
+    n_ghosts = c2.slider("Ghost alias curves", 0, 5, 2, key="alias_ghosts", bind="query-params",
+                         help="Other sines f ± k·fs that pass through exactly the same samples.")
     method = st.radio("Reconstruction (how the dots are turned back into a curve)", list(RECON),
                       format_func=RECON.get, key="alias_recon", horizontal=True, bind="query-params")
 
@@ -298,7 +304,7 @@ def explorer() -> None:
                 delta=None if abs(fa - f) < 1e-9 else f"{fa - f:+,.4g} Hz vs true", delta_color="off",
                 help="f_a = |f − fs·round(f/fs)|: the frequency a band-limited reconstruction plays.")
     m[1].metric("Fold count", f"{fold}", delta=("mirrored" if fold % 2 else "same direction") if fold else None,
-                delta_color="off", help="Times f is reflected at a multiple of fs/2 (corners of the zig-zag).")
+                delta_color="off", delta_arrow="off", help="Times f is reflected at a multiple of fs/2 (corners of the zig-zag).")
     m[2].metric("Samples per cycle", "∞ (DC)" if np.isinf(spc) else f"{spc:.3g}",
                 help="fs / f. The sampling theorem needs more than 2.")
     m[3].metric("Nyquist fs/2", fmt_hz(fs / 2))
@@ -319,8 +325,7 @@ def explorer() -> None:
 
     fig = af.sampling_figure(
         d["t_dense"], d["x_true"], d["t_s"], d["x_s"], recon=d["recon"], recon_label=f"{RECON[method]}",
-        ghosts=d["ghosts"], true_label=f"true {f:g} Hz", title=f"{f:g} Hz sampled at {fs:g} Hz: the dots, "
-        "the curve they came from, and the other curves through the same dots")
+        ghosts=d["ghosts"], true_label=f"true {f:g} Hz", title=f"{f:g} Hz sampled at {fs:g} Hz")
     st.plotly_chart(fig, width="stretch", key="alias_time_fig")
     if d["x_true"] is None:
         st.caption(f"The true {f:g} Hz sine makes {f * d['n_show'] / fs:,.0f} cycles in this window: too many to "
@@ -445,8 +450,10 @@ def real_audio() -> None:
                 st.caption("Too short for a spectrogram.")
                 continue
             st.plotly_chart(d["specs"][key], width="stretch", key=f"alias_dec_spec_{key}")
-    st.caption("Dashed red line: the new Nyquist. In the naive version, energy that lived above it in the original "
-               "(sibilants, cymbals) reappears mirrored below it; the filtered version is simply empty there.")
+    st.caption("Colour: level in dB relative to the original's loudest bin (black = −80 dB or less). "
+               "Dashed red line: the new Nyquist. In the naive version, energy that lived above it in the original "
+               "(sibilants, cymbals) reappears mirrored below it; the filtered version is simply empty there. "
+               "The built-in chirp makes the mirror image easiest to see.")
     if factor > 1:
         fr, mag = d["resp"]
         st.plotly_chart(af.filter_figure(fr, mag, new_sr / 2, d["cutoff_hz"],
@@ -488,7 +495,7 @@ def harmonics() -> None:
                                        recon_label="sinc reconstruction (what you hear)",
                                        true_label=f"{WAVES[shape].lower()} ({nh} harmonics)",
                                        amplitude=float(np.max(np.abs(d["x_s"]))) if len(d["x_s"]) else 1.0,
-                                       title="Three periods, sampled", height=470),
+                                       title="Three periods, sampled", height=540),
                     width="stretch", key="alias_harm_time")
     c1, c2 = st.columns(2)
     with c1:
@@ -516,21 +523,40 @@ def wagon_wheel() -> None:
     rps = c1.slider("Wheel speed (turns per second)", 0.0, 30.0, 3.8, step=0.1, key="alias_rps", bind="query-params")
     fps = c2.slider("Camera frame rate (frames/s)", 1, 60, 24, key="alias_fps", bind="query-params")
     spokes = c3.slider("Spokes", 1, 12, 6, key="alias_spokes", bind="query-params")
+    paint = st.toggle("Paint one spoke red (the wheel is then only identical to itself after a full turn)",
+                      key="alias_paint", bind="query-params")
     try:
-        app = al.wheel_apparent_rate(rps, fps, n_spokes=spokes)
+        app = al.wheel_apparent_rate(rps, fps, n_spokes=1 if paint else spokes)
+        app_spokes = al.wheel_apparent_rate(rps, fps, n_spokes=spokes)
         angles = al.wheel_angles(rps, fps, 8)
+        film = al.wheel_angles(rps, fps, int(np.clip(round(4 * fps), 8, 240)))
     except InputError as exc:
         show_input_error(exc)
         return
     m = st.columns(3)
     m[0].metric("True speed", f"{rps:.3g} turns/s")
     direction = "standing still" if abs(app) < 1e-9 else ("backwards" if app < 0 else "forwards")
-    m[1].metric("Apparent speed", f"{app:+.3g} turns/s", delta=direction, delta_color="off")
+    m[1].metric("Apparent speed", f"{app:+.3g} turns/s", delta=direction, delta_color="off", delta_arrow="off",
+                help="signed alias of (spokes × speed) at the frame rate, divided by the spokes; "
+                     "with a painted spoke the pattern repeats once per turn, so spokes = 1.")
     m[2].metric("Apparent step per frame", f"{np.rad2deg(2 * np.pi * app / fps):+.1f}°")
-    st.plotly_chart(af.wheel_strip(angles, spokes, fps), width="stretch", key="alias_wheel_fig")
-    st.caption("The red spoke is painted so you can follow the true motion; the camera sees only the identical "
-               f"blue spokes, which look like turning {direction} at {abs(app):.3g} turns/s. Try 4 turns/s at 24 fps "
-               "with 6 spokes: 24 spoke-passes per second, exactly one per frame, so the wheel freezes.")
+    c1, c2 = st.columns([1, 2], vertical_alignment="center")
+    with c1:
+        uid = f"{rps:g}_{fps}_{spokes}_{int(paint)}".replace(".", "p")
+        st.html(af.wheel_film_html(film, spokes, fps, marked=paint, uid=uid))
+    with c2:
+        st.markdown(
+            f"The film plays only the **sampled** positions, {fps} per second. "
+            f"{spokes} identical spokes repeat every {360 / spokes:g}°, so the eye links each spoke to the "
+            f"nearest one in the next frame: the pattern advances by the *alias* of "
+            f"{spokes} × {rps:g} = {spokes * rps:g} spoke-passes/s at {fps} frames/s, "
+            f"which is **{app_spokes * spokes:+.3g}** per second, i.e. {app_spokes:+.3g} turns/s."
+            + (f" With one spoke painted, the painted spoke alone moves at the alias of {rps:g} turns/s: "
+               f"{app:+.3g} turns/s." if paint else "")
+        )
+    st.plotly_chart(af.wheel_strip(angles, spokes, fps, marked=True), width="stretch", key="alias_wheel_fig")
+    st.caption("Try 4 turns/s at 24 fps with 6 spokes: 24 spoke-passes per second, exactly one per frame, so the "
+               "wheel freezes. Nudge to 3.8 turns/s and it creeps backwards; to 4.2 and it creeps forwards.")
 
 
 TABS = {
