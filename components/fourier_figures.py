@@ -159,14 +159,15 @@ def rms_error_figure(ns, curves: dict, *, current_n: int | None = None, title: s
     shapes, anns = [], []
     lx = log if log_x is None else log_x
     if current_n is not None and current_n > 0:
-        xv = float(np.log10(current_n)) if lx else current_n  # shapes/annotations use log10 units on log axes
-        shapes.append(dict(type="line", xref="x", yref="paper", x0=xv, x1=xv, y0=0, y1=1,
+        # on a log axis a shape takes the data value but an annotation takes its log10
+        xv = float(np.log10(current_n)) if lx else current_n
+        shapes.append(dict(type="line", xref="x", yref="paper", x0=current_n, x1=current_n, y0=0, y1=1,
                            line=dict(color=COLORS["accent"], width=1, dash="dot")))
         anns.append(dict(xref="x", yref="paper", x=xv, y=1, text=f" N = {current_n}", showarrow=False,
                          xanchor="left", yanchor="top", font=dict(color=COLORS["accent"])))
     if ref is not None:
         s, a = _hline(ref[0], COLORS["envelope"], ref[1])
-        a.update(x=0.99, xanchor="right", yanchor="top")
+        a.update(x=0.01, xanchor="left", yanchor="top")
         shapes.append(s)
         anns.append(a)
     return _fig(data, _layout(title, "Number of harmonics N", y_title, height, shapes=shapes, annotations=anns,

@@ -259,6 +259,8 @@ def build_section() -> None:
     band_limit = l3.toggle("Band-limit", value=True, key="fourier_bandlimit",
                            help="On: harmonics at or above Nyquist are dropped. Off: they are sampled anyway "
                                 "and fold back as aliases.")
+    st.caption(":material/hearing: Every tone here plays at a fixed gain of −12 dB (a full-scale square wave peaks "
+               "near −10 dBFS), so levels compare honestly between players. Start with your volume low.")
     try:
         playable = tone(tuple(amps_s), tuple(phases), dc, f0, sr, band_limit)
     except InputError as exc:
@@ -384,7 +386,7 @@ $b_n$ becomes $A_n = |b_n|$ with $\varphi_n = 180°$). The closed forms for the 
 | square | $\frac{4}{\pi n}$, odd $n$ | $1/n$, odd only |
 | sawtooth | $\frac{2(-1)^{n+1}}{\pi n}$ | $1/n$, all $n$ |
 | triangle | $\frac{8(-1)^{(n-1)/2}}{\pi^2 n^2}$, odd $n$ | $1/n^2$, odd only |
-| pulse, duty $d$ | $A_n = \frac{4|\sin(\pi n d)|}{\pi n}$, $\varphi_n = \frac{\pi}{2} - \pi n d$; mean $2d-1$ | $1/n$ envelope, zeros at $n d \in \mathbb{Z}$ |
+| pulse, duty $d$ | $A_n = \frac{4\lvert\sin(\pi n d)\rvert}{\pi n}$, $\varphi_n = \frac{\pi}{2} - \pi n d$; mean $2d-1$ | $1/n$ envelope, zeros at $n d \in \mathbb{Z}$ |
 
 A jump in the wave forces $1/n$ decay, a kink (jump in the slope) $1/n^2$: smoothness is how fast the spectrum falls.
 
