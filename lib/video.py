@@ -418,11 +418,12 @@ def mouth_openness(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int =
 
 
 def talking_face(audio_16k: np.ndarray, offset_frames: int, *, width: int = 160, height: int = 120,
-                 head_motion: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                 head_motion: bool = True, sway_px: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
     """A drawn talking head whose mouth follows ``audio_16k``, with the audio shifted by a known offset.
 
     The mouth of frame ``t`` opens with the speech energy of audio frame
-    ``t``; then the audio is moved ``offset_frames`` frames *earlier*
+    ``t`` (the head sways sideways by ``sway_px`` pixels at 120 rows, at 0.3 Hz,
+    and blinks twice); then the audio is moved ``offset_frames`` frames *earlier*
     (``audio_out[n] = audio[n + 640 * offset_frames]``, silence filling the
     gap), so the audio leads the picture by ``offset_frames`` frames -- the
     value SyncNet's convention reports.
@@ -440,7 +441,7 @@ def talking_face(audio_16k: np.ndarray, offset_frames: int, *, width: int = 160,
     audio_16k = audio_16k[:T * spf]
     openness = mouth_openness(audio_16k, T)
     t = np.arange(T) / FPS
-    dx = 3.0 * np.sin(2 * np.pi * 0.3 * t) if head_motion else np.zeros(T)
+    dx = sway_px * np.sin(2 * np.pi * 0.3 * t) if head_motion else np.zeros(T)
     blinks = set(range(int(1.3 * FPS), int(1.3 * FPS) + 3)) | set(range(int(3.7 * FPS), int(3.7 * FPS) + 3))
     frames = np.stack([draw_face(openness[i], width=width, height=height, head_dx=dx[i], blink=i in blinks)
                        for i in range(T)])

@@ -69,6 +69,18 @@ def _measure_bytes(data: bytes, digest: str) -> int:
     return sync.estimate_offset(clip.frames, clip.audio).offset_frames
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _box_images(path: str, digest: str, name: str) -> list[bytes]:
+    """Four frames with the boxes drawn, as PNG bytes (encoded once, not on every rerun)."""
+    import cv2
+
+    clip = _clip(path, digest, name)
+    res = _estimate(path, digest, name, "energy")
+    idx = np.linspace(0, len(clip.frames) - 1, 4).round().astype(int)
+    images = SF.boxes_on_frames(clip.frames, res.boxes, res.mouth_boxes, idx)
+    return [cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))[1].tobytes() for img in images]
+
+
 def _builtin_sample() -> Path:
     """The built-in video; regenerated into a temp folder if the repository copy is missing."""
     if SAMPLE.exists():
@@ -204,7 +216,7 @@ st.caption("Frame-wise confidence: the median of the curve minus this frame's ow
 
 T = len(clip.frames)
 idx = np.linspace(0, T - 1, 4).round().astype(int)
-images = SF.boxes_on_frames(clip.frames, energy_result.boxes, energy_result.mouth_boxes, idx)
+images = _box_images(str(path), digest, name)
 st.markdown("**Detected face (green) and mouth box (orange)** on four frames")
 img_cols = st.columns(4)
 for col, i, img in zip(img_cols, idx, images):

@@ -126,3 +126,23 @@ def test_upload_under_one_second(tmp_path, speech):
 def test_upload_unreadable(tmp_path):
     at = _upload(page_app(PAGE), "broken.mp4", b"this is not a video " * 200)
     _only_an_error(at, "could not read")
+
+
+def test_syncnet_path_with_a_weights_file(tmp_path, monkeypatch, speech):
+    """With a (random-weight) syncnet_v2.model in $AVE_WEIGHTS_DIR, the page runs SyncNet and shows its numbers."""
+    torch = pytest.importorskip("torch")
+    syncnet = pytest.importorskip("lib.syncnet")
+    import streamlit as st
+
+    torch.save(syncnet.build_syncnet(seed=0).state_dict(), tmp_path / "syncnet_v2.model")
+    monkeypatch.setenv("AVE_WEIGHTS_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    try:
+        frames, audio = talking_face(speech[: int(1.6 * SR)], 0)
+        at = _upload(page_app(PAGE), "short_face.mp4", write_av(tmp_path / "f.mp4", frames, audio).read_bytes())
+        at.radio(key="sync_method").set_value("syncnet").run()
+        assert not errors(at) and not at.warning
+        assert any(m.label.startswith("Min distance (LSE-D)") for m in at.metric)
+        assert "SyncNet: mean embedding distance" in str(at.get("plotly_chart")[0].proto.spec)
+    finally:
+        st.cache_resource.clear()
