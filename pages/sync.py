@@ -32,9 +32,10 @@ def _digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()[:16]
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _clip(path: str, digest: str, name: str):
-    # cache_resource: the frames are not copied on every rerun (they are only read).
+    # cache_resource: the frames (up to 10 s at ≤ 360 rows, ~170 MB) are not copied on every
+    # rerun; they are only read. Two clips at most stay in memory.
     return load_av(path, max_duration_s=MAX_S, name=name)
 
 
@@ -222,8 +223,9 @@ img_cols = st.columns(4)
 for col, i, img in zip(img_cols, idx, images):
     col.image(img, caption=f"frame {i} ({i / FPS:.2f} s)", width="stretch")
 st.caption(f"OpenCV's Haar-cascade face detector, run on every 5th frame: a face in "
-           f"{100 * energy_result.face_found_fraction:.0f} % of them; the track is smoothed over half a second. "
-           "The mouth box is the lower third of the face box.")
+           f"{100 * energy_result.face_found_fraction:.0f} % of them. A still head gets one median box (detector "
+           "jitter would look like lip motion); a moving head a track averaged over half a second. The mouth box "
+           "is the lower third of the face box.")
 
 # --- lips vs voice -------------------------------------------------------------------------
 st.subheader("Lips and voice, side by side")
@@ -320,8 +322,9 @@ $D(\delta) = 1 - r(\delta)$ with $r$ the Pearson correlation over the frames bot
 
 **Pitfalls.** Lip movement and sound are not simultaneous for every phoneme (lips close *before* a /b/ or /p/
 burst), so a correlation method can carry a bias of a frame or two on real speech; on the GRID clips in the
-project's benchmark it is within ±1 frame. Moving the head moves the mouth box too; the box track is
-averaged over half a second to avoid turning detector jitter into "lip motion". Variable-frame-rate phone
+project's benchmark it is within ±1 frame. Moving the head moves the mouth box too, and a box that wobbles
+with detector noise turns into fake "lip motion" (on GRID it moved the estimate by up to 6 frames): a still
+head gets one median box, a moving one a track averaged over half a second. Variable-frame-rate phone
 videos must be resampled by timestamps (done here), not by counting frames.
 
 **ITU-R BT.1359** (1998) puts the detectability of A/V offsets at roughly 45 ms audio-early and 125 ms
