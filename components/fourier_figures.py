@@ -45,6 +45,10 @@ def _log_ticks(lo: float, hi: float) -> list[float]:
     return out
 
 
+def _log_axis(ticks: list[float]) -> dict:
+    return dict(type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+
+
 def _span(curves: dict) -> tuple[float, float]:
     vals = np.concatenate([np.asarray(v, dtype=np.float64).ravel() for v in curves.values()])
     vals = vals[np.isfinite(vals) & (vals > 0)]
@@ -88,6 +92,7 @@ def magnitude_bars(amplitudes, *, highlight: int | None = None, envelope: np.nda
                    hovertemplate="n=%{x}<br>%{customdata[0]:.1f} dB<br>%{customdata[1]:.1f} Hz<extra></extra>")
         extra["yaxis"] = dict(range=[lo, top + 5])
     else:
+        extra["yaxis"] = dict(range=[0, 1.12 * float(np.max(a)) if a.size and np.max(a) > 0 else 1.0])
         bar = dict(type="bar", x=n, y=a, marker=dict(color=colors), name="|A_n|", customdata=freqs, showlegend=False,
                    hovertemplate="n=%{x}<br>A=%{y:.4f}<br>%{customdata:.1f} Hz<extra></extra>")
     data = [bar]
@@ -171,8 +176,8 @@ def rms_error_figure(ns, curves: dict, *, current_n: int | None = None, title: s
         shapes.append(s)
         anns.append(a)
     return _fig(data, _layout(title, "Number of harmonics N", y_title, height, shapes=shapes, annotations=anns,
-                              xaxis=dict(type="log" if lx else "linear", tickvals=_log_ticks(min(ns), max(ns)) if lx else None),
-                              yaxis=dict(type="log" if log else "linear", tickvals=_log_ticks(*_span(curves)) if log else None)))
+                              xaxis=_log_axis(_log_ticks(min(ns), max(ns))) if lx else dict(type="linear"),
+                              yaxis=_log_axis(_log_ticks(*_span(curves))) if log else dict(type="linear")))
 
 
 def overshoot_figure(ns, curves: dict, *, current_n: int | None = None, height: int = 320) -> go.Figure:

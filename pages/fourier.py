@@ -228,8 +228,8 @@ def build_section() -> None:
                f"is {F.mean_square(shape, duty=duty):.4f}. The gap is the error power the missing harmonics carry.")
 
     rms_curves, ns, over = preset_curves(shape, duty)
-    z1, z2 = st.columns(2)
     if jumps and n >= 1:
+        z1, z2 = st.columns(2)
         j = jumps[0]
         half = min(0.25, max(3.0 / max(n, 1), 0.01))
         x = np.linspace(-half, half, ZOOM_POINTS)
