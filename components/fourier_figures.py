@@ -188,10 +188,10 @@ def overshoot_figure(ns, curves: dict, *, current_n: int | None = None, height: 
                             ref=(GIBBS_PCT, "8.95 % (Gibbs limit)"))
 
 
-def scramble_figure(u, original, scrambled, *, height: int = 320) -> go.Figure:
-    """The same magnitudes with the original and with random phases."""
+def scramble_figure(u, original, scrambled, *, label: str = "scrambled phases", height: int = 320) -> go.Figure:
+    """The same magnitudes with the original and with new phases."""
     data = [_line(u, original, "original phases", COLORS["signal"]),
-            _line(u, scrambled, "scrambled phases", COLORS["envelope"])]
+            _line(u, scrambled, label, COLORS["envelope"])]
     return _fig(data, _layout("Same magnitude spectrum, different phases", "Time (periods of f0)", "Amplitude", height))
 
 

@@ -458,6 +458,31 @@ def phase_scramble(amplitudes, phases, *, seed: int = 0) -> tuple[np.ndarray, np
     return a, new
 
 
+def schroeder_phases(amplitudes) -> np.ndarray:
+    """Phases that give a low peak factor for the given amplitudes (Schroeder 1970).
+
+    ``phi_n = -2 pi sum_{k<n} (n - k) p_k`` with ``p_k = A_k^2 / sum A^2`` (each
+    harmonic's share of the power), in the cosine convention, converted here
+    to sine phases (+pi/2). For equal amplitudes this is the familiar
+    ``-pi n (n-1) / N``. The idea: spread each harmonic's peak to a different
+    moment of the period, like a chirp, instead of letting them pile up.
+    """
+    a = np.asarray(amplitudes, dtype=np.float64)
+    power = a**2
+    total = power.sum()
+    if total == 0:
+        return np.zeros_like(a)
+    p = power / total
+    n = np.arange(1, len(a) + 1)
+    # sum_{k<n} (n - k) p_k, for every n at once
+    cum_p = np.concatenate([[0.0], np.cumsum(p)[:-1]])
+    cum_kp = np.concatenate([[0.0], np.cumsum(n * p)[:-1]])
+    phi = -2 * np.pi * (n * cum_p - cum_kp) + np.pi / 2
+    out = _wrap(phi)
+    out[a == 0] = 0.0
+    return out
+
+
 def peak_factor(y) -> float:
     """Peak over RMS (crest factor; sqrt(2) ~ 1.414 for a sine, 1 for a square)."""
     y = np.asarray(y, dtype=np.float64)

@@ -290,20 +290,29 @@ def build_section() -> None:
                 "steady tone sounds almost the same: the ear mostly hears the magnitude spectrum (Ohm, "
                 "Helmholtz). The peak factor shows what the ear ignores but a loudspeaker does not.")
     s1, s2 = st.columns([2, 1])
-    seed = s2.number_input("Random seed for the phases", 0, 10_000, 0, key="fourier_seed")
-    _, ph_r = F.phase_scramble(amps_s, phases, seed=int(seed))
+    kind = s2.radio("New phases", ["random", "schroeder"], key="fourier_scramble_kind", horizontal=True,
+                    format_func={"random": "Random", "schroeder": "Schroeder"}.get,
+                    help="Schroeder's phases (1970) spread the harmonics' peaks over the period: the lowest "
+                         "peak factor for a flat spectrum, the trick behind test signals and radar chirps.")
+    seed = s2.number_input("Random seed for the phases", 0, 10_000, 0, key="fourier_seed",
+                           disabled=kind != "random")
+    if kind == "random":
+        _, ph_r = F.phase_scramble(amps_s, phases, seed=int(seed))
+    else:
+        ph_r = F.schroeder_phases(amps_s)
     orig = F.partial_sum(amps_s, phases, PERIOD_POINTS, dc=dc)
     scr = F.partial_sum(amps_s, ph_r, PERIOD_POINTS, dc=dc)
-    s1.plotly_chart(ff.scramble_figure(np.concatenate([u1, 1 + u1]), np.tile(orig, 2), np.tile(scr, 2)),
+    s1.plotly_chart(ff.scramble_figure(np.concatenate([u1, 1 + u1]), np.tile(orig, 2), np.tile(scr, 2),
+                                      label=f"{kind} phases"),
                     width="stretch", key="fourier_scramble_fig")
     with s2:
         st.metric("Peak factor, original phases", f"{F.peak_factor(orig - dc):.2f}",
                   help="peak / RMS of the AC part (sine: 1.41, square: 1.00)")
-        st.metric("Peak factor, scrambled", f"{F.peak_factor(scr - dc):.2f}")
+        st.metric(f"Peak factor, {kind} phases", f"{F.peak_factor(scr - dc):.2f}")
         if playable is not None:
             player(tone(tuple(amps_s), tuple(phases), dc, f0, sr, True), sr, label="Original phases (band-limited)",
                    key="fourier_play_orig")
-            player(tone(tuple(amps_s), tuple(ph_r), dc, f0, sr, True), sr, label="Scrambled phases (band-limited)",
+            player(tone(tuple(amps_s), tuple(ph_r), dc, f0, sr, True), sr, label=f"{kind.capitalize()} phases (band-limited)",
                    key="fourier_play_scr")
             st.caption("Same fixed gain for both: the RMS is identical, only the peaks differ.")
 

@@ -83,12 +83,15 @@ def test_highlight_db_epicycle_and_seed_controls(at):
     assert not errors(at)
     at.slider(key="fourier_epi_t").set_value(0.37).run()
     assert not errors(at)
-    before = metrics(at)["Peak factor, scrambled"]
+    before = metrics(at)["Peak factor, random phases"]
     at.number_input(key="fourier_seed").set_value(7).run()
     assert not errors(at)
     after = metrics(at)
-    assert after["Peak factor, scrambled"] != before
+    assert after["Peak factor, random phases"] != before
     assert after["Peak factor, original phases"] == "1.21"  # the original is untouched
+    at.radio(key="fourier_scramble_kind").set_value("schroeder").run()
+    assert not errors(at)
+    assert "Peak factor, schroeder phases" in metrics(at)
 
 
 def test_playback_controls_and_nyquist_warning(at):

@@ -229,6 +229,20 @@ def test_phase_scramble_keeps_magnitudes_and_power_but_changes_the_wave():
     assert F.peak_factor(np.sin(2 * np.pi * F.period_grid(1000))) == pytest.approx(np.sqrt(2), rel=1e-6)
 
 
+def test_schroeder_phases_lower_the_peak_factor_of_a_flat_spectrum():
+    n = np.arange(1, 32)
+    a = np.ones(31)
+    phi = F.schroeder_phases(a)
+    # equal amplitudes: -pi n (n-1) / N in the cosine convention = that + pi/2 as sine phases
+    np.testing.assert_allclose(np.angle(np.exp(1j * (phi - (np.pi / 2 - np.pi * n * (n - 1) / 31)))), 0, atol=1e-9)
+    cosines = F.peak_factor(F.partial_sum(a, np.full(31, np.pi / 2), 8192))
+    schroeder = F.peak_factor(F.partial_sum(a, phi, 8192))
+    randoms = [F.peak_factor(F.partial_sum(a, F.phase_scramble(a, a, seed=s)[1], 8192)) for s in range(10)]
+    assert cosines == pytest.approx(np.sqrt(2 * 31), rel=1e-9)  # all cosine peaks at t = 0: N / sqrt(N/2)
+    assert schroeder < 1.9 < min(randoms)
+    assert np.all(F.schroeder_phases(np.array([0.0, 1.0, 0.0]))[[0, 2]] == 0)
+
+
 def test_decay_exponent_and_phasor_chain():
     assert F.decay_exponent(F.series_coefficients("square", 99)[0]) == pytest.approx(1.0, abs=1e-9)
     assert F.decay_exponent(F.series_coefficients("sawtooth", 99)[0]) == pytest.approx(1.0, abs=1e-9)
