@@ -354,6 +354,10 @@ def analyse_section() -> None:
               help="10·log10(residual energy / segment energy) over the fitted periods.")
     m4.metric("f0 after least-squares polish", f"{fit.f0_hz:.2f} Hz",
               help="The f0 within ±1.5 % whose 20-harmonic fit leaves the least residual over the fitted periods.")
+    if fit.error_db > -6:
+        st.warning(f"The rebuild leaves {fit.error_db:.1f} dB of the energy unexplained: this stretch is not periodic "
+                   f"at {fit.f0_hz:.1f} Hz (a sweep, noise, a transient) or the pitch estimate is off (try narrowing "
+                   "the f0 search range). A Fourier series only describes what repeats.", icon=":material/warning:")
     if fit.n_dropped:
         st.caption(f"{fit.n_dropped} harmonic(s) would lie above Nyquist ({sr / 2:.0f} Hz) and were not fitted.")
     t = np.arange(len(fit.segment)) / sr
