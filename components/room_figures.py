@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import COLORS, minmax_decimate, style
+from components.figures import COLORS, minmax_decimate, style, waveform
 
 #: One colour per reflection order (0 = direct sound).
 ORDER_COLORS = ["#E45756", "#4C78A8", "#54A24B", "#B279A2", "#F58518", "#72B7B2", "#9D9D9D"]
@@ -112,6 +112,13 @@ def rir_with_reflections(h: np.ndarray, sr: int, arrivals_s: np.ndarray, amplitu
     return fig
 
 
+def rir_overview(h: np.ndarray, sr: int, *, title: str, height: int = 240) -> go.Figure:
+    """The whole impulse response (min/max-decimated)."""
+    fig = waveform(h, sr, title=title, name="RIR", height=height)
+    fig.update_yaxes(title_text="Pressure (1/(4πr) units)")
+    return fig
+
+
 def image_plan(room_dim, positions: np.ndarray, orders: np.ndarray, indices: np.ndarray, mic, *,
                height: int = 520, title: str | None = None) -> go.Figure:
     """Plan view of the image sources in the mirrored rooms (images in the source's floor layer)."""
@@ -210,6 +217,6 @@ def modes_chart(modes: list[tuple[float, str, int]], schroeder_hz: float, *, hei
                   annotation_text=f"f<sub>S</sub> = {schroeder_hz:.0f} Hz", annotation_position="top right")
     style(fig, title="Axial room modes f = c·n / (2L)", x_title="Frequency (Hz)", y_title="", height=height)
     fig.update_yaxes(showticklabels=False, range=[0, 1.3])
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
-                      margin=dict(b=80))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.32, x=0, xanchor="left"),
+                      margin=dict(b=100))
     return fig

@@ -587,6 +587,9 @@ def noise_floor(rir, sr: int, *, tail_fraction: float = 0.1, block_ms: float = 1
        the peak down to 10 dB above the noise.
     3. The crosspoint is where that line reaches the noise level; steps 2-3 repeat twice
        with the noise re-estimated from the part after the crosspoint.
+
+    When the response never rises 20 dB above the noise, ``usable_until`` is one block:
+    no decay time can be read from it.
     """
     h = _as_rir(rir, sr)
     h = h[onset_index(h):]
@@ -603,6 +606,7 @@ def noise_floor(rir, sr: int, *, tail_fraction: float = 0.1, block_ms: float = 1
     tb = (np.arange(nblk) + 0.5) * block
     cross = len(e)
     usable = len(e)
+    found = False
     for _ in range(3):
         noise_db = 10 * np.log10(max(noise, 1e-300) / peak)
         i0 = int(np.argmax(env_db))
@@ -616,9 +620,13 @@ def noise_floor(rir, sr: int, *, tail_fraction: float = 0.1, block_ms: float = 1
             break
         cross = int(np.clip((noise_db - icpt) / slope, block, len(e)))
         usable = int(np.clip((noise_db + 10 - icpt) / slope, block, cross))
+        found = True
         rest = e[cross:]
         if len(rest) >= max(block, tail // 2):
             noise = float(rest.mean())
+    if not found or 10 * np.log10(max(noise, 1e-300) / peak) > -20.0:
+        # no decay stands 20 dB clear of the noise: nothing in this response can be trusted
+        usable = min(block, len(e))
     return NoiseFloor(noise, 10 * np.log10(max(noise, 1e-300) / peak), cross, usable)
 
 

@@ -172,8 +172,7 @@ def analyse(h, sr, noise_handling=False):
 
 _BUILDERS = {name: getattr(rf, name) for name in
              ("floor_plan", "room_3d", "rt60_bands", "modes_chart", "rir_with_reflections", "image_plan",
-              "edc_with_fits", "decay_comparison")}
-_BUILDERS["waveform"] = figures.waveform
+              "edc_with_fits", "decay_comparison", "rir_overview")}
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -275,8 +274,8 @@ with tab_rir:
               mixing_time_s=(hyb.mixing_time_s, hyb.join_end_s) if hybrid else None,
               title=f"Start of the {model_name} impulse response: direct sound and reflections up to order {early_order}",
               key="room_rir")
-        chart(st, "waveform", h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)", name="RIR",
-              height=240, key="room_rir_full")
+        chart(st, "rir_overview", h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
+              key="room_rir_full")
         plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order")
         im_plan = room.image_sources(dim, src, plan_order)
         chart(st, "image_plan", dim, im_plan.positions, im_plan.orders, im_plan.indices, mic, key="room_images")

@@ -321,3 +321,22 @@ def test_materials_table_is_well_formed():
         assert desc
     with pytest.raises(InputError):
         surface_absorption(["Rough concrete"] * 5)
+
+
+def test_pure_noise_has_no_measurable_decay():
+    noise = np.random.default_rng(0).standard_normal(16000) * 0.01
+    with pytest.raises(InputError):
+        room.measure_rt60(noise, 16000, decay_db=20)
+    fits = room.decay_times(noise, 16000)
+    assert all(np.isnan(f["rt60_s"]) for f in fits.values())
+
+
+def test_band_decay_times_of_the_measured_room():
+    h, sr = sf.read(data_file("rir_clap_seminar_room_cc0.wav"))
+    bands = room.band_decay_times(h, sr)
+    # the clap carries little energy at 125 Hz: no decay there stands clear of the noise
+    assert np.isnan(bands["T20"][0])
+    # mid and high bands decay in 0.5-0.9 s, shorter towards high frequencies
+    t20 = bands["T20"][2:]
+    assert np.all((t20 > 0.45) & (t20 < 0.95))
+    assert t20[-1] < t20[0]
