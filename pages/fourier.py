@@ -120,8 +120,8 @@ def build_section() -> None:
     left, right = st.columns([1, 2.2])
     with left:
         st.markdown("**Harmonics** (edit amplitude and phase)")
-        if st.button("Reset to the preset", key="fourier_reset", icon=":material/restart_alt:",
-                     disabled=not state["rows"]):
+        # always enabled: the edit that would enable it is only recorded further down this same run
+        if st.button("Reset to the preset", key="fourier_reset", icon=":material/restart_alt:"):
             state.update(rows={}, version=state["version"] + 1)
             amps, phases = amps0.copy(), ph0.copy()
         table = pd.DataFrame({"n": np.arange(1, n + 1), "amplitude": np.round(amps, 5),
