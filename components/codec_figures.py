@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import COLORS, pool_image, style
+from components.figures import COLORS, pool_image, rgb_colorscale, style
 
 #: One colour per codec family on the bitrate-quality curve.
 CODEC_COLORS = {
@@ -41,7 +41,7 @@ def code_heatmap(codes: np.ndarray, frame_rate_hz: float, *, n_used: int | None 
     shown = codes[:, ::step].astype(float)
     t = np.arange(0, n_fr, step) / frame_rate_hz
     fig = go.Figure(go.Heatmap(
-        x=t, y=np.arange(1, n_cb + 1), z=shown, colorscale="Viridis", zmin=0, zmax=float(max(codes.max(), 1)),
+        x=t, y=np.arange(1, n_cb + 1), z=shown, colorscale=rgb_colorscale("Viridis"), zmin=0, zmax=float(max(codes.max(), 1)),
         colorbar=dict(title=dict(text="code")),
         hovertemplate="t=%{x:.3f} s<br>codebook %{y}<br>code %{z:.0f}<extra></extra>",
     ))
@@ -61,8 +61,7 @@ def usage_histogram(counts: np.ndarray, *, codebook: int, entropy_bits: float, b
     used = int(np.count_nonzero(counts))
     fig = go.Figure(go.Bar(x=np.arange(1, len(counts) + 1), y=counts, marker_color=COLORS["signal"],
                            hovertemplate="rank %{x}<br>%{y} frames<extra></extra>", name="uses"))
-    style(fig, title=(f"Codebook {codebook}: {used} of {len(counts)} entries used, "
-                      f"entropy {entropy_bits:.2f} of {bits} bits"),
+    style(fig, title=f"Codebook {codebook}: {used}/{len(counts)} entries used, H = {entropy_bits:.2f} bits",
           x_title="Entry rank (most used first)", y_title="Frames using the entry", height=300, legend=False)
     fig.update_xaxes(type="log")
     return fig
@@ -82,7 +81,7 @@ def entropy_bars(entropy_bits: np.ndarray, *, bits: int = 10, n_frames: int | No
             fig.add_hline(y=cap, line=dict(color=COLORS["muted"], dash="dot"),
                           annotation_text=f"log2(frames) = {cap:.1f}: most this clip can show",
                           annotation_position="bottom right")
-    style(fig, title="What entropy coding could save: bits per code actually needed", x_title="Codebook",
+    style(fig, title="Entropy per codebook vs bits sent", x_title="Codebook",
           y_title="Entropy (bits per code)", height=300, legend=False)
     fig.update_yaxes(range=[0, bits + 1])
     return fig
@@ -99,7 +98,8 @@ def residual_energy(curves: dict[str, np.ndarray], *, theory_db_per_stage: float
         fig.add_trace(go.Scatter(x=np.arange(len(db)), y=db, mode="lines+markers", name=name,
                                  line=dict(color=color, width=2)))
         if theory_db_per_stage is not None and name.startswith("k-means"):
-            fig.add_trace(go.Scatter(x=np.arange(len(db)), y=db[1] - theory_db_per_stage * (np.arange(len(db)) - 1),
+            xs = np.arange(1, len(db))
+            fig.add_trace(go.Scatter(x=xs, y=db[1] - theory_db_per_stage * (xs - 1),
                                      mode="lines", name=f"theory: -{theory_db_per_stage:.1f} dB per stage after stage 1",
                                      line=dict(color=COLORS["muted"], dash="dot")))
     style(fig, title=title, x_title="Stages (codebooks) used", y_title="Residual energy (dB re input)", height=340)
@@ -129,8 +129,8 @@ def quality_curve(rows: list[dict], metric: str, *, paper: list[dict] | None = N
                                      marker=dict(symbol="star", size=12, color=CODEC_COLORS["paper"]),
                                      hovertemplate="%{text}<br>%{x:.2f} kbps<br>%{y:.2f}<extra></extra>"))
     if marker_kbps is not None:
-        fig.add_vline(x=marker_kbps, line=dict(color=COLORS["accent"], width=1, dash="dash"),
-                      annotation_text=f"{marker_kbps:.2f} kbps", annotation_position="top")
+        # (no annotation: plotly places vline annotations in log10 units on log axes)
+        fig.add_vline(x=marker_kbps, line=dict(color=COLORS["accent"], width=1, dash="dash"))
     style(fig, title=f"Bitrate against quality: {METRIC_LABELS.get(metric, metric)}", x_title="Bitrate (kbps, log scale)",
           y_title=METRIC_LABELS.get(metric, metric), height=440)
     fig.update_xaxes(type="log")
@@ -139,7 +139,7 @@ def quality_curve(rows: list[dict], metric: str, *, paper: list[dict] | None = N
 
 
 def spectrogram_trio(signals: dict[str, np.ndarray], sr: int, *, n_fft: int = 1024, hop_length: int = 256,
-                     top_db: float = 80.0, height: int = 300) -> go.Figure:
+                     top_db: float = 80.0, height: int = 360) -> go.Figure:
     """Spectrograms of several signals side by side on one shared dB scale (re the first signal's peak)."""
     from plotly.subplots import make_subplots
 
@@ -155,7 +155,7 @@ def spectrogram_trio(signals: dict[str, np.ndarray], sr: int, *, n_fft: int = 10
         db = np.maximum(db, -top_db)
         img, rows, cols = pool_image(db, 256, 400)
         t = cols * hop_length / sr
-        fig.add_trace(go.Heatmap(x=t, y=freqs[rows], z=img, colorscale="Magma", zmin=-top_db, zmax=0,
+        fig.add_trace(go.Heatmap(x=t, y=freqs[rows], z=img, colorscale=rgb_colorscale("Magma"), zmin=-top_db, zmax=0,
                                  showscale=(i == len(specs) - 1), colorbar=dict(title=dict(text="dB")),
                                  hovertemplate="t=%{x:.2f} s<br>f=%{y:.0f} Hz<br>%{z:.1f} dB<extra></extra>"),
                       row=1, col=i + 1)
@@ -164,4 +164,25 @@ def spectrogram_trio(signals: dict[str, np.ndarray], sr: int, *, n_fft: int = 10
           y_title="Frequency (Hz)", height=height, legend=False)
     fig.update_yaxes(title_text=None)
     fig.update_yaxes(title_text="Frequency (Hz)", row=1, col=1)
+    return fig
+
+
+def bitrate_ladder(specs: dict, *, current: tuple[str, int] | None = None) -> go.Figure:
+    """Bitrate against codebooks sent, one line per model (``specs``: key -> lib.codec.DacSpec)."""
+    fig = go.Figure()
+    palette = [COLORS["signal"], COLORS["envelope"], COLORS["rms"]]
+    for i, (key, s) in enumerate(specs.items()):
+        ks = np.arange(1, s.n_codebooks + 1)
+        kbps = s.frame_rate_hz * ks * s.codebook_bits / 1000
+        fig.add_trace(go.Scatter(x=ks, y=kbps, mode="lines+markers", name=s.label, marker=dict(size=5),
+                                 line=dict(color=palette[i % len(palette)], width=2),
+                                 hovertemplate="%{x} codebooks<br>%{y:.2f} kbps<extra></extra>"))
+        if current and current[0] == key:
+            fig.add_trace(go.Scatter(x=[current[1]], y=[s.frame_rate_hz * current[1] * s.codebook_bits / 1000],
+                                     mode="markers", name="your choice",
+                                     marker=dict(size=14, symbol="circle-open", color=COLORS["accent"], line=dict(width=3))))
+    style(fig, title="Bitrate = frame rate × codebooks × 10 bits", x_title="Codebooks sent",
+          y_title="Bitrate (kbps)", height=340)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="left", x=0.02,
+                                  bgcolor="rgba(255,255,255,0.8)"))
     return fig

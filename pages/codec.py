@@ -51,7 +51,7 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric("Bitrate", f"{kbps:.2f} kbps", help="frame rate × codebooks × 10 bits")
 m2.metric("Frame rate", f"{spec.frame_rate_hz:.2f} Hz", help=f"{spec.sr} Hz / hop {spec.hop_length}")
 m3.metric("Bits per frame", f"{k * spec.codebook_bits}", help=f"{k} codebooks × {spec.codebook_bits} bits")
-m4.metric("Compression vs 16-bit PCM", f"{ratio:.0f}×", help=f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps PCM / {kbps:.2f} kbps")
+m4.metric("vs 16-bit PCM", f"{ratio:.0f}×", help=f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps PCM / {kbps:.2f} kbps")
 st.caption(
     f"{spec.sr} Hz / {spec.hop_length} samples per frame = {spec.frame_rate_hz:.2f} frames/s × {k} codebooks × "
     f"{spec.codebook_bits} bits (1024 entries) = **{kbps:.2f} kbps**; mono 16-bit PCM at {spec.sr} Hz is "
@@ -145,11 +145,11 @@ def compare(y: np.ndarray, z: np.ndarray, sr: int, *, label: str, key: str) -> d
         player(match_level(resid, y), sr, label="Residual = original − decoded", key=f"{key}_res")
         st.caption(f"Played at the original's level; its true level is {rel_db:+.1f} dB re the original.")
     q1, q2, q3, q4, q5 = st.columns(5)
-    q1.metric("SI-SDR", f"{q['si_sdr_db']:.2f} dB")
-    q2.metric("Mel distance", f"{q['mel_distance']:.3f}")
-    q3.metric("STFT distance", f"{q['stft_distance']:.3f}")
-    q4.metric("PESQ (16 kHz speech)", fmt(q["pesq"], ".2f"))
-    q5.metric("STOI", fmt(q["stoi"], ".3f"))
+    q1.metric("SI-SDR", f"{q['si_sdr_db']:.1f} dB")
+    q2.metric("Mel distance", f"{q['mel_distance']:.2f}")
+    q3.metric("STFT distance", f"{q['stft_distance']:.2f}")
+    q4.metric("PESQ", fmt(q["pesq"], ".2f"), help="Wide-band PESQ, 16 kHz speech only (MOS 1-4.6)")
+    q5.metric("STOI", fmt(q["stoi"], ".2f"), help="Speech intelligibility 0-1, 16 kHz only")
     st.plotly_chart(cf.spectrogram_trio({"Original": y, f"Decoded ({label})": z, "Residual": resid}, sr),
                     width="stretch", key=f"{key}_spec")
     return q
@@ -185,6 +185,8 @@ if tab_dac.open:
                     bar.empty()
                     st.error(f"Could not download: {str(exc).split('.')[0]}. Use the command above on a "
                              "connected machine.", icon=":material/cloud_off:")
+            st.plotly_chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), width="stretch",
+                            key="codec_ladder")
             st.dataframe(
                 [{"model": s.repo_id, "sample rate (Hz)": s.sr, "hop": s.hop_length,
                   "frame rate (Hz)": round(s.frame_rate_hz, 2), "codebooks": s.n_codebooks,
@@ -205,6 +207,8 @@ if tab_dac.open:
                 if st.button("Encode with DAC", key="codec_encode", type="primary", icon=":material/play_arrow:"):
                     st.session_state["codec_encoded"] = run_key
                     st.rerun()
+                st.plotly_chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), width="stretch",
+                                key="codec_ladder")
             else:
                 try:
                     with st.spinner(f"Loading {spec.repo_id} and encoding…"):
@@ -314,7 +318,7 @@ if tab_curve.open:
                         "16-256 kbps on this clip and scores each one (about 15-30 s the first time).")
             if st.button("Compute the curve", key="codec_curve_go", type="primary", icon=":material/monitoring:"):
                 st.session_state["codec_curve"] = h
-                done = True
+                st.rerun()
         if done:
             bar = st.progress(0.0, text="Classic codecs…")
             rows = list(classic_curve(y, sr, _progress=lambda f, m: bar.progress(f, text=m)))
@@ -338,7 +342,7 @@ if tab_curve.open:
         paper = [dict(p) for p in codec.PAPER_RESULTS]
         st.plotly_chart(cf.quality_curve(rows, which, paper=paper if which in ("mel_distance", "si_sdr_db") else None,
                                          marker_kbps=kbps), width="stretch", key="codec_curve_fig")
-        t1, t2 = st.columns([0.4, 0.6])
+        t1, t2 = st.columns(2)
         with t1:
             st.markdown("**Published (DAC paper, 44.1 kHz, their test set)**")
             st.dataframe([{"codec": p["codec"], "kbps": p["kbps"], "mel distance": p["mel_distance"],
@@ -354,7 +358,7 @@ if tab_curve.open:
                              hide_index=True, width="stretch", height=300)
             else:
                 st.caption("Press *Compute the curve*.")
-        st.caption("One clip is not a test set: compare shapes and orders of magnitude with the paper, not decimals. "
+        st.caption(f"Dashed red line: the DAC setting chosen above ({kbps:.2f} kbps). One clip is not a test set: compare shapes and orders of magnitude with the paper, not decimals. "
                    "Neural codecs do not preserve the waveform's phase, so their SI-SDR is low even when they sound "
                    "good; mel distance tracks what they optimise.")
 
