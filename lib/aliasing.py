@@ -314,13 +314,29 @@ def reconstruct(samples: np.ndarray, sr: float, t: np.ndarray, *, method: str = 
             return np.where(np.abs(u) < 1e-9, x[0], 0.0)
         return np.interp(u, np.arange(n), x, left=0.0, right=0.0)
     # Whittaker–Shannon as one matrix-vector product, in chunks so memory stays bounded.
+    # For integer k, sin(pi (u - k)) = (-1)^k sin(pi u), so
+    #     sum_k x[k] sinc(u - k) = sin(pi u) / pi * sum_k (-1)^k x[k] / (u - k):
+    # one sine per output point instead of one per (point, sample) pair; the matrix only holds
+    # reciprocals. sin(pi u) is taken as (-1)^r sin(pi (u - r)), r = round(u), to stay accurate
+    # near the samples; points within 1e-9 of a sample take that sample's value exactly.
     out = np.empty(u.shape, dtype=np.float64)
     uf = u.ravel()
     of = out.reshape(-1)
     k = np.arange(n, dtype=np.float64)
+    alt = np.where(np.arange(n) % 2 == 0, 1.0, -1.0) * x
+    r = np.round(uf)
+    sin_pi_u = np.where(np.mod(r, 2) == 0, 1.0, -1.0) * np.sin(np.pi * (uf - r))
     step = max(1, _SINC_CHUNK // n)
     for a in range(0, uf.size, step):
-        of[a : a + step] = np.sinc(uf[a : a + step, None] - k[None, :]) @ x
+        d = uf[a : a + step, None] - k[None, :]
+        with np.errstate(divide="ignore"):
+            inv = 1.0 / d
+        inv[np.abs(d) < 1e-9] = 0.0
+        of[a : a + step] = sin_pi_u[a : a + step] / np.pi * (inv @ alt)
+    hit = np.abs(uf - r) < 1e-9
+    idx = r.astype(np.int64)
+    exact = hit & (idx >= 0) & (idx < n)
+    of[exact] = x[idx[exact]]
     return out
 
 
@@ -411,6 +427,33 @@ def sum_of_sines(freqs_hz, amplitudes, phases_rad, t: np.ndarray) -> np.ndarray:
         tt = t[s : s + step]
         out[s : s + step] = np.sin(2 * np.pi * tt[:, None] * f[None, :] + p[None, :]) @ a
     return out
+
+
+def sampled_harmonics(freqs_hz, amplitudes, phases_rad, sr: int, n_samples: int) -> np.ndarray:
+    """``sum_i a_i sin(2 pi f_i n / sr + phi_i)`` for ``n = 0 .. n_samples-1``, aliasing included, via one FFT.
+
+    When every ``f_i`` is a whole number of Hz and ``sr`` is an integer, the sampled
+    signal repeats every second (``sr`` samples), and each harmonic is exactly one
+    line of an ``sr``-point DFT: at bin ``f_i mod sr`` (which is where aliasing puts
+    it) with its mirror at ``-f_i mod sr``. Building that spectrum and inverting it
+    costs ``O(sr log sr)`` however many harmonics there are; the result equals the
+    direct sum to rounding error. Other frequencies fall back to :func:`sum_of_sines`.
+    """
+    f = np.asarray(freqs_hz, dtype=np.float64)
+    a = np.asarray(amplitudes, dtype=np.float64)
+    p = np.asarray(phases_rad, dtype=np.float64)
+    n_samples = int(n_samples)
+    if float(sr) != int(sr) or not np.allclose(f, np.round(f), rtol=0, atol=1e-9):
+        return sum_of_sines(f, a, p, np.arange(n_samples) / float(sr))
+    sr = int(sr)
+    bins = np.round(f).astype(np.int64) % sr
+    spec = np.zeros(sr, dtype=np.complex128)
+    # sin(theta) = (e^{i theta} - e^{-i theta}) / 2i, and ifft divides by sr
+    np.add.at(spec, bins, a * np.exp(1j * p) / 2j * sr)
+    np.add.at(spec, (-bins) % sr, -a * np.exp(-1j * p) / 2j * sr)
+    period = np.fft.ifft(spec).real
+    reps = int(np.ceil(n_samples / sr))
+    return np.tile(period, reps)[:n_samples]
 
 
 # --------------------------------------------------------------------------------------

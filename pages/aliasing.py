@@ -8,7 +8,6 @@ import streamlit as st
 from components import aliasing_figures as af
 from components.audio_io import pick_audio, player
 from components.errors import show_input_error
-from components.figures import spectrogram as spectrogram_fig
 from components.teach import in_depth, intro, show_code
 from lib import aliasing as al
 from lib.audio import match_level, segment
@@ -38,28 +37,6 @@ WAVES = {"square": "Square", "sawtooth": "Sawtooth", "triangle": "Triangle"}
 # ------------------------------------------------------------------------------------------
 # Cached computations (all the science lives in lib.aliasing)
 # ------------------------------------------------------------------------------------------
-def spectrogram_dict(times, freqs, S_db, *, title: str, nyquist_hz: float | None, y_max: float | None = None,
-                     height: int = 340, colorbar: bool = True, overlay: tuple | None = None) -> dict:
-    """components.figures.spectrogram as a plain dict, built once inside a cached function.
-
-    Re-validating plotly's named template costs ~35 ms per figure on every rerun;
-    a cached dict without it is validated in a few ms (Streamlit themes the chart anyway).
-    """
-    fig = spectrogram_fig(times, freqs, S_db, title=title, zmin=-80, zmax=0, height=height)
-    if y_max is not None:
-        fig.update_yaxes(range=[0, y_max])
-    if nyquist_hz is not None:
-        fig.update_layout(shapes=[af.hline(nyquist_hz, af.NYQUIST_COLOR, width=2)])
-    fig.update_traces(showscale=colorbar)
-    if overlay is not None:  # (t, f, name): a dotted line drawn over the image
-        t, f, name = overlay
-        fig.add_scatter(x=t, y=f, mode="lines", name=name, line=dict(color="white", width=1.5, dash="dot"))
-        fig.update_layout(showlegend=True, legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, xanchor="left"))
-    d = fig.to_dict()
-    d["layout"].pop("template", None)
-    return d
-
-
 @st.cache_data(max_entries=128, show_spinner=False)
 def explorer_data(freq_hz: float, sr: float, phase_deg: float, method: str, n_ghosts: int) -> dict:
     phase = np.deg2rad(phase_deg)
@@ -116,9 +93,9 @@ def sweep_data(sr: int, f_end_hz: float, duration_s: float, playback: str) -> di
     times = np.arange(S.shape[1]) * (n_fft // 2) / spec_sr
     step = max(1, len(sw["t"]) // 400)
     y_max = spec_sr / 2 if playback != "sinc" else min(spec_sr / 2, 1.08 * max(f_end_hz, sr / 2))
-    spec = spectrogram_dict(times, fft_frequencies(spec_sr, n_fft), S_db, title="Spectrogram of what the player plays",
-                            nyquist_hz=sr / 2, height=420, y_max=y_max,
-                            overlay=(sw["t"][::step], sw["f_true"][::step], "true frequency (dotted)"))
+    spec = af.spectrogram_figure(times, fft_frequencies(spec_sr, n_fft), S_db,
+                                 title="Spectrogram of what the player plays", nyquist_hz=sr / 2, height=420,
+                                 y_max=y_max, overlay=(sw["t"][::step], sw["f_true"][::step], "true frequency"))
     return dict(t=sw["t"], f_true=sw["f_true"], f_app=sw["f_apparent"], audio=audio.astype(np.float32),
                 audio_sr=int(audio_sr), ref=ref.astype(np.float32), play_sr=play_sr, spec=spec)
 
@@ -138,11 +115,12 @@ def harmonics_data(shape: str, f0_hz: float, n_harmonics: int, sr: int) -> dict:
     t_dense, resolved = al.dense_grid(0.0, span, float(freqs.max()), points_per_cycle=12, max_points=6000)
     x_true = al.sum_of_sines(freqs, amps, phases, t_dense)
     recon = al.reconstruct(x_s, sr, t_dense, method="sinc", t0=-pad / sr)
-    # Sound: 1.5 s at the low rate, then sinc-upsampled so the browser plays exactly the baseband.
-    dur = 1.5
-    t_a = np.arange(int(dur * sr)) / sr
-    naive = 0.35 * al.sum_of_sines(freqs, amps, phases, t_a)
-    clean = 0.35 * al.sum_of_sines(freqs[below], amps[below], phases[below], t_a) if below.any() else np.zeros_like(t_a)
+    # Sound: 1.5 s at the low rate (one FFT: integer-Hz harmonics repeat every second), then
+    # sinc-upsampled so the browser plays exactly the baseband.
+    n_a = int(1.5 * sr)
+    naive = 0.35 * al.sampled_harmonics(freqs, amps, phases, sr, n_a)
+    clean = 0.35 * al.sampled_harmonics(freqs[below], amps[below], phases[below], sr, n_a) if below.any() \
+        else np.zeros(n_a)
     play_sr = al.playback_rate(sr)
     k = play_sr // sr
     naive_up = al.upsample(naive, k)
@@ -163,13 +141,18 @@ def decimation_data(fingerprint: str, start_s: float, length_s: float, _y: np.nd
                     kind: str, cutoff: float, order: int, titles: dict) -> dict:
     y = np.asarray(_y, dtype=np.float64)
     naive = al.decimate(y, factor, antialias=False)
-    filt = al.decimate(y, factor, antialias=True, sr=sr, cutoff=cutoff, order=order, kind=kind)
     new_sr = sr / factor
     out = dict(new_sr=new_sr, n=len(y))
     if factor > 1:
         flt = al.design_antialias(sr, factor, cutoff=cutoff, order=order, kind=kind)
+        # what al.decimate(y, factor, antialias=True, ...) does, keeping the filtered signal for the metrics
+        yf = flt.apply(y)
+        filt = yf[::factor].copy()
         out["resp"] = flt.response()
         out["cutoff_hz"] = flt.cutoff_hz
+    else:
+        yf = y
+        filt = al.decimate(y, 1)
     # Playback at the original rate (band-limited upsampling = an ideal DAC at the low rate),
     # level-matched to the original, then one common gain so nothing clips.
     naive_up = al.upsample(naive, factor)[: len(y)]
@@ -187,12 +170,8 @@ def decimation_data(fingerprint: str, start_s: float, length_s: float, _y: np.nd
     above = f > new_sr / 2
     total = spec.sum() + 1e-300
     out["above_naive_db"] = 10 * np.log10(max(spec[above].sum() / total, 1e-15))
-    if factor > 1:
-        yf = al.design_antialias(sr, factor, cutoff=cutoff, order=order, kind=kind).apply(y)
-        sf = np.abs(np.fft.rfft(yf)) ** 2
-        out["above_filtered_db"] = 10 * np.log10(max(sf[above].sum() / total, 1e-15))
-    else:
-        out["above_filtered_db"] = out["above_naive_db"]
+    sf = np.abs(np.fft.rfft(yf)) ** 2
+    out["above_filtered_db"] = 10 * np.log10(max(sf[above].sum() / total, 1e-15))
     # Spectrograms with the same window duration and hop in seconds for all three.
     n_fft = 1024
     n_fft_d = max(16, n_fft // factor)
@@ -208,9 +187,9 @@ def decimation_data(fingerprint: str, start_s: float, length_s: float, _y: np.nd
         ref = ref if ref is not None else float(S.max()) + 1e-12
         S_db = amplitude_to_db(S, ref=ref, top_db=None)
         times = start_s + np.arange(S.shape[1]) * max(1, nf // 4) / rate
-        specs[name] = spectrogram_dict(times, fft_frequencies(rate, nf), S_db, title=titles[name],
-                                       nyquist_hz=new_sr / 2 if factor > 1 else None, y_max=sr / 2,
-                                       colorbar=False)
+        specs[name] = af.spectrogram_figure(times, fft_frequencies(rate, nf), S_db, title=titles[name],
+                                            nyquist_hz=new_sr / 2 if factor > 1 else None, y_max=sr / 2,
+                                            colorbar=False, max_cols=300)
     out["specs"] = specs
     return out
 
@@ -321,7 +300,7 @@ def explorer() -> None:
     else:
         ratio = f / fs
         st.warning(icon=":material/warning:", body=f"{f:g} Hz is above Nyquist: the samples are identical to those of a {fa:.4g} Hz sine, so that "
-                   f"is what you hear{' (f is ' + format(ratio, '.3g') + '× fs)' if ratio > 10 else ''}.")
+                   f"is what you hear{' (f is ' + format(ratio, ',.4g') + '× fs)' if ratio > 10 else ''}.")
 
     fig = af.sampling_figure(
         d["t_dense"], d["x_true"], d["t_s"], d["x_s"], recon=d["recon"], recon_label=f"{RECON[method]}",
