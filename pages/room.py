@@ -13,7 +13,6 @@ from components.errors import stop_on_input_error
 from components.teach import in_depth, intro, show_code
 from lib import room
 from lib.audio import load_audio, match_level
-from lib.errors import InputError
 from lib.materials import MATERIALS, OCTAVE_BANDS_HZ, SURFACES, surface_absorption
 from lib.spectral import amplitude_to_db, stft
 
@@ -224,7 +223,8 @@ m[0].metric("Volume", f"{np.prod(dim):.0f} m³")
 m[1].metric("Sabine RT60", f"{np.mean(sabine[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
 m[2].metric("Eyring RT60", f"{np.mean(eyring[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
 m[3].metric("Distance", f"{distance:.2f} m", help=f"Direct sound after {1000 * distance / 343:.1f} ms")
-m[4].metric("Image sources", f"{n_images:,}", help=f"All images up to order {order}")
+m[4].metric("Image sources", f"{n_images:,}",
+            help=f"All images up to order {order} (the image-source model; the hybrid needs far fewer)")
 if auto_order and order_auto > AUTO_ORDER_CAP:
     st.caption(f":material/info: Reaching {rt_max:.1f} s needs image order {order_auto}; the image-source model "
                f"stops at order {AUTO_ORDER_CAP} here (set the order by hand for more), so its late tail is cut short. "
@@ -274,6 +274,9 @@ with tab_rir:
               mixing_time_s=(hyb.mixing_time_s, hyb.join_end_s) if hybrid else None,
               title=f"Start of the {model_name} impulse response: direct sound and reflections up to order {early_order}",
               key="room_rir")
+        st.caption("Markers: each image's arrival time r/c and amplitude Πβ/(4πr) (band-averaged absorption). "
+                   "A sampled peak can read up to 36 % lower when the arrival falls between two samples: the "
+                   "windowed sinc's true peak lies between them.")
         chart(st, "rir_overview", h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
               key="room_rir_full")
         plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order")
