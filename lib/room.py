@@ -369,6 +369,8 @@ def shoebox_rir_bands(room_dim, source, mic, sr: int, *, absorption_bands, max_o
     if np.linalg.norm(src - mic_p) < 1e-3:
         raise InputError("The microphone is on top of the source (less than 1 mm apart); move one of them.")
     alpha = _absorption(absorption_bands, bands=True)
+    if alpha.shape[1] == 1:
+        alpha = np.repeat(alpha, len(bands_hz), axis=1)
     if alpha.shape[1] != len(bands_hz):
         raise InputError(f"Absorption table has {alpha.shape[1]} bands but {len(bands_hz)} band centres were given.")
     per_band = _build(dim, src, mic_p, sr, np.sqrt(1.0 - alpha), _order(max_order), _positive(c, "Speed of sound", "m/s"))
@@ -804,6 +806,10 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
     dim = _room(room_dim)
     sr = int(_positive(sr, "Sampling rate", "Hz"))
     alpha = _absorption(absorption_bands, bands=True)
+    if alpha.shape[1] == 1:  # one value per surface (or one for all): the same in every band
+        alpha = np.repeat(alpha, len(bands_hz), axis=1)
+    if alpha.shape[1] != len(bands_hz):
+        raise InputError(f"Absorption table has {alpha.shape[1]} bands but {len(bands_hz)} band centres were given.")
     t_eyring = np.atleast_1d(rt60_eyring(dim, alpha, c=c))
     t_mix = (mixing_ms / 1000.0) if mixing_ms is not None else mixing_time_s(dim)
     src, mic_p = _point(source, dim, "source"), _point(mic, dim, "microphone")

@@ -340,3 +340,11 @@ def test_band_decay_times_of_the_measured_room():
     t20 = bands["T20"][2:]
     assert np.all((t20 > 0.45) & (t20 < 0.95))
     assert t20[-1] < t20[0]
+
+
+def test_hybrid_accepts_frequency_independent_absorption():
+    hyb = room.hybrid_rir(DIM, SRC, MIC, 8000, absorption_bands=0.2, seed=1)
+    assert np.allclose(hyb.rt60_bands_s, room.rt60_eyring(DIM, 0.2))
+    assert np.all(np.isfinite(hyb.rir))
+    with pytest.raises(InputError, match="bands"):
+        room.hybrid_rir(DIM, SRC, MIC, 8000, absorption_bands=np.full((6, 3), 0.2))
