@@ -216,7 +216,7 @@ def modes_chart(modes: list[tuple[float, str, int]], schroeder_hz: float, *, hei
     fig.add_vline(x=schroeder_hz, line=dict(color=COLORS["accent"], dash="dash"),
                   annotation_text=f"f<sub>S</sub> = {schroeder_hz:.0f} Hz", annotation_position="top right")
     style(fig, title="Axial room modes f = c·n / (2L)", x_title="Frequency (Hz)", y_title="", height=height)
-    fig.update_yaxes(showticklabels=False, range=[0, 1.3])
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.32, x=0, xanchor="left"),
-                      margin=dict(b=100))
+    fig.update_yaxes(showticklabels=False, range=[0, 1.45])
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.45, x=0, xanchor="left"),
+                      margin=dict(b=120))
     return fig
