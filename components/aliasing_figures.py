@@ -118,22 +118,23 @@ def sampling_figure(t_dense: np.ndarray, x_true: np.ndarray | None, t_samples: n
 def folding_figure(freq_hz: float, sr: float, corners_x: np.ndarray, corners_y: np.ndarray,
                    apparent_hz: float, *, height: int = 430) -> go.Figure:
     """Folding diagram: true frequency (x) to apparent frequency (y), a zig-zag, with the current point."""
-    x_max = float(corners_x[-1])
-    n_zones = int(np.ceil(x_max / (sr / 2)))
+    x_min, x_max = float(corners_x[0]), float(corners_x[-1])
+    z0, z1 = int(np.floor(x_min / (sr / 2))), int(np.ceil(x_max / (sr / 2)))
     shapes = []
-    for z in range(n_zones if n_zones <= 80 else 0):  # shading thousands of zones only adds noise
-        if z % 2 == 1:
-            shapes.append(dict(type="rect", xref="x", yref="paper", x0=z * sr / 2, x1=min((z + 1) * sr / 2, x_max),
-                               y0=0, y1=1, fillcolor="rgba(157,157,157,0.12)", line=dict(width=0), layer="below"))
+    for z in range(z0, z1 if z1 - z0 <= 80 else z0):  # shading thousands of zones only adds noise
+        if z % 2 == 1:  # odd Nyquist zones arrive mirrored
+            shapes.append(dict(type="rect", xref="x", yref="paper", x0=max(z * sr / 2, x_min),
+                               x1=min((z + 1) * sr / 2, x_max), y0=0, y1=1, fillcolor="rgba(157,157,157,0.12)",
+                               line=dict(width=0), layer="below"))
     shapes.append(hline(sr / 2, NYQUIST_COLOR, width=1.5))
-    diag = min(x_max, 0.66 * sr)
-    right = freq_hz > 0.6 * x_max
+    diag = min(x_max, 0.66 * sr) if x_min == 0 else 0.0
+    right = freq_hz > x_min + 0.6 * (x_max - x_min)
     traces = [
         go.Scatter(x=corners_x, y=corners_y, mode="lines", name="apparent = fold(true)",
                    line=dict(color=COLORS["signal"], width=2)),
-        go.Scatter(x=[0, diag], y=[0, diag], mode="lines", name="no aliasing (y = x)",
+        go.Scatter(x=[0, diag], y=[0, diag], mode="lines", name="no aliasing (y = x)", visible=diag > 0,
                    line=dict(color=COLORS["muted"], width=1, dash="dot")),
-        go.Scatter(x=[freq_hz, freq_hz, 0], y=[0, apparent_hz, apparent_hz], mode="lines", showlegend=False,
+        go.Scatter(x=[freq_hz, freq_hz, x_min], y=[0, apparent_hz, apparent_hz], mode="lines", showlegend=False,
                    hoverinfo="skip", line=dict(color=COLORS["accent"], width=1, dash="dash")),
         go.Scatter(x=[freq_hz], y=[apparent_hz], mode="markers+text", name="your tone",
                    marker=dict(color=COLORS["accent"], size=12), text=[f"{freq_hz:g} → {apparent_hz:.4g} Hz"],
@@ -142,45 +143,63 @@ def folding_figure(freq_hz: float, sr: float, corners_x: np.ndarray, corners_y: 
     annotations = [label(0, sr / 2, f"Nyquist fs/2 = {sr / 2:g} Hz", xref="paper", yref="y", color=NYQUIST_COLOR)]
     return go.Figure(traces, layout(title="Folding: true → apparent frequency",
                                     x_title="True frequency (Hz)", y_title="Apparent frequency (Hz)", height=height,
-                                    shapes=shapes, annotations=annotations, xaxis=dict(range=[0, x_max]),
+                                    shapes=shapes, annotations=annotations, xaxis=dict(range=[x_min, x_max]),
                                     yaxis=dict(range=[-0.04 * sr, 0.68 * sr])))
 
 
-def alias_spectrum_figure(freq_hz: float, sr: float, image_freqs: np.ndarray, apparent_hz: float, x_max: float, *,
-                          height: int = 430) -> go.Figure:
+def alias_spectrum_figure(freq_hz: float, sr: float, image_freqs: np.ndarray, apparent_hz: float, x_range,
+                          *, base_max_hz: float | None = None, height: int = 430) -> go.Figure:
     """Line spectrum of the sampled tone: the tone, its images around k·fs, the Nyquist line.
 
     ``image_freqs`` are all lines of the sampled spectrum (see
     ``lib.aliasing.image_frequencies``); the true tone is drawn on top of its own.
+    ``x_range`` is ``(lo, hi)`` in Hz (a bare number means ``(0, hi)``). With
+    ``base_max_hz`` the axis is split: a left panel ``[0, base_max_hz]`` for the
+    baseband and a right panel ``x_range`` around a tone far above ``fs``.
     """
-    img_f = np.asarray(image_freqs, dtype=float)
-    img_f = img_f[(np.abs(img_f - freq_hz) > 1e-9) & (img_f <= x_max)]
-    ks = np.arange(1, int(np.floor(x_max / sr)) + 1) * sr
-    shapes = [dict(type="rect", xref="x", yref="paper", x0=0, x1=sr / 2, y0=0, y1=1, layer="below",
-                   fillcolor="rgba(84,162,75,0.10)", line=dict(width=0))]
-    annotations = [label(0, 1.0, " baseband 0…fs/2", yanchor="top", color=ALIAS_COLOR),
-                   label(sr / 2, 0.0, " Nyquist", color=NYQUIST_COLOR)]
-    if len(ks) <= 40:
-        shapes += [vline(k, "#bbbbbb", width=1, dash="dot") for k in ks]
-        annotations += [label(k, 0.0, f" {i + 1}·fs", color="#888888") for i, k in enumerate(ks[:12])]
-    shapes.append(vline(sr / 2, NYQUIST_COLOR, width=2))
-    traces = []
-    if img_f.size:
-        sx, sy = _stems(img_f, np.full(img_f.size, 1.0))
-        traces.append(go.Scatter(x=sx, y=sy, mode="lines", name="images f ± k·fs", hoverinfo="skip",
-                                 line=dict(color=COLORS["muted"], width=2)))
-        traces.append(go.Scatter(x=img_f, y=np.ones(img_f.size), mode="markers", showlegend=False,
-                                 marker=dict(color=COLORS["muted"], size=6),
-                                 hovertemplate="image at %{x:.4g} Hz<extra></extra>"))
-    traces.append(go.Scatter(x=[freq_hz, freq_hz], y=[0, 1.0], mode="lines", name=f"true tone {freq_hz:g} Hz",
-                             line=dict(color=COLORS["signal"], width=4)))
-    traces.append(go.Scatter(x=[apparent_hz], y=[1.0], mode="markers+text", name=f"heard at {apparent_hz:.4g} Hz",
-                             marker=dict(color=ALIAS_COLOR, size=14, symbol="diamond"),
-                             text=[f"{apparent_hz:.4g} Hz"], textposition="top center"))
-    return go.Figure(traces, layout(title="Spectrum after sampling",
-                                    x_title="Frequency (Hz)", y_title="Amplitude (relative)", height=height,
-                                    shapes=shapes, annotations=annotations, xaxis=dict(range=[0, x_max]),
-                                    yaxis=dict(range=[0, 1.3])))
+    lo, hi = (0.0, float(x_range)) if np.ndim(x_range) == 0 else map(float, x_range)
+    split = base_max_hz is not None
+    img = np.asarray(image_freqs, dtype=float)
+    img = img[np.abs(img - freq_hz) > 1e-9]
+    panels = [("x", "y", 0.0, float(base_max_hz)), ("x2", "y", lo, hi)] if split else [("x", "y", lo, hi)]
+    traces, shapes, annotations = [], [], []
+    for i, (xr, yr, a, b) in enumerate(panels):
+        first = i == 0
+        sel = img[(img >= a) & (img <= b)]
+        if sel.size:
+            sx, sy = _stems(sel, np.full(sel.size, 1.0))
+            traces.append(go.Scatter(x=sx, y=sy, mode="lines", name="images f ± k·fs", hoverinfo="skip",
+                                     showlegend=first, legendgroup="img", xaxis=xr, yaxis=yr,
+                                     line=dict(color=COLORS["muted"], width=2)))
+            traces.append(go.Scatter(x=sel, y=np.ones(sel.size), mode="markers", showlegend=False, xaxis=xr, yaxis=yr,
+                                     marker=dict(color=COLORS["muted"], size=6),
+                                     hovertemplate="image at %{x:.4g} Hz<extra></extra>"))
+        ks = np.arange(int(np.ceil(max(a, 1e-9) / sr)), int(np.floor(b / sr)) + 1) * sr
+        if len(ks) <= 40:
+            shapes += [vline(k, "#bbbbbb", width=1, dash="dot", xref=xr, yref="paper") for k in ks if k > 0]
+            annotations += [label(k, 0.0, f" {k / sr:.0f}·fs", xref=xr, color="#888888") for k in ks[:12] if k > 0]
+        if a <= sr / 2 <= b:
+            shapes.append(dict(type="rect", xref=xr, yref="paper", x0=max(a, 0), x1=sr / 2, y0=0, y1=1, layer="below",
+                               fillcolor="rgba(84,162,75,0.10)", line=dict(width=0)))
+            shapes.append(vline(sr / 2, NYQUIST_COLOR, width=2, xref=xr))
+            annotations += [label(0, 1.0, " baseband 0…fs/2", xref=xr, yanchor="top", color=ALIAS_COLOR),
+                            label(sr / 2, 0.0, " Nyquist", xref=xr, color=NYQUIST_COLOR)]
+        if a <= freq_hz <= b:
+            traces.append(go.Scatter(x=[freq_hz, freq_hz], y=[0, 1.0], mode="lines", name=f"true tone {freq_hz:g} Hz",
+                                     xaxis=xr, yaxis=yr, line=dict(color=COLORS["signal"], width=4)))
+        if a <= apparent_hz <= b:
+            traces.append(go.Scatter(x=[apparent_hz], y=[1.0], mode="markers+text", xaxis=xr, yaxis=yr,
+                                     name=f"heard at {apparent_hz:.4g} Hz",
+                                     marker=dict(color=ALIAS_COLOR, size=14, symbol="diamond"),
+                                     text=[f"{apparent_hz:.4g} Hz"], textposition="top center"))
+    extra = dict(xaxis=dict(range=[panels[0][2], panels[0][3]]), yaxis=dict(range=[0, 1.3]))
+    if split:
+        extra["xaxis"].update(domain=[0.0, 0.36])
+        extra["xaxis2"] = dict(range=[lo, hi], domain=[0.44, 1.0], anchor="y", title=dict(text="… near the true tone"))
+        annotations.append(label(0.40, 0.5, "⋯", xref="paper", xanchor="center", color="#444444"))
+    return go.Figure(traces, layout(title="Spectrum after sampling", x_title="Frequency (Hz)",
+                                    y_title="Amplitude (relative)", height=height, shapes=shapes,
+                                    annotations=annotations, **extra))
 
 
 def harmonics_figure(freqs_hz: np.ndarray, amplitudes: np.ndarray, apparent_hz: np.ndarray, sr: float, *,

@@ -207,17 +207,19 @@ def image_frequencies(freq_hz: float, sr: float, max_freq_hz: float) -> np.ndarr
     return np.unique(np.round(np.abs(cand), 9))
 
 
-def folding_polyline(max_freq_hz: float, sr: float) -> tuple[np.ndarray, np.ndarray]:
-    """Corners of the folding diagram (true frequency -> apparent frequency).
+def folding_polyline(max_freq_hz: float, sr: float, *, min_freq_hz: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Corners of the folding diagram (true frequency -> apparent frequency) between two frequencies.
 
     The map is a triangle wave: up with slope 1 to ``sr/2``, down to 0 at ``sr``,
-    and so on. Returning only the corners draws it exactly with few points.
+    and so on. Returning only the corners (plus the two ends) draws it exactly
+    with few points.
     """
     sr = _check_sr(sr)
-    max_freq_hz = max(float(max_freq_hz), 0.0)
-    n_half = int(np.ceil(max_freq_hz / (sr / 2)))
-    x = np.arange(n_half + 1) * (sr / 2)
-    x = np.append(x[x < max_freq_hz], max_freq_hz)
+    lo = max(float(min_freq_hz), 0.0)
+    hi = max(float(max_freq_hz), lo)
+    k = np.arange(int(np.floor(lo / (sr / 2))) + 1, int(np.ceil(hi / (sr / 2))) + 1)
+    corners = k * (sr / 2)
+    x = np.concatenate([[lo], corners[(corners > lo) & (corners < hi)], [hi]])
     return x, np.asarray(alias_frequency(x, sr), dtype=np.float64)
 
 

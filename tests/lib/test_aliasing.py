@@ -151,6 +151,11 @@ def test_folding_polyline_is_exact():
     np.testing.assert_allclose(y, al.alias_frequency(x, 100.0))
     dense = np.linspace(0, 437, 5001)
     np.testing.assert_allclose(np.interp(dense, x, y), al.alias_frequency(dense, 100.0), atol=1e-9)
+    # a window far up the axis (the page zooms there when f >> fs)
+    x, y = al.folding_polyline(2031.7, 10.0, min_freq_hz=1978.2)
+    assert x[0] == 1978.2 and x[-1] == 2031.7 and len(x) == 2 + 11
+    dense = np.linspace(1978.2, 2031.7, 3001)
+    np.testing.assert_allclose(np.interp(dense, x, y), al.alias_frequency(dense, 10.0), atol=1e-9)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,6 +248,33 @@ def test_vectorised_sinc_matches_the_textbook_double_loop_and_chunking(monkeypat
     np.testing.assert_allclose(al.reconstruct(x, 8.0, t, t0=0.1), ref, atol=1e-12)
     monkeypatch.setattr(al, "_SINC_CHUNK", 200)  # force many small chunks
     np.testing.assert_allclose(al.reconstruct(x, 8.0, t, t0=0.1), ref, atol=1e-12)
+
+
+def test_sinc_is_accurate_right_next_to_the_samples():
+    """The one-sine-per-point form must not lose precision where u - k is tiny."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(300)
+    for eps in (0.0, 1e-12, 1e-8, 1e-5, 1e-3):
+        t = (np.array([10, 150, 299]) + eps) / 7.0
+        ref = al.reconstruct_naive(x, 7.0, t)
+        np.testing.assert_allclose(al.reconstruct(x, 7.0, t), ref, atol=1e-9)
+
+
+def test_fft_synthesis_of_sampled_harmonics_equals_the_direct_sum():
+    """Integer-Hz harmonics, some far above Nyquist, at exactly fs/2 and at k fs."""
+    for shape in ("square", "sawtooth", "triangle"):
+        f, a, p = al.harmonic_series(shape, 440, 60)  # up to ~52 kHz at 8 kHz sampling
+        t = np.arange(12_000) / 8000
+        np.testing.assert_allclose(al.sampled_harmonics(f, a, p, 8000, 12_000), al.sum_of_sines(f, a, p, t),
+                                   atol=1e-9)
+    f = np.array([0.0, 4000.0, 8000.0, 12_345.0, 3999.0])
+    a = np.array([0.3, 0.5, 0.2, 0.1, 0.4])
+    p = np.array([0.3, 0.2, 1.0, 2.0, -1.0])
+    np.testing.assert_allclose(al.sampled_harmonics(f, a, p, 8000, 9000),
+                               al.sum_of_sines(f, a, p, np.arange(9000) / 8000), atol=1e-9)
+    # non-integer frequencies take the direct path
+    np.testing.assert_allclose(al.sampled_harmonics([440.5], [1.0], [0.0], 8000, 100),
+                               np.sin(2 * np.pi * 440.5 * np.arange(100) / 8000))
 
 
 def test_reconstruct_rejects_bad_input():
