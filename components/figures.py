@@ -28,7 +28,8 @@ def style(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int
     """Apply the app's common layout: title, axis titles (with units), margins.
 
     No ``template=`` here: assigning a named template deep-copies it (~40 ms a figure),
-    and Streamlit applies its own chart theme anyway.
+    and Streamlit applies its own chart theme anyway. Each update call still costs a few ms;
+    new builders should prefer :func:`new_figure`, which builds the same layout in one go.
     """
     fig.update_layout(
         title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
@@ -41,6 +42,35 @@ def style(fig: go.Figure, *, title: str, x_title: str, y_title: str, height: int
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
     return fig
+
+
+def layout(*, title: str, x_title: str, y_title: str, height: int = 360, legend: bool = True, **extra) -> dict:
+    """The app's common layout as a plain dict (title, axis titles with units, margins)."""
+    base = dict(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
+        height=height,
+        margin=dict(l=60, r=20, t=60, b=50),
+        showlegend=legend,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        hovermode="closest",
+        xaxis=dict(title=dict(text=x_title)),
+        yaxis=dict(title=dict(text=y_title)),
+    )
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = {**base[key], **value}
+        else:
+            base[key] = value
+    return base
+
+
+def new_figure(traces, **layout_kwargs) -> go.Figure:
+    """Build a Figure in one go: ~2 ms, against ~15 ms for ``style()``'s step-by-step updates.
+
+    ``layout_kwargs`` go to :func:`layout` (title, x_title, y_title, height, legend, and any
+    extra layout keys such as ``shapes`` or ``xaxis=dict(type="log")``).
+    """
+    return go.Figure(data=list(traces), layout=layout(**layout_kwargs))
 
 
 def minmax_decimate(t: np.ndarray, y: np.ndarray, max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
@@ -85,28 +115,25 @@ def pool_image(image: np.ndarray, max_rows: int = 512, max_cols: int = 1000) -> 
 
 
 def waveform(y: np.ndarray, sr: float, *, title: str = "Waveform", t0: float = 0.0, name: str = "signal",
-             color: str = COLORS["signal"], height: int = 320, max_points: int = 4000) -> go.Figure:
-    """Amplitude against time, min/max-decimated for display."""
+             color: str = COLORS["signal"], height: int = 320, max_points: int = 4000, shapes=None) -> go.Figure:
+    """Amplitude against time, min/max-decimated for display (``shapes``: extra layout shapes)."""
     t = t0 + np.arange(len(y)) / float(sr)
     td, yd = minmax_decimate(t, np.asarray(y), max_points)
-    fig = go.Figure(go.Scattergl(x=td, y=yd, mode="lines", name=name, line=dict(color=color, width=1)))
-    return style(fig, title=title, x_title="Time (s)", y_title="Amplitude (full scale = 1)", height=height)
+    return new_figure([go.Scattergl(x=td, y=yd, mode="lines", name=name, line=dict(color=color, width=1))],
+                      title=title, x_title="Time (s)", y_title="Amplitude (full scale = 1)", height=height,
+                      shapes=list(shapes or ()))
 
 
 def line(x, ys: dict, *, title: str, x_title: str, y_title: str, height: int = 320, log_x: bool = False,
          log_y: bool = False, colors: dict | None = None, dash: dict | None = None) -> go.Figure:
     """Several named lines over one x axis."""
-    fig = go.Figure()
+    traces = []
     for i, (name, y) in enumerate(ys.items()):
         color = (colors or {}).get(name, list(COLORS.values())[i % len(COLORS)])
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name,
+        traces.append(go.Scatter(x=x, y=y, mode="lines", name=name,
                                  line=dict(color=color, width=2, dash=(dash or {}).get(name))))
-    style(fig, title=title, x_title=x_title, y_title=y_title, height=height)
-    if log_x:
-        fig.update_xaxes(type="log")
-    if log_y:
-        fig.update_yaxes(type="log")
-    return fig
+    return new_figure(traces, title=title, x_title=x_title, y_title=y_title, height=height,
+                      xaxis=dict(type="log") if log_x else {}, yaxis=dict(type="log") if log_y else {})
 
 
 def spectrum(freqs_hz: np.ndarray, values: np.ndarray, *, title: str = "Magnitude spectrum", y_title: str = "Magnitude (dB)",
@@ -118,17 +145,17 @@ def spectrum(freqs_hz: np.ndarray, values: np.ndarray, *, title: str = "Magnitud
     if log_x:
         keep = f > 0
         f, v = f[keep], v[keep]
-    fig = go.Figure(go.Scattergl(x=f, y=v, mode="lines+markers" if markers else "lines", name=name,
-                                 line=dict(color=COLORS["signal"], width=1.5), marker=dict(size=4)))
+    traces = [go.Scattergl(x=f, y=v, mode="lines+markers" if markers else "lines", name=name,
+                           line=dict(color=COLORS["signal"], width=1.5), marker=dict(size=4))]
     if peak is not None:
-        fig.add_trace(go.Scatter(x=[peak[0]], y=[peak[1]], mode="markers+text", name="interpolated peak",
+        traces.append(go.Scatter(x=[peak[0]], y=[peak[1]], mode="markers+text", name="interpolated peak",
                                  marker=dict(color=COLORS["accent"], size=10, symbol="x"),
                                  text=[f"{peak[0]:.1f} Hz"], textposition="top center"))
-    style(fig, title=title, x_title="Frequency (Hz)", y_title=y_title, height=height)
+    xaxis = {}
     if log_x:
         vals, text = log_freq_ticks(float(f.max()) if f.size else 20000.0)
-        fig.update_xaxes(type="log", tickvals=vals, ticktext=text)
-    return fig
+        xaxis = dict(type="log", tickvals=vals, ticktext=text)
+    return new_figure(traces, title=title, x_title="Frequency (Hz)", y_title=y_title, height=height, xaxis=xaxis)
 
 
 def log_freq_ticks(fmax_hz: float, fmin_hz: float = 10.0) -> tuple[list[float], list[str]]:
@@ -173,18 +200,19 @@ def spectrogram(times_s: np.ndarray, freqs: np.ndarray, S_db: np.ndarray, *, tit
         keep = freqs > 0
         freqs, S_db = freqs[keep], S_db[keep]
     img, rows, cols = pool_image(S_db, max_rows, max_cols)
-    fig = go.Figure(go.Heatmap(
+    heat = go.Heatmap(
         x=np.asarray(times_s)[cols], y=freqs[rows], z=img, colorscale=rgb_colorscale(colorscale), zmin=zmin, zmax=zmax,
         colorbar=dict(title=dict(text=colorbar_title)),
         hovertemplate="t=%{x:.3f} s<br>f=%{y:.0f}<br>%{z:.1f} dB<extra></extra>",
-    ))
-    style(fig, title=title, x_title="Time (s)", y_title=y_title, height=height, legend=False)
+    )
+    yaxis = {}
     if log_y:
         vals, text = log_freq_ticks(float(freqs.max()) if freqs.size else 20000.0)
-        fig.update_yaxes(type="log", tickvals=vals, ticktext=text)
+        yaxis = dict(type="log", tickvals=vals, ticktext=text)
     if y_ticks is not None:
-        fig.update_yaxes(tickvals=y_ticks[0], ticktext=y_ticks[1])
-    return fig
+        yaxis = dict(yaxis, tickvals=y_ticks[0], ticktext=y_ticks[1])
+    return new_figure([heat], title=title, x_title="Time (s)", y_title=y_title, height=height, legend=False,
+                      yaxis=yaxis)
 
 
 def add_vlines(fig: go.Figure, xs, *, color: str = COLORS["muted"], width: float = 0.5, dash: str = "dot") -> go.Figure:
@@ -200,22 +228,20 @@ def time_features(t_wave: np.ndarray, y: np.ndarray, t_frames: np.ndarray, envel
                   grid: np.ndarray | None = None, highlight: tuple[float, float] | None = None,
                   height: int = 720, title: str = "Waveform, envelope, RMS and zero-crossing rate") -> go.Figure:
     """Three stacked panels on one time axis: waveform + envelope + RMS, RMS in dBFS, ZCR."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.5, 0.25, 0.25],
-                        subplot_titles=("Waveform with amplitude envelope (max |x|) and RMS",
-                                        "RMS level (dBFS)", "Zero-crossing rate (crossings per sample)"))
+    # Three stacked panels sharing one time axis, laid out by hand (make_subplots costs ~25 ms).
+    domains = {"": (0.50, 1.0), "2": (0.26, 0.44), "3": (0.0, 0.20)}
+    titles = {"": "Waveform with amplitude envelope (max |x|) and RMS", "2": "RMS level (dBFS)",
+              "3": "Zero-crossing rate (crossings per sample)"}
     td, yd = minmax_decimate(t_wave, y)
-    fig.add_trace(go.Scattergl(x=td, y=yd, mode="lines", name="waveform", line=dict(color=COLORS["signal"], width=1),
-                               opacity=0.6), row=1, col=1)
-    fig.add_trace(go.Scattergl(x=t_frames, y=envelope, mode="lines", name="envelope max|x|",
-                               line=dict(color=COLORS["envelope"], width=2)), row=1, col=1)
-    fig.add_trace(go.Scattergl(x=t_frames, y=rms_lin, mode="lines", name="RMS",
-                               line=dict(color=COLORS["rms"], width=2)), row=1, col=1)
-    fig.add_trace(go.Scattergl(x=t_frames, y=rms_db, mode="lines", name="RMS (dBFS)", showlegend=False,
-                               line=dict(color=COLORS["rms"], width=2)), row=2, col=1)
-    fig.add_trace(go.Scattergl(x=t_frames, y=zcr, mode="lines", name="ZCR",
-                               line=dict(color=COLORS["zcr"], width=2)), row=3, col=1)
+    traces = [
+        go.Scattergl(x=td, y=yd, mode="lines", name="waveform", line=dict(color=COLORS["signal"], width=1), opacity=0.6),
+        go.Scattergl(x=t_frames, y=envelope, mode="lines", name="envelope max|x|", line=dict(color=COLORS["envelope"], width=2)),
+        go.Scattergl(x=t_frames, y=rms_lin, mode="lines", name="RMS", line=dict(color=COLORS["rms"], width=2)),
+        go.Scattergl(x=t_frames, y=rms_db, mode="lines", name="RMS (dBFS)", showlegend=False,
+                     line=dict(color=COLORS["rms"], width=2), xaxis="x2", yaxis="y2"),
+        go.Scattergl(x=t_frames, y=zcr, mode="lines", name="ZCR", line=dict(color=COLORS["zcr"], width=2),
+                     xaxis="x3", yaxis="y3"),
+    ]
     shapes = []
     if voiced is not None and len(t_frames) > 1:
         # Shade voiced runs (one rectangle per run, not per frame).
@@ -233,26 +259,30 @@ def time_features(t_wave: np.ndarray, y: np.ndarray, t_frames: np.ndarray, envel
         for ax in ("", "2", "3"):
             shapes.append(dict(type="rect", xref=f"x{ax}", yref=f"y{ax} domain", x0=highlight[0], x1=highlight[1],
                                y0=0, y1=1, fillcolor="rgba(228,87,86,0.15)", line=dict(color=COLORS["accent"], width=1)))
-    fig.update_layout(shapes=shapes)
-    style(fig, title=title, x_title="", y_title="", height=height)
-    fig.update_layout(margin=dict(t=110), legend=dict(y=1.07))
-    fig.update_xaxes(title_text="Time (s)", row=3, col=1)
-    fig.update_yaxes(title_text="Amplitude", row=1, col=1)
-    fig.update_yaxes(title_text="dBFS", row=2, col=1)
-    fig.update_yaxes(title_text="ZCR", row=3, col=1)
-    return fig
+    y_titles = {"": "Amplitude", "2": "dBFS", "3": "ZCR"}
+    axes = {}
+    for ax, (lo, hi) in domains.items():
+        axes[f"yaxis{ax}"] = dict(domain=[lo, hi], anchor=f"x{ax}", title=dict(text=y_titles[ax]))
+        axes[f"xaxis{ax}"] = dict(anchor=f"y{ax}", matches="x" if ax else None, showticklabels=ax == "3",
+                                  title=dict(text="Time (s)" if ax == "3" else ""))
+    annotations = [dict(text=titles[ax], x=0.5, xref="paper", y=hi, yref="paper", yanchor="bottom",
+                        showarrow=False, font=dict(size=13)) for ax, (lo, hi) in domains.items()]
+    lay = layout(title=title, x_title="", y_title="", height=height, shapes=shapes, annotations=annotations,
+                 margin=dict(t=110))
+    lay["legend"]["y"] = 1.07
+    lay.update(axes)
+    return go.Figure(data=traces, layout=lay)
 
 
 def frame_zoom(t: np.ndarray, x: np.ndarray, *, crossings: np.ndarray, peak: float, rms_value: float,
                title: str) -> go.Figure:
     """One frame's samples as stems, with its zero crossings, peak and RMS levels marked."""
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t * 1000, y=x, mode="lines+markers", name="samples",
-                             line=dict(color=COLORS["signal"], width=1), marker=dict(size=3)))
+    traces = [go.Scatter(x=t * 1000, y=x, mode="lines+markers", name="samples",
+                         line=dict(color=COLORS["signal"], width=1), marker=dict(size=3))]
     if crossings.any():
-        fig.add_trace(go.Scatter(x=t[crossings] * 1000, y=np.zeros(crossings.sum()), mode="markers",
+        traces.append(go.Scatter(x=t[crossings] * 1000, y=np.zeros(crossings.sum()), mode="markers",
                                  name="zero crossing", marker=dict(color=COLORS["zcr"], size=7, symbol="x")))
     for level, name, color in ((peak, "max |x|", COLORS["envelope"]), (rms_value, "RMS", COLORS["rms"])):
-        fig.add_trace(go.Scatter(x=[t[0] * 1000, t[-1] * 1000], y=[level, level], mode="lines", name=name,
+        traces.append(go.Scatter(x=[t[0] * 1000, t[-1] * 1000], y=[level, level], mode="lines", name=name,
                                  line=dict(color=color, width=2, dash="dash")))
-    return style(fig, title=title, x_title="Time (ms)", y_title="Amplitude", height=320)
+    return new_figure(traces, title=title, x_title="Time (ms)", y_title="Amplitude", height=320)

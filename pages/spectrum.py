@@ -86,14 +86,15 @@ with tab_audio:
     m[3].metric("Peak (Hz)", f"{f_peak:.1f}", help="Parabolic interpolation through the top bin and its neighbours")
     m[4].metric("Peak amplitude", f"{a_peak:.3f}")
 
-    wave = figures.waveform(y, sr, title="Where the segment sits in the clip", height=220)
-    wave.add_vrect(x0=start_s, x1=start_s + length_ms / 1000, fillcolor="rgba(228,87,86,0.25)", line_width=0)
+    wave = figures.waveform(y, sr, title="Where the segment sits in the clip", height=220, shapes=[dict(
+        type="rect", xref="x", yref="paper", x0=start_s, x1=start_s + length_ms / 1000, y0=0, y1=1,
+        fillcolor="rgba(228,87,86,0.25)", line=dict(width=0))])
     st.plotly_chart(wave, width="stretch", key="sp_wave")
     fig = figures.spectrum(freqs, values, title=f"Spectrum of {length_ms} ms from {start_s:.3f} s "
                            f"({WINDOW_LABELS[window]} window, ×{pad} zero-padding)",
                            y_title=y_title, log_x=log_x, peak=(f_peak, peak_y))
     if log_x:
-        fig.update_xaxes(range=[np.log10(20), np.log10(sr / 2)])
+        fig.layout.xaxis.range = [np.log10(20), np.log10(sr / 2)]
     st.plotly_chart(fig, width="stretch", key="sp_spec")
     player(seg, sr, label="Hear the segment", key="sp_seg")
 
@@ -112,14 +113,17 @@ with tab_leak:
     ff, mf = spectral.magnitude_spectrum(x, sr_l, window=lwindow, beta=lbeta, n_fft=N * 32, scaling="amplitude")
     db_b = spectral.amplitude_to_db(mb, top_db=100.0)
     db_f = spectral.amplitude_to_db(mf, top_db=100.0)
-    lf = go.Figure()
-    lf.add_trace(go.Scatter(x=ff, y=db_f, mode="lines", name="zero-padded ×32 (between the bins)",
-                            line=dict(color=figures.COLORS["muted"], width=1.5)))
-    lf.add_trace(go.Scatter(x=fb, y=db_b, mode="markers", name="the 33 DFT bins", marker=dict(color=figures.COLORS["signal"], size=8)))
-    lf.add_vline(x=k_tone, line=dict(color=figures.COLORS["accent"], dash="dash"), annotation_text="true tone")
-    figures.style(lf, title="Leakage: one tone, 64 samples", x_title="Frequency (bins = cycles per window)",
-                  y_title="Level (dB re amplitude 1)", height=380)
-    lf.update_yaxes(range=[-100, 5])
+    lf = figures.new_figure(
+        [go.Scatter(x=ff, y=db_f, mode="lines", name="zero-padded ×32 (between the bins)",
+                    line=dict(color=figures.COLORS["muted"], width=1.5)),
+         go.Scatter(x=fb, y=db_b, mode="markers", name="the 33 DFT bins",
+                    marker=dict(color=figures.COLORS["signal"], size=8))],
+        title="Leakage: one tone, 64 samples", x_title="Frequency (bins = cycles per window)",
+        y_title="Level (dB re amplitude 1)", height=380, yaxis=dict(range=[-100, 5]),
+        shapes=[dict(type="line", xref="x", yref="paper", x0=k_tone, x1=k_tone, y0=0, y1=1,
+                     line=dict(color=figures.COLORS["accent"], dash="dash"))],
+        annotations=[dict(x=k_tone, y=1, xref="x", yref="paper", text="true tone", showarrow=False,
+                          yanchor="bottom")])
     st.plotly_chart(lf, width="stretch", key="lk_fig")
     near = np.abs(fb - k_tone) <= 2.0  # the main lobe of Hann/Hamming is ±2 bins wide
     leaked = 1.0 - np.sum(mb[near] ** 2) / np.sum(mb**2)
