@@ -1,8 +1,8 @@
 """Server-side render times of every page, against an empty Streamlit page, in one run.
 
 For each page, a fresh Python process (cold: imports, first data load) runs it once with
-AppTest through Home.py's navigation, then moves its first slider back and forth and times
-each rerun. Prints cold first render, median rerun, the ratio to the empty page, and whether
+AppTest through Home.py's navigation, then moves its first enabled slider to a new value
+(never one seen before, so caches cannot hide the work) and times each rerun. Prints cold first render, median rerun, the ratio to the empty page, and whether
 torch was imported (only the model pages may import it).
 
     .venv/bin/python bench/bench_pages.py            # all pages
@@ -44,17 +44,21 @@ CHILD = textwrap.dedent(r"""
     widget, values = None, None
     for kind in ("slider", "select_slider"):
         for w in getattr(at, kind):
+            if getattr(w, "disabled", False) or getattr(w.proto, "disabled", False):
+                continue
             opts = getattr(w, "options", None)
+            # Distinct values on every rerun, so caches cannot hide the work a new value costs.
             if kind == "select_slider" and opts and len(opts) > 1:
-                values = [opts[0], opts[-1]] if w.value != opts[0] else [opts[-1], opts[0]]
+                values = [o for o in opts if o != w.value][:reruns]
             elif kind == "slider" and not isinstance(w.value, (tuple, list)):
                 lo, hi = w.min, w.max
                 if hi == lo:
                     continue
-                a = w.value
-                b = lo + (hi - lo) * 0.6 if a != lo + (hi - lo) * 0.6 else lo + (hi - lo) * 0.4
-                b = type(a)(b) if isinstance(a, (int, float)) else b
-                values = [b, a]
+                grid = [lo + (hi - lo) * (i + 1) / (reruns + 2) for i in range(reruns)]
+                if isinstance(w.value, int):
+                    step = int(w.step or 1)
+                    grid = [int(lo + round((g - lo) / step) * step) for g in grid]
+                values = [g for g in dict.fromkeys(grid) if g != w.value]
             if values:
                 widget = (kind, w.key, w.label)
                 break
@@ -64,7 +68,7 @@ CHILD = textwrap.dedent(r"""
     if widget:
         for i in range(reruns):
             w = [x for x in getattr(at, widget[0]) if x.key == widget[1] or x.label == widget[2]][0]
-            w.set_value(values[i % 2])
+            w.set_value(values[i % len(values)])
             t = time.perf_counter()
             at.run()
             times.append(time.perf_counter() - t)
