@@ -8,6 +8,10 @@ import plotly.graph_objects as go
 from components.figures import COLORS
 
 
+#: plotly's Magma with its floor colour written as rgb(): Streamlit's chart theme rewrites some hex
+#: colours in the figure JSON, and the floor "#000004" came out pink (silence looked loud).
+MAGMA = [[i / 9, c] for i, c in enumerate(
+    ["rgb(0,0,4)", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d", "#fd9668", "#feca8d", "#fcfdbf"])]
 GHOST_COLORS = ("#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
 NYQUIST_COLOR = COLORS["accent"]
 ALIAS_COLOR = "#54A24B"
@@ -369,7 +373,10 @@ def spectrogram_figure(times_s: np.ndarray, freqs_hz: np.ndarray, S_db: np.ndarr
     from components.figures import pool_image
 
     img, rows, cols = pool_image(np.asarray(S_db, dtype=np.float32), max_rows, max_cols)
-    traces = [go.Heatmap(x=np.asarray(times_s)[cols], y=np.asarray(freqs_hz)[rows], z=img, colorscale="Magma",
+    # Clip to the colour range: values far below zmin (digital silence, ~-135 dB) otherwise came out
+    # in a mid-scale colour in the browser instead of the floor colour.
+    img = np.clip(img, zmin, zmax)
+    traces = [go.Heatmap(x=np.asarray(times_s)[cols], y=np.asarray(freqs_hz)[rows], z=img, colorscale=MAGMA,
                          zmin=zmin, zmax=zmax, showscale=colorbar, colorbar=dict(title=dict(text="dB")),
                          hovertemplate="t=%{x:.3f} s<br>f=%{y:.0f} Hz<br>%{z:.1f} dB<extra></extra>")]
     if overlay is not None:
