@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import inspect
+from functools import lru_cache
 
 import streamlit as st
+
+
+@lru_cache(maxsize=256)
+def _source(fn) -> str:
+    return inspect.getsource(fn)
 
 
 def intro(title: str, idea: str, try_first: str) -> None:
@@ -25,4 +31,4 @@ def show_code(*functions, label: str = "Show the code") -> None:
     with st.expander(label, icon=":material/code:"):
         for fn in functions:
             st.caption(f"`{fn.__module__}.{fn.__qualname__}`")
-            st.code(inspect.getsource(fn), language="python")
+            st.code(_source(fn), language="python")
