@@ -257,11 +257,48 @@ def load_dac(model: str = "44khz", *, allow_download: bool = True,
         except Exception as exc:  # no network, DNS failure, proxy, HTTP error ...
             raise WeightsUnavailable(f"Download failed ({type(exc).__name__}). " + weights_help(model)) from exc
     import torch
-    from transformers import DacModel
 
     if num_threads:
         torch.set_num_threads(int(num_threads))
-    net = DacModel.from_pretrained(path)
+    return load_checkpoint(path)
+
+
+def load_checkpoint(path: str | os.PathLike):
+    """Load and verify a DAC checkpoint folder (``config.json`` + ``model.safetensors``).
+
+    Checkpoints saved with weight norm (``weight_g`` / ``weight_v`` tensors, as
+    the original training code stores them) are loaded into a weight-normed
+    model and then folded; plain checkpoints load directly. Every parameter
+    must be present: a checkpoint that leaves any weight at its random
+    initialisation raises :class:`WeightsUnavailable` instead of producing noise.
+    """
+    from safetensors import safe_open
+    from transformers import DacConfig, DacModel
+
+    path = Path(path)
+    weights = path / "model.safetensors"
+    if not weights.exists() or not (path / "config.json").exists():
+        raise WeightsUnavailable(f"{path} does not hold config.json and model.safetensors.")
+    with safe_open(str(weights), framework="pt") as f:
+        keys = list(f.keys())
+    if any(k.endswith(".weight_g") for k in keys):
+        from safetensors.torch import load_file
+
+        net = DacModel(DacConfig.from_pretrained(str(path)))
+        net.apply_weight_norm()
+        state = {k.replace(".weight_g", ".parametrizations.weight.original0")
+                  .replace(".weight_v", ".parametrizations.weight.original1"): v
+                 for k, v in load_file(str(weights)).items()}
+        result = net.load_state_dict(state, strict=False)
+        missing = list(result.missing_keys)
+    else:
+        net, info = DacModel.from_pretrained(str(path), output_loading_info=True)
+        missing = list(info.get("missing_keys", []))
+    if missing:
+        raise WeightsUnavailable(
+            f"The checkpoint in {path} does not match the DAC architecture ({len(missing)} missing tensors, "
+            f"e.g. {missing[0]}); delete the folder and download it again."
+        )
     return prepare_for_inference(net)
 
 
@@ -428,7 +465,7 @@ def _decode_block(net, codes: np.ndarray) -> np.ndarray:
     import torch
 
     c = torch.from_numpy(np.asarray(codes, dtype=np.int64))[None]
-    return net.decode(audio_codes=c, return_dict=False)[0][0].cpu().numpy()
+    return net.decode(audio_codes=c, return_dict=False)[0][0].float().cpu().numpy()
 
 
 def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples: int | None = None,

@@ -24,7 +24,7 @@ RANDOM_DAC = os.environ.get("AVE_CODEC_RANDOM_DAC", "")
 
 intro(
     "Neural codec bitrate",
-    "A neural codec like DAC turns every ~6-20 ms of audio into a short column of integers: a convolutional "
+    "A neural codec like DAC turns every 12-20 ms of audio into a short column of integers: a convolutional "
     "encoder makes one vector per frame and **residual vector quantisation** replaces it by one 10-bit index "
     "per codebook, each codebook coding what the previous ones missed. Sending fewer codebooks lowers the "
     "bitrate and the quality from the *same* encoding, and here you can hear and measure that trade-off "

@@ -363,3 +363,45 @@ def test_classic_codec_bad_input():
         codec.classic_codec(np.zeros(1000), 16000, "opus", 0)
     with pytest.raises(InputError):
         codec.classic_codec(np.zeros(10), 16000, "opus", 10)
+
+
+def _save_checkpoint(net, folder, *, legacy_weight_norm: bool):
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    net.config.save_pretrained(folder)
+    state = {k: v.contiguous() for k, v in net.state_dict().items()}
+    if legacy_weight_norm:
+        state = {k.replace(".parametrizations.weight.original0", ".weight_g")
+                  .replace(".parametrizations.weight.original1", ".weight_v"): v for k, v in state.items()}
+    save_file(state, str(folder / "model.safetensors"))
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_load_checkpoint_plain_and_weight_norm(tmp_path, clip, legacy):
+    """Both layouts load to the same function; weight norm is folded away at load."""
+    from torch.nn.utils import parametrize
+
+    ref = codec.build_dac(None, seed=5, weight_norm=True, **SMALL)
+    _save_checkpoint(ref if legacy else codec.prepare_for_inference(codec.build_dac(None, seed=5, weight_norm=True,
+                                                                                     **SMALL)),
+                     tmp_path / "ckpt", legacy_weight_norm=legacy)
+    loaded = codec.load_checkpoint(tmp_path / "ckpt")
+    assert not any(parametrize.is_parametrized(m) for m in loaded.modules())
+    codes = codec.encode(loaded, clip, 8000)
+    np.testing.assert_array_equal(codes, codec.encode(ref, clip, 8000))
+    np.testing.assert_allclose(codec.decode(loaded, codes), codec.decode(ref, codes), atol=1e-5)
+
+
+def test_load_checkpoint_rejects_a_mismatched_architecture(tmp_path):
+    other = codec.build_dac(None, **{**SMALL, "n_codebooks": 2})
+    _save_checkpoint(other, tmp_path / "ckpt", legacy_weight_norm=False)
+    import json
+
+    cfg = json.loads((tmp_path / "ckpt" / "config.json").read_text())
+    cfg["n_codebooks"] = 4  # config promises more codebooks than the tensors hold
+    (tmp_path / "ckpt" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(WeightsUnavailable):
+        codec.load_checkpoint(tmp_path / "ckpt")
+    with pytest.raises(WeightsUnavailable):
+        codec.load_checkpoint(tmp_path / "nothing")
