@@ -34,7 +34,7 @@ from lib import codec
 opts = json.loads({opts!r})
 spec = codec.MODELS[opts["model"]]
 t0 = time.perf_counter()
-net = codec.build_dac(spec, weight_norm=opts["weight_norm"])
+net = codec.build_dac(spec, weight_norm=opts["weight_norm"], fast_snake=opts.get("fast_snake", True))
 t_build = time.perf_counter() - t0
 rss_model = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 duration = opts["duration_s"]
@@ -67,9 +67,9 @@ print(json.dumps(dict(build_s=t_build, encode_s=t_enc, decode_s=t_dec, all_level
 
 
 def run(model: str, *, weight_norm=False, inference_mode=True, threads=2, chunk_s=None, duration_s=5.0,
-        all_levels=False, bf16=False, repeat=2) -> dict:
+        all_levels=False, bf16=False, repeat=2, fast_snake=True) -> dict:
     opts = dict(model=model, weight_norm=weight_norm, inference_mode=inference_mode, chunk_s=chunk_s,
-                duration_s=duration_s, all_levels=all_levels, bf16=bf16, repeat=repeat)
+                duration_s=duration_s, all_levels=all_levels, bf16=bf16, repeat=repeat, fast_snake=fast_snake)
     code = WORKER.format(root=str(ROOT), threads=threads, opts=json.dumps(opts))
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS=str(threads))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=str(ROOT))
@@ -106,14 +106,15 @@ def main() -> None:
         levels = spec.n_codebooks <= 12  # 24 kHz: 32 levels x decode time; projected instead
         best = run(model, duration_s=d, all_levels=levels)
         print(f"  params {best['params_m']:.1f} M, model alone {best['model_mb']:.0f} MB RSS, build {best['build_s']:.1f} s")
-        print(row("ours: folded WN, inference_mode, 2 thr", best, d))
+        print(row("ours: in-place Snake, inference_mode", best, d))
         if not levels:
             print(f"  all {spec.n_codebooks} levels projected: {spec.n_codebooks * best['decode_s']:.0f} s "
                   "(decoder cost does not depend on k; the page decodes levels on demand)")
         if args.quick:
             continue
         variants = [
-            ("weight-norm kept (reference-style)", dict(weight_norm=True, inference_mode=False)),
+            ("transformers' Snake (5 temporaries)", dict(fast_snake=False)),
+            ("+ weight norm kept, no_grad (ref-style)", dict(weight_norm=True, inference_mode=False, fast_snake=False)),
             ("no_grad instead of inference_mode", dict(inference_mode=False)),
             ("1 thread", dict(threads=1)),
             ("bf16 autocast (AVX512-BF16 CPUs)", dict(bf16=True)),

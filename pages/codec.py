@@ -80,18 +80,19 @@ def get_model(model: str):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dac_encode(model: str, y: np.ndarray, sr: int) -> codec.Encoding:
-    return codec.encode_details(get_model(model), y, sr, chunk_s=5.0)
+def dac_encode(model: str, y: np.ndarray, sr: int, _progress=None) -> codec.Encoding:
+    return codec.encode_details(get_model(model), y, sr, chunk_s=5.0, progress=_progress)
 
 
 @st.cache_data(max_entries=48, show_spinner=False)
-def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_samples: int) -> np.ndarray:
+def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_samples: int, _progress=None) -> np.ndarray:
+    """Decoded audio, cached in memory and on disk by (clip hash, model, k)."""
     cache = codec.DiskCache()
     key = codec.cache_key(h, model + (RANDOM_DAC and "-random"), n_codebooks)
     hit = cache.get(key)
     if hit is not None:
         return hit["audio"]
-    out = codec.decode(get_model(model), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0)
+    out = codec.decode(get_model(model), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0, progress=_progress)
     cache.put(key, audio=out)
     return out
 
@@ -210,14 +211,19 @@ if tab_dac.open:
                 st.plotly_chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), width="stretch",
                                 key="codec_ladder")
             else:
+                bar = st.progress(0.0, text=f"Loading {spec.repo_id}…")
                 try:
-                    with st.spinner(f"Loading {spec.repo_id} and encoding…"):
-                        enc = dac_encode(model_key, y, sr)
-                    with st.spinner(f"Decoding from {k} codebooks…"):
-                        z = dac_decode(model_key, h, enc.codes, k, len(y))
+                    get_model(model_key)
+                    bar.progress(0.05, text="Encoding…")
+                    enc = dac_encode(model_key, y, sr, _progress=lambda f, m: bar.progress(0.05 + 0.45 * f, text=m))
+                    bar.progress(0.5, text=f"Decoding from {k} codebooks…")
+                    z = dac_decode(model_key, h, enc.codes, k, len(y),
+                                   _progress=lambda f, m: bar.progress(0.5 + 0.5 * f, text=m))
                 except WeightsUnavailable as exc:
+                    bar.empty()
                     show_weights_unavailable(exc)
                     st.stop()
+                bar.empty()
                 compare(y, z, sr, label=f"DAC, {k} codebooks, {kbps:.2f} kbps", key="codec_dac")
                 n_frames = enc.codes.shape[1]
                 st.plotly_chart(cf.code_heatmap(enc.codes, spec.frame_rate_hz, n_used=k), width="stretch",
@@ -301,8 +307,16 @@ if tab_rvq.open:
         st.plotly_chart(cf.residual_energy(curves, theory_db_per_stage=6.02 * bits / dim), width="stretch",
                         key="codec_rvq_resid")
         ent = rvq.codebook_entropy_bits(res.codes, 2**bits)
-        st.caption("Entropy of each stage's codes (bits of " + str(bits) + "): "
-                   + ", ".join(f"{e:.2f}" for e in ent))
+        st.caption(f"Entropy of each stage's codes (of {bits} bits sent): " + ", ".join(f"{e:.2f}" for e in ent)
+                   + ". Quiet frames all map to a few entries, so entropy coding would save a lot here.")
+        st.download_button(
+            "Download the RVQ codes, codebooks and decoded audio (.npz)",
+            data=codec.npz_bytes(codes=res.codes[:stages].astype(np.int16),
+                                 codebooks=np.stack(res.rvq.codebooks[:stages]).astype(np.float32),
+                                 audio=zr, sr=np.int32(sr), mdct_bins=np.int32(res.n_bins), vector_dim=np.int32(dim)),
+            file_name=f"kmeans_rvq_{stages}stages.npz", mime="application/octet-stream", key="codec_rvq_npz",
+            icon=":material/download:",
+        )
 
 # -------------------------------------------------------------------- curve
 if tab_curve.open:

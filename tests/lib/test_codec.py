@@ -405,3 +405,49 @@ def test_load_checkpoint_rejects_a_mismatched_architecture(tmp_path):
         codec.load_checkpoint(tmp_path / "ckpt")
     with pytest.raises(WeightsUnavailable):
         codec.load_checkpoint(tmp_path / "nothing")
+
+
+def test_failed_download_raises_weights_unavailable(monkeypatch, tmp_path):
+    """Online but unreachable: the network error becomes the learner-readable message."""
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
+    monkeypatch.setattr(codec, "find_dac", lambda model: None)
+    calls = {}
+
+    def fake_download(repo_id, **kwargs):
+        calls["repo"] = repo_id
+        calls["tqdm"] = kwargs.get("tqdm_class")
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    seen = []
+    with pytest.raises(WeightsUnavailable) as info:
+        codec.load_dac("44khz", progress=lambda f, m: seen.append(f))
+    assert calls["repo"] == "descript/dac_44khz"
+    assert "Download failed (OSError)" in str(info.value) and "hf download descript/dac_44khz" in str(info.value)
+    # The progress class reports fractions of the bytes as they arrive.
+    bar = calls["tqdm"](total=200, disable=False)
+    bar.update(50)
+    bar.update(150)
+    bar.close()
+    assert seen == [0.25, 1.0]
+    with pytest.raises(WeightsUnavailable):
+        codec.load_dac("44khz", allow_download=False)
+
+
+def test_fast_snake_equals_transformers_snake(clip):
+    plain = codec.build_dac(None, seed=7, fast_snake=False, **SMALL)
+    fast = codec.build_dac(None, seed=7, **SMALL)
+    assert fast.decoder.snake1.forward.__func__ is codec._snake_inference
+    with torch.no_grad():  # random alphas so the test can fail
+        for a, b in zip(plain.modules(), fast.modules()):
+            if type(a).__name__ == "Snake1d":
+                a.alpha.copy_(torch.rand_like(a.alpha) + 0.5)
+                b.alpha.copy_(a.alpha)
+    codes = codec.encode(plain, clip, 8000)
+    np.testing.assert_array_equal(codes, codec.encode(fast, clip, 8000))
+    np.testing.assert_allclose(codec.decode(fast, codes), codec.decode(plain, codes), atol=1e-5)
