@@ -66,33 +66,37 @@ def at_model_rate(y: np.ndarray, sr: int, target_sr: int) -> np.ndarray:
 
 
 @st.cache_data(ttl=20, show_spinner=False)
-def weights_present(model: str) -> bool:
-    return bool(RANDOM_DAC) or codec.find_dac(model) is not None
+def weights_present(model: str, random_dac: str = "") -> bool:
+    return bool(random_dac) or codec.find_dac(model) is not None
 
 
 @st.cache_resource(max_entries=1, show_spinner=False)
-def get_model(model: str):
+def get_model(model: str, random_dac: str = ""):
     """One model in memory at a time (a 1 GB Cloud instance cannot hold two)."""
-    if RANDOM_DAC:
+    if random_dac:
         s = codec.MODELS[model]
         return codec.build_dac(s, encoder_hidden_size=2, decoder_hidden_size=32)
     return codec.load_dac(model, allow_download=False, num_threads=os.cpu_count() or 2)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dac_encode(model: str, y: np.ndarray, sr: int, _progress=None) -> codec.Encoding:
-    return codec.encode_details(get_model(model), y, sr, chunk_s=5.0, progress=_progress)
+def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False) -> codec.Encoding:
+    # (No progress callback in here: cached functions must not touch elements created outside them.)
+    with codec.autocast_bf16(fast):
+        return codec.encode_details(get_model(model, RANDOM_DAC), y, sr, chunk_s=5.0)
 
 
 @st.cache_data(max_entries=48, show_spinner=False)
-def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_samples: int, _progress=None) -> np.ndarray:
+def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_samples: int,
+               fast: bool = False) -> np.ndarray:
     """Decoded audio, cached in memory and on disk by (clip hash, model, k)."""
     cache = codec.DiskCache()
-    key = codec.cache_key(h, model + (RANDOM_DAC and "-random"), n_codebooks)
+    key = codec.cache_key(h, model + (RANDOM_DAC and "-random") + ("-bf16" if fast else ""), n_codebooks)
     hit = cache.get(key)
     if hit is not None:
         return hit["audio"]
-    out = codec.decode(get_model(model), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0, progress=_progress)
+    with codec.autocast_bf16(fast):
+        out = codec.decode(get_model(model, RANDOM_DAC), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0)
     cache.put(key, audio=out)
     return out
 
@@ -112,8 +116,14 @@ def kmeans_rvq(y: np.ndarray, sr: int, bits: int, dim: int) -> rvq.MdctRVQResult
     return rvq.mdct_rvq(y, sr, n_stages=8, bits=bits, n_bins=256, dim=dim, seed=0)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def classic_curve(y: np.ndarray, sr: int, _progress=None) -> list[dict]:
+@st.cache_data(max_entries=512, show_spinner=False)
+def curve_point(y: np.ndarray, sr: int, name: str, rate: float) -> dict:
+    z = codec.classic_codec(y, sr, name, rate)
+    return {"codec": name, "kbps": codec.classic_effective_kbps(name, sr, rate), **metrics.quality_report(y, z, sr)}
+
+
+def classic_curve(y: np.ndarray, sr: int, progress=None) -> list[dict]:
+    """Every classic codec at the curve's bitrates (each point cached)."""
     jobs = [(c, r) for c in ("opus", "mp3", "aac") for r in CLASSIC_KBPS]
     jobs += [(c, r) for c in ("mulaw8", "bitdepth", "downsample") for r in WAVEFORM_KBPS]
     rows, seen = [], set()
@@ -121,10 +131,9 @@ def classic_curve(y: np.ndarray, sr: int, _progress=None) -> list[dict]:
         eff = codec.classic_effective_kbps(name, sr, rate)
         if (name, eff) not in seen:
             seen.add((name, eff))
-            z = codec.classic_codec(y, sr, name, rate)
-            rows.append({"codec": name, "kbps": eff, **metrics.quality_report(y, z, sr)})
-        if _progress:
-            _progress((i + 1) / len(jobs), f"{name} at {rate} kbps")
+            rows.append(curve_point(y, sr, name, float(rate)))
+        if progress:
+            progress((i + 1) / len(jobs), f"{name} at {rate} kbps")
     return rows
 
 
@@ -169,7 +178,7 @@ tab_dac, tab_classic, tab_rvq, tab_curve = st.tabs(TABS, key="codec_tab", on_cha
 # ---------------------------------------------------------------------- DAC
 if tab_dac.open:
     with tab_dac:
-        if not weights_present(model_key):
+        if not weights_present(model_key, RANDOM_DAC):
             show_weights_unavailable(WeightsUnavailable(codec.weights_help(model_key)))
             st.markdown(
                 "**Without the weights this page still works:** the *Classic codecs*, *k-means RVQ* and "
@@ -179,7 +188,7 @@ if tab_dac.open:
             if st.button("Try to download the weights now", key="codec_download", icon=":material/download:"):
                 bar = st.progress(0.0, text="Contacting the Hugging Face Hub…")
                 try:
-                    codec.load_dac(model_key, progress=lambda f, msg: bar.progress(f, text=msg))
+                    codec.download_dac(model_key, progress=lambda f, msg: bar.progress(f, text=msg))
                     weights_present.clear()
                     st.rerun()
                 except WeightsUnavailable as exc:
@@ -199,12 +208,21 @@ if tab_dac.open:
             if RANDOM_DAC:
                 st.warning("Test mode: a tiny DAC with random weights (the output is noise, the code path is real).",
                            icon=":material/science:")
+            fast = st.toggle("Fast bfloat16 inference", value=False, key="codec_bf16",
+                             disabled=not codec.bf16_supported(),
+                             help="About 1.5× faster on CPUs with AVX512-BF16 (bench/bench_codec.py); the audio "
+                                  "differs by ~0.1 % of full scale and a few codes may flip.")
             run_key = f"{h}-{model_key}"
             if st.session_state.get("codec_encoded") != run_key:
                 st.markdown(
                     f"Encoding {len(y) / sr:.1f} s once takes a few seconds on a laptop CPU; every codebook count is "
                     "then decoded from the same codes (and cached on disk)."
                 )
+                free_mb = codec.available_memory_mb()
+                if free_mb is not None and free_mb < codec.DAC_MEMORY_MB:
+                    st.warning(f"Only {free_mb:.0f} MB of memory is free; the model needs about "
+                               f"{codec.DAC_MEMORY_MB} MB with its working space. Close other apps or use the "
+                               "16 kHz model and a short clip.", icon=":material/memory:")
                 if st.button("Encode with DAC", key="codec_encode", type="primary", icon=":material/play_arrow:"):
                     st.session_state["codec_encoded"] = run_key
                     st.rerun()
@@ -213,12 +231,11 @@ if tab_dac.open:
             else:
                 bar = st.progress(0.0, text=f"Loading {spec.repo_id}…")
                 try:
-                    get_model(model_key)
+                    get_model(model_key, RANDOM_DAC)
                     bar.progress(0.05, text="Encoding…")
-                    enc = dac_encode(model_key, y, sr, _progress=lambda f, m: bar.progress(0.05 + 0.45 * f, text=m))
+                    enc = dac_encode(model_key, y, sr, fast)
                     bar.progress(0.5, text=f"Decoding from {k} codebooks…")
-                    z = dac_decode(model_key, h, enc.codes, k, len(y),
-                                   _progress=lambda f, m: bar.progress(0.5 + 0.5 * f, text=m))
+                    z = dac_decode(model_key, h, enc.codes, k, len(y), fast)
                 except WeightsUnavailable as exc:
                     bar.empty()
                     show_weights_unavailable(exc)
@@ -302,8 +319,9 @@ if tab_rvq.open:
         )
         compare(y, zr, sr, label=f"k-means RVQ, {stages} stages", key="codec_rv")
         curves = {"k-means RVQ (MDCT)": res.residual_energy}
-        if st.session_state.get("codec_encoded") == f"{h}-{model_key}" and weights_present(model_key):
-            curves["DAC latent"] = dac_encode(model_key, y, sr).residual_energy
+        if st.session_state.get("codec_encoded") == f"{h}-{model_key}" and weights_present(model_key, RANDOM_DAC):
+            fast = bool(st.session_state.get("codec_bf16"))
+            curves["DAC latent"] = dac_encode(model_key, y, sr, fast).residual_energy
         st.plotly_chart(cf.residual_energy(curves, theory_db_per_stage=6.02 * bits / dim), width="stretch",
                         key="codec_rvq_resid")
         ent = rvq.codebook_entropy_bits(res.codes, 2**bits)
@@ -335,18 +353,19 @@ if tab_curve.open:
                 st.rerun()
         if done:
             bar = st.progress(0.0, text="Classic codecs…")
-            rows = list(classic_curve(y, sr, _progress=lambda f, m: bar.progress(f, text=m)))
+            rows = classic_curve(y, sr, progress=lambda f, m: bar.progress(f, text=m))
             bar.empty()
             res8 = kmeans_rvq(y, sr, 8, 16)
             for s in range(1, 9):
                 rows.append({"codec": "k-means RVQ", "kbps": res8.bitrate_kbps(s),
                              **quality(y, res8.decode(s), sr)})
-            if st.session_state.get("codec_encoded") == f"{h}-{model_key}" and weights_present(model_key):
-                enc = dac_encode(model_key, y, sr)
+            if st.session_state.get("codec_encoded") == f"{h}-{model_key}" and weights_present(model_key, RANDOM_DAC):
+                fast = bool(st.session_state.get("codec_bf16"))
+                enc = dac_encode(model_key, y, sr, fast)
                 levels = sorted(set([1, 2, 4, spec.n_codebooks // 2, spec.n_codebooks, k]))
                 dbar = st.progress(0.0, text="DAC levels…")
                 for i, kk in enumerate(levels):
-                    zk = dac_decode(model_key, h, enc.codes, kk, len(y))
+                    zk = dac_decode(model_key, h, enc.codes, kk, len(y), fast)
                     rows.append({"codec": "DAC", "kbps": codec.bitrate_kbps(sr, spec.hop_length, kk),
                                  **quality(y, zk, sr)})
                     dbar.progress((i + 1) / len(levels), text=f"DAC with {kk} codebooks")

@@ -116,4 +116,11 @@ def test_dac_path_with_tiny_random_model(monkeypatch):
     at.slider(key="codec_k_16khz").set_value(2).run()
     assert not errors(at)
     assert at.get("download_button")
+    assert metric(at, "Bitrate") == "1.00 kbps"
+    at.toggle(key="codec_bf16").set_value(True).run()
+    assert not errors(at), errors(at)
+    # The k-means RVQ tab now overlays the DAC latent's residual energy.
+    at.session_state["codec_tab"] = "k-means RVQ (no weights)"
+    at.run()
+    assert not errors(at), errors(at)
     del importlib

@@ -451,3 +451,15 @@ def test_fast_snake_equals_transformers_snake(clip):
     codes = codec.encode(plain, clip, 8000)
     np.testing.assert_array_equal(codes, codec.encode(fast, clip, 8000))
     np.testing.assert_allclose(codec.decode(fast, codes), codec.decode(plain, codes), atol=1e-5)
+
+
+def test_bf16_autocast_path_runs_and_stays_close(small, clip):
+    codes = codec.encode(small, clip, 8000)
+    with codec.autocast_bf16(True):
+        fast_codes = codec.encode(small, clip, 8000)
+        y = codec.decode(small, codes, n_samples=len(clip))
+    assert fast_codes.shape == codes.shape and y.dtype == np.float32
+    ref = codec.decode(small, codes, n_samples=len(clip))
+    assert np.max(np.abs(y - ref)) < 0.05 * max(np.max(np.abs(ref)), 1e-3)
+    with codec.autocast_bf16(False):
+        np.testing.assert_array_equal(codec.encode(small, clip, 8000), codes)
