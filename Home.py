@@ -10,7 +10,7 @@ st.set_page_config(page_title="AudioVideoEra Explorer", page_icon=":material/gra
 sections: dict[str, list] = {}
 for info in PAGES:
     sections.setdefault(info.section, []).append(
-        st.Page(info.path, title=info.title, icon=info.icon, default=info.path == "pages/welcome.py")
+        st.Page(info.path, title=info.title, icon=info.icon, default=info.path == "app_pages/welcome.py")
     )
 
 page = st.navigation(sections)

@@ -79,7 +79,7 @@ def bench_page() -> None:
     from tests.app.helpers import page_app
 
     print("== page: server time per control move (ms; AppTest full rerun | the section's own time)")
-    at = page_app("pages/aliasing.py", timeout=300)
+    at = page_app("app_pages/aliasing.py", timeout=300)
     t0 = time.perf_counter()
     at.run()
     print(f"  first run (cold caches, imports):   {1e3 * (time.perf_counter() - t0):8.0f}")

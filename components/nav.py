@@ -15,23 +15,23 @@ class PageInfo:
 
 
 PAGES: tuple[PageInfo, ...] = (
-    PageInfo("Start", "pages/welcome.py", "Learning path", ":material/route:",
+    PageInfo("Start", "app_pages/welcome.py", "Learning path", ":material/route:",
              "Where to begin and where this goes."),
-    PageInfo("Foundations", "pages/time_domain.py", "Envelope, RMS & ZCR", ":material/graphic_eq:",
+    PageInfo("Foundations", "app_pages/time_domain.py", "Envelope, RMS & ZCR", ":material/graphic_eq:",
              "What a sound wave is as numbers: loudness over time (peak envelope, RMS) and "
              "noisiness (zero-crossing rate), frame by frame."),
-    PageInfo("Foundations", "pages/aliasing.py", "Aliasing explorer", ":material/blur_on:",
+    PageInfo("Foundations", "app_pages/aliasing.py", "Aliasing explorer", ":material/blur_on:",
              "Sampling: why a tone above half the sample rate comes back as a different, lower tone."),
-    PageInfo("Foundations", "pages/fourier.py", "Fourier series builder", ":material/waves:",
+    PageInfo("Foundations", "app_pages/fourier.py", "Fourier series builder", ":material/waves:",
              "Any periodic wave is a sum of sines: build square, saw and triangle waves harmonic by harmonic."),
-    PageInfo("Foundations", "pages/spectrum.py", "Magnitude spectrum", ":material/equalizer:",
+    PageInfo("Foundations", "app_pages/spectrum.py", "Magnitude spectrum", ":material/equalizer:",
              "The DFT of a segment: windows, leakage, zero-padding and bin resolution."),
-    PageInfo("Foundations", "pages/spectrogram.py", "Spectrogram & mel", ":material/gradient:",
+    PageInfo("Foundations", "app_pages/spectrogram.py", "Spectrogram & mel", ":material/gradient:",
              "Spectra over time: the STFT's time-frequency trade-off and the mel scale ML models see."),
-    PageInfo("Rooms & codecs", "pages/room.py", "Reverb room designer", ":material/meeting_room:",
+    PageInfo("Rooms & codecs", "app_pages/room.py", "Reverb room designer", ":material/meeting_room:",
              "How a room shapes sound: image sources, RT60, decay curves, and hearing a voice in the room."),
-    PageInfo("Rooms & codecs", "pages/codec.py", "Neural codec bitrate", ":material/compress:",
+    PageInfo("Rooms & codecs", "app_pages/codec.py", "Neural codec bitrate", ":material/compress:",
              "How a neural codec (DAC) trades bits for quality with residual vector quantisation."),
-    PageInfo("Audio-visual", "pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
+    PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
              "How SyncNet tells whether lips and voice line up, and by how many frames they do not."),
 )

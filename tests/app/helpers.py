@@ -8,7 +8,7 @@ from tests.conftest import ROOT
 
 
 def page_app(path: str, *, timeout: float = 120) -> AppTest:
-    """An AppTest of Home.py switched to ``path`` (e.g. "pages/spectrum.py"), not yet run."""
+    """An AppTest of Home.py switched to ``path`` (e.g. "app_pages/spectrum.py"), not yet run."""
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=timeout)
     at.switch_page(path)
     return at

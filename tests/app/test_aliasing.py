@@ -8,7 +8,7 @@ import pytest
 from lib import aliasing as al
 from tests.app.helpers import errors, page_app, run_page, shown_text
 
-PAGE = "pages/aliasing.py"
+PAGE = "app_pages/aliasing.py"
 TABS = ("Hear it fold (sweep)", "Real audio: decimation", "Harmonics fold too", "Wagon wheel")
 
 
@@ -187,7 +187,7 @@ def test_a_clip_too_short_to_decimate_gives_a_clear_message(at):
 def test_harmonics_controls_and_counts(at):
     open_tab(at, TABS[2])
     assert not errors(at)
-    assert any(p.proto.page == "pages/fourier.py" or "fourier" in str(p.proto) for p in at.get("page_link"))
+    assert any(p.proto.page == "app_pages/fourier.py" or "fourier" in str(p.proto) for p in at.get("page_link"))
     for shape in ("sawtooth", "triangle", "square"):
         at.radio(key="alias_wave").set_value(shape).run()
         assert not errors(at), shape

@@ -10,8 +10,8 @@ import soundfile as sf
 
 from tests.app.helpers import errors, page_app, run_page, shown_text
 
-PAGES = ["pages/time_domain.py", "pages/spectrum.py", "pages/spectrogram.py"]
-PREFIX = {"pages/time_domain.py": "td", "pages/spectrum.py": "sp", "pages/spectrogram.py": "sg"}
+PAGES = ["app_pages/time_domain.py", "app_pages/spectrum.py", "app_pages/spectrogram.py"]
+PREFIX = {"app_pages/time_domain.py": "td", "app_pages/spectrum.py": "sp", "app_pages/spectrogram.py": "sg"}
 
 
 def metric(at, label_start: str) -> str:
@@ -43,9 +43,9 @@ def test_bad_uploads_get_a_clear_error(path, name, data, message):
     if data is None:
         data = wav_bytes(np.zeros(16000, np.float32))
     at = page_app(path)
-    if path == "pages/spectrogram.py":
+    if path == "app_pages/spectrogram.py":
         at.run()
-    at = upload(at.run() if path != "pages/spectrogram.py" else at, PREFIX[path], name, data)
+    at = upload(at.run() if path != "app_pages/spectrogram.py" else at, PREFIX[path], name, data)
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
 
@@ -62,7 +62,7 @@ def test_zero_length_microphone_recording(path):
 
 
 def test_time_domain_widgets_and_numbers():
-    at = page_app("pages/time_domain.py").run()
+    at = page_app("app_pages/time_domain.py").run()
     assert not errors(at)
     at.selectbox(key="td_sample").set_value("Sine 440 Hz").run()
     # 2 s sine at 22050 Hz, frame 1024 hop 512 -> 1 + 44100 // 512 frames; RMS 0.5/sqrt2 = -9.0 dBFS.
@@ -83,7 +83,7 @@ def test_time_domain_widgets_and_numbers():
 
 
 def test_spectrum_reads_the_sine_frequency_and_resolution():
-    at = page_app("pages/spectrum.py").run()
+    at = page_app("app_pages/spectrum.py").run()
     at.selectbox(key="sp_sample").set_value("Sine 440 Hz").run()
     assert float(metric(at, "Peak (Hz)")) == pytest.approx(440, abs=1.0)
     assert float(metric(at, "Peak amplitude")) == pytest.approx(0.5, abs=0.01)
@@ -100,7 +100,7 @@ def test_spectrum_reads_the_sine_frequency_and_resolution():
 
 
 def test_leakage_lab_on_and_off_bin():
-    at = page_app("pages/spectrum.py").run()
+    at = page_app("app_pages/spectrum.py").run()
     at.selectbox(key="lk_window").set_value("rect").run()
     at.slider(key="lk_k").set_value(8.0).run()
     assert metric(at, "Energy beyond") == "0.0 %"
@@ -112,7 +112,7 @@ def test_leakage_lab_on_and_off_bin():
 
 
 def test_spectrogram_controls_and_readout():
-    at = run_page("pages/spectrogram.py")
+    at = run_page("app_pages/spectrogram.py")
     assert not errors(at)
     at.select_slider(key="sg_nfft").set_value(4096).run()
     assert float(metric(at, "Δf")) == pytest.approx(22050 / 4096, abs=0.05)
@@ -133,7 +133,7 @@ def test_spectrogram_controls_and_readout():
 
 
 def test_spectrogram_synthetic_signals():
-    at = run_page("pages/spectrogram.py")
+    at = run_page("app_pages/spectrogram.py")
     at.radio(key="sg_kind").set_value("Synthetic test signal").run()
     for name in at.selectbox(key="sg_synth").options:
         at.selectbox(key="sg_synth").set_value(name).run()

@@ -9,7 +9,7 @@ import pytest
 
 from tests.app.helpers import errors, page_app, shown_text
 
-PAGE = "pages/codec.py"
+PAGE = "app_pages/codec.py"
 
 
 @pytest.fixture(autouse=True)

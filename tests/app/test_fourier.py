@@ -8,7 +8,7 @@ import pytest
 
 from tests.app.helpers import errors, page_app, shown_text
 
-PAGE = "pages/fourier.py"
+PAGE = "app_pages/fourier.py"
 
 
 def metrics(at) -> dict[str, str]:

@@ -9,7 +9,7 @@ from lib import room
 from lib.materials import surface_absorption
 from tests.app.helpers import errors, page_app, run_page, shown_text
 
-PAGE = "pages/room.py"
+PAGE = "app_pages/room.py"
 
 
 def metric(at, label: str) -> str:

@@ -11,7 +11,7 @@ from lib.video import SR, _encode_audio, talking_face, write_av
 from tests.app.helpers import errors, page_app, shown_text
 from tests.conftest import ROOT
 
-PAGE = "pages/sync.py"
+PAGE = "app_pages/sync.py"
 UPLOAD = "Upload a video"
 
 

@@ -37,6 +37,20 @@ def page():
         yield p
 
 
+def test_deep_link_on_a_fresh_server_runs_through_home(server, page):
+    """A shared link straight to a page (first request of a new server) still gets Home.py's navigation.
+
+    With a folder named `pages/`, Streamlit's legacy mode ran such a link without Home.py; the pages
+    live in `app_pages/` for that reason.
+    """
+    page.goto(f"{server}/spectrum")
+    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    assert nav.get_by_text("Rooms & codecs").count() == 1
+    assert nav.get_by_text("Magnitude spectrum").count() == 1
+    assert page.get_by_text("Play-on-this-computer").count() + page.get_by_text("Local playback").count() == 1
+
+
 def url_path(info) -> str:
     return "" if info.path.endswith("welcome.py") else Path(info.path).stem
 

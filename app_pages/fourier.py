@@ -276,7 +276,7 @@ def build_section() -> None:
                       "an inharmonic tone that does not belong to the wave.")
             st.warning(f"{len(over_nyq)} harmonic(s) reach or exceed the Nyquist frequency {sr / 2:.0f} Hz at "
                        f"{sr} Hz playback: {listed}{more}. {action}", icon=":material/warning:")
-            st.page_link("pages/aliasing.py", label="Why harmonics above Nyquist fold back: the aliasing explorer",
+            st.page_link("app_pages/aliasing.py", label="Why harmonics above Nyquist fold back: the aliasing explorer",
                          icon=":material/blur_on:")
         else:
             st.caption(f"Highest harmonic {n * f0:.0f} Hz is below Nyquist ({sr / 2:.0f} Hz): nothing aliases.")

@@ -465,7 +465,7 @@ def harmonics() -> None:
         "Fourier page). Computing the wave *naively* at the sample instants keeps every harmonic, and those "
         "above fs/2 fold back as inharmonic tones: the classic 'aliased oscillator' sound."
     )
-    st.page_link("pages/fourier.py", label="Fourier series builder: where these harmonics come from",
+    st.page_link("app_pages/fourier.py", label="Fourier series builder: where these harmonics come from",
                  icon=":material/waves:")
     c1, c2, c3, c4 = st.columns(4)
     shape = c1.radio("Wave", list(WAVES), format_func=WAVES.get, key="alias_wave", bind="query-params")
