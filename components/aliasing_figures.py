@@ -5,42 +5,26 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import COLORS
+from components.figures import COLORS, rgb_colorscale
+from components.figures import layout as base_layout
 
 
-#: plotly's Magma with its floor colour written as rgb(): Streamlit's chart theme rewrites some hex
-#: colours in the figure JSON, and the floor "#000004" came out pink (silence looked loud).
-MAGMA = [[i / 9, c] for i, c in enumerate(
-    ["rgb(0,0,4)", "#180f3d", "#440f76", "#721f81", "#9e2f7f", "#cd4071", "#f1605d", "#fd9668", "#feca8d", "#fcfdbf"])]
+#: Magma as explicit rgb() stops (Streamlit's chart theme rewrote the hex floor "#000004" to pink).
+MAGMA = rgb_colorscale("Magma")
 GHOST_COLORS = ("#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
 NYQUIST_COLOR = COLORS["accent"]
 ALIAS_COLOR = "#54A24B"
 
 
 def layout(*, title: str, x_title: str, y_title: str, height: int = 360, legend: bool = True, **extra) -> dict:
-    """The layout of ``components.figures.style`` as a dict, for ``go.Figure(data, layout)``.
+    """The shared layout (``components.figures.layout``) with the legend under the plot.
 
-    Two differences, both for speed (a slider move must re-render in well under
-    150 ms): no named template (assigning ``template="plotly_white"`` deep-copies
-    and validates the whole template, ~35 ms per figure, and Streamlit's chart
-    theme restyles the template in the browser anyway), and one constructor call
-    instead of ``update_layout``/``add_vline`` (each re-validates, ~2-20 ms).
+    Above the plot, legends collide with the title in this page's half-width columns.
     """
-    base = dict(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=16)),
-        height=height,
-        margin=dict(l=60, r=20, t=50, b=50),
-        showlegend=legend,
-        # Legends go under the plot: above it they collide with the title in half-width columns.
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
-        hovermode="closest",
-    )
-    xa = dict(title=dict(text=x_title))
-    ya = dict(title=dict(text=y_title))
-    xa.update(extra.pop("xaxis", {}))
-    ya.update(extra.pop("yaxis", {}))
-    base.update(xaxis=xa, yaxis=ya, **extra)
-    return base
+    extra.setdefault("margin", dict(t=50))
+    lay = base_layout(title=title, x_title=x_title, y_title=y_title, height=height, legend=legend, **extra)
+    lay["legend"] = dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0)
+    return lay
 
 
 def vline(x: float, color: str, *, width: float = 1.5, dash: str = "dash", xref: str = "x", yref: str = "paper") -> dict:
