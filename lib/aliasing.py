@@ -401,20 +401,13 @@ def harmonic_series(shape: str, f0_hz: float, n_harmonics: int) -> tuple[np.ndar
     f0_hz = float(_check_freq(f0_hz))
     if f0_hz <= 0:
         raise InputError(f"The fundamental must be above 0 Hz; got {f0_hz:g} Hz.")
-    m = np.arange(1, int(n_harmonics) + 1)
-    if shape == "sawtooth":
-        n = m
-        amp = 2 / (np.pi * n)
-        phase = np.where(n % 2 == 1, 0.0, np.pi)
-    else:
-        n = 2 * m - 1
-        if shape == "square":
-            amp = 4 / (np.pi * n)
-            phase = np.zeros(n.size)
-        else:
-            amp = 8 / (np.pi**2 * n**2)
-            phase = np.where(((n - 1) // 2) % 2 == 0, 0.0, np.pi)
-    return n * f0_hz, amp.astype(np.float64), phase.astype(np.float64)
+    # The closed forms live in lib.fourier; keep the first n_harmonics non-zero terms.
+    from lib.fourier import series_coefficients
+
+    n_max = int(n_harmonics) if shape == "sawtooth" else 2 * int(n_harmonics) - 1
+    amp, phase = series_coefficients(shape, n_max)
+    n = np.flatnonzero(amp > 1e-12) + 1
+    return n * f0_hz, amp[n - 1].astype(np.float64), np.mod(phase[n - 1], 2 * np.pi).astype(np.float64)
 
 
 def sum_of_sines(freqs_hz, amplitudes, phases_rad, t: np.ndarray) -> np.ndarray:
