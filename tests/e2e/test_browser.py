@@ -87,3 +87,23 @@ def test_slider_move_rerenders_the_chart(server, page):
     assert page.locator('[data-testid="stPlotlyChart"]').first.inner_html() != chart_before
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(SHOTS / "time_domain_after_slider.png"), full_page=True)
+
+
+def test_impossible_room_is_explained_in_the_browser(server, page):
+    """A microphone outside the room gets one clear error in the page, and the page recovers."""
+    page.goto(f"{server}/room")
+    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+    box = page.locator('[data-testid="stNumberInput"]').filter(has_text="Mic x").locator("input")
+    original = box.input_value()
+    box.fill("25")
+    box.press("Enter")
+    page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=120_000)
+    text = page.locator('[data-testid="stAlertContentError"]').first.inner_text()
+    assert "room" in text.lower()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(SHOTS / "room_impossible.png"), full_page=True)
+    box.fill(original)
+    box.press("Enter")
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stAlertContentError\"]')", timeout=120_000)
+    wait_for_app(page, timeout_ms=120_000, min_charts=1)
+    assert page.locator('[data-testid="stException"]').count() == 0
