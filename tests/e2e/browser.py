@@ -63,7 +63,7 @@ def streamlit_server(port: int | None = None, timeout_s: float = 60.0):
 
 @contextlib.contextmanager
 def chromium_page(width: int = 1400, height: int = 1000):
-    """A Playwright page in Debian's Chromium (never `playwright install`)."""
+    """A Playwright page in Debian's Chromium (Playwright never downloads a browser of its own here)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
