@@ -37,12 +37,7 @@ SPF = sync.SAMPLES_PER_FRAME
 
 def induce(audio: np.ndarray, k: int) -> np.ndarray:
     """Advance the audio by k frames (audio leads by k more), keeping the length."""
-    n = k * SPF
-    if n > 0:
-        return np.concatenate([audio[n:], np.zeros(n, np.float32)])
-    if n < 0:
-        return np.concatenate([np.zeros(-n, np.float32), audio[:n]])
-    return audio
+    return sync.advance_audio(audio, k)
 
 
 def accuracy(frames, audio, boxes, **kw) -> tuple[np.ndarray, float]:

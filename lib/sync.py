@@ -526,6 +526,21 @@ def correlation_at(result: SyncResult, lag: int) -> float:
     return float(r[int(lag) + max(abs(int(lag)), 1)])
 
 
+def advance_audio(audio: np.ndarray, offset_frames: int, *, fps: int = FPS, sr: int = SR) -> np.ndarray:
+    """Move the audio ``offset_frames`` video frames earlier (it then leads by that much more).
+
+    Keeps the length: samples pushed off one end are dropped, silence fills the other. Negative
+    values delay the audio. This is how tests and the bench induce a known offset in memory.
+    """
+    n = int(offset_frames) * (sr // fps)
+    audio = np.asarray(audio, dtype=np.float32)
+    if n > 0:
+        return np.concatenate([audio[n:], np.zeros(min(n, len(audio)), np.float32)])[: len(audio)]
+    if n < 0:
+        return np.concatenate([np.zeros(min(-n, len(audio)), np.float32), audio[:n]])[: len(audio)]
+    return audio
+
+
 def itu_band_frames(fps: int = FPS) -> tuple[float, float]:
     """ITU-R BT.1359 detectability band in frames on the offset axis (audio-late, audio-early)."""
     return -ITU_AUDIO_LATE_MS * fps / 1000.0, ITU_AUDIO_EARLY_MS * fps / 1000.0

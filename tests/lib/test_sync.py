@@ -37,12 +37,8 @@ def face_video(tmp_path_factory, speech):
 
 
 def induce(audio: np.ndarray, k: int) -> np.ndarray:
-    n = k * SPF
-    if n > 0:
-        return np.concatenate([audio[n:], np.zeros(n, np.float32)])
-    if n < 0:
-        return np.concatenate([np.zeros(-n, np.float32), audio[:n]])
-    return audio
+    """Advance the audio by k frames (audio leads by k more), keeping the length."""
+    return sync.advance_audio(audio, k)
 
 
 # ----------------------------------------------------------------------------- constructed truth
