@@ -486,7 +486,7 @@ def test_offline_without_file_fails_fast_with_manual_steps(tmp_path, monkeypatch
     start = time.perf_counter()
     with pytest.raises(WeightsUnavailable) as info:
         syncnet.load_syncnet()
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 10.0  # no network wait at all (0.2 s here); a retry loop would take far longer
     _assert_manual_steps(str(info.value), tmp_path)
     assert list(tmp_path.iterdir()) == []  # no partial file left behind
 
@@ -497,11 +497,11 @@ def test_offline_without_file_fails_fast_with_manual_steps(tmp_path, monkeypatch
 
 def test_a_hanging_name_lookup_times_out(tmp_path, monkeypatch):
     monkeypatch.setenv("AVE_WEIGHTS_DIR", str(tmp_path))
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(2.0))
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(30.0))
     start = time.perf_counter()
     with pytest.raises(WeightsUnavailable, match="longer than"):
         syncnet.load_syncnet(timeout_s=0.3)
-    assert time.perf_counter() - start < 1.5
+    assert time.perf_counter() - start < 10.0  # the lookup hangs for 30 s; only the timeout ends it sooner
 
 
 class _OneFileServer:
