@@ -81,6 +81,19 @@ def _magnitudes(y: np.ndarray, window_length: int) -> np.ndarray:
     return np.abs(stft(y, n_fft=window_length, hop_length=window_length // 4, window="hann", center=True))
 
 
+def _spectral_l1(xr: np.ndarray, xe: np.ndarray, *, clamp_eps: float, power: float, log_weight: float,
+                 mag_weight: float) -> float:
+    """audiotools' per-scale loss: weighted mean |log10 clamp(X)^p - log10 clamp(Y)^p| + mean |X - Y|."""
+    total = 0.0
+    if log_weight:
+        lr = np.log10(np.maximum(xr, clamp_eps) ** power)
+        le = np.log10(np.maximum(xe, clamp_eps) ** power)
+        total += log_weight * float(np.mean(np.abs(lr - le)))
+    if mag_weight:
+        total += mag_weight * float(np.mean(np.abs(xr - xe)))
+    return total
+
+
 def mel_distance(
     reference: np.ndarray,
     estimate: np.ndarray,
@@ -111,14 +124,8 @@ def mel_distance(
     total = 0.0
     for w, m in zip(window_lengths, n_mels):
         fb = mel_filterbank(sr, int(w), n_mels=int(m))
-        xr = fb @ _magnitudes(r, int(w))
-        xe = fb @ _magnitudes(e, int(w))
-        if log_weight:
-            lr = np.log10(np.maximum(xr, clamp_eps) ** power)
-            le = np.log10(np.maximum(xe, clamp_eps) ** power)
-            total += log_weight * float(np.mean(np.abs(lr - le)))
-        if mag_weight:
-            total += mag_weight * float(np.mean(np.abs(xr - xe)))
+        total += _spectral_l1(fb @ _magnitudes(r, int(w)), fb @ _magnitudes(e, int(w)), clamp_eps=clamp_eps,
+                              power=power, log_weight=log_weight, mag_weight=mag_weight)
     return total
 
 
@@ -141,11 +148,8 @@ def stft_distance(
     r, e = _pair(reference, estimate)
     total = 0.0
     for w in window_lengths:
-        xr = _magnitudes(r, int(w))
-        xe = _magnitudes(e, int(w))
-        total += log_weight * float(np.mean(np.abs(
-            np.log10(np.maximum(xr, clamp_eps) ** power) - np.log10(np.maximum(xe, clamp_eps) ** power))))
-        total += mag_weight * float(np.mean(np.abs(xr - xe)))
+        total += _spectral_l1(_magnitudes(r, int(w)), _magnitudes(e, int(w)), clamp_eps=clamp_eps,
+                              power=power, log_weight=log_weight, mag_weight=mag_weight)
     return total
 
 
