@@ -14,7 +14,7 @@ from components.teach import in_depth, intro, show_code
 from lib import room
 from lib.audio import load_audio, match_level
 from lib.materials import MATERIALS, OCTAVE_BANDS_HZ, SURFACES, surface_absorption
-from lib.spectral import amplitude_to_db, stft
+from lib.spectral import amplitude_to_db, fft_frequencies, stft
 
 intro(
     "Reverb room designer",
@@ -366,7 +366,7 @@ with tab_listen:
         ref = max(float(S.max()) for S in specs.values())
         for name, S in specs.items():
             S_db = amplitude_to_db(S, ref=ref, top_db=80.0)
-            fig = figures.spectrogram(np.arange(S.shape[1]) * (n_fft // 4) / sr, np.fft.rfftfreq(n_fft, 1 / sr), S_db,
+            fig = figures.spectrogram(np.arange(S.shape[1]) * (n_fft // 4) / sr, fft_frequencies(sr, n_fft), S_db,
                                       title=f"{name}: spectrogram", height=300, zmin=-80, zmax=0,
                                       colorbar_title="dB re max")
             st.plotly_chart(fig, width="stretch", key=f"room_spec_{name}")

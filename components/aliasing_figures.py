@@ -5,12 +5,10 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import COLORS, rgb_colorscale
+from components.figures import COLORS, spectrogram
 from components.figures import layout as base_layout
 
 
-#: Magma as explicit rgb() stops (Streamlit's chart theme rewrote the hex floor "#000004" to pink).
-MAGMA = rgb_colorscale("Magma")
 GHOST_COLORS = ("#B279A2", "#72B7B2", "#EECA3B", "#9D755D", "#FF9DA6", "#BAB0AC")
 NYQUIST_COLOR = COLORS["accent"]
 ALIAS_COLOR = "#54A24B"
@@ -348,25 +346,11 @@ def spectrogram_figure(times_s: np.ndarray, freqs_hz: np.ndarray, S_db: np.ndarr
                        nyquist_hz: float | None = None, y_max: float | None = None, zmin: float = -80,
                        zmax: float = 0, colorbar: bool = True, overlay: tuple | None = None, height: int = 340,
                        max_rows: int = 256, max_cols: int = 500) -> go.Figure:
-    """``components.figures.spectrogram``'s look (Magma, dB, max-pooled), built in one constructor call.
+    """The shared spectrogram (``components.figures.spectrogram``) with this page's Nyquist line.
 
-    Kept here because building it through ``style()`` costs ~40 ms per figure
-    (the named template), and the decimation view draws three per control move.
     ``overlay`` is an optional ``(t, f, name)`` dotted line drawn over the image.
     """
-    from components.figures import pool_image
-
-    img, rows, cols = pool_image(np.asarray(S_db, dtype=np.float32), max_rows, max_cols)
-    # Clip to the colour range: values far below zmin (digital silence, ~-135 dB) otherwise came out
-    # in a mid-scale colour in the browser instead of the floor colour.
-    img = np.clip(img, zmin, zmax)
-    traces = [go.Heatmap(x=np.asarray(times_s)[cols], y=np.asarray(freqs_hz)[rows], z=img, colorscale=MAGMA,
-                         zmin=zmin, zmax=zmax, showscale=colorbar, colorbar=dict(title=dict(text="dB")),
-                         hovertemplate="t=%{x:.3f} s<br>f=%{y:.0f} Hz<br>%{z:.1f} dB<extra></extra>")]
-    if overlay is not None:
-        t, f, name = overlay
-        traces.append(go.Scatter(x=t, y=f, mode="lines", name=name, line=dict(color="white", width=1.5, dash="dot")))
     shapes = [hline(nyquist_hz, NYQUIST_COLOR, width=2)] if nyquist_hz is not None else []
-    yaxis = dict(range=[0, y_max]) if y_max is not None else {}
-    return go.Figure(traces, layout(title=title, x_title="Time (s)", y_title="Frequency (Hz)", height=height,
-                                    legend=overlay is not None, shapes=shapes, yaxis=yaxis))
+    return spectrogram(times_s, freqs_hz, np.asarray(S_db, dtype=np.float32), title=title, zmin=zmin, zmax=zmax,
+                       colorbar=colorbar, overlay=overlay, height=height, max_rows=max_rows, max_cols=max_cols,
+                       y_max=y_max, shapes=shapes)

@@ -143,13 +143,13 @@ def spectrogram_trio(signals: dict[str, np.ndarray], sr: int, *, n_fft: int = 10
     """Spectrograms of several signals side by side on one shared dB scale (re the first signal's peak)."""
     from plotly.subplots import make_subplots
 
-    from lib.spectral import power_to_db, stft
+    from lib.spectral import fft_frequencies, power_to_db, stft
 
     names = list(signals)
     specs = [np.abs(stft(np.asarray(v, dtype=np.float32), n_fft=n_fft, hop_length=hop_length)) ** 2 for v in signals.values()]
     ref = float(max(specs[0].max(), 1e-20))
     fig = make_subplots(rows=1, cols=len(names), shared_yaxes=True, subplot_titles=names, horizontal_spacing=0.02)
-    freqs = np.arange(n_fft // 2 + 1) * sr / n_fft
+    freqs = fft_frequencies(sr, n_fft)
     for i, S in enumerate(specs):
         db = power_to_db(S, ref=ref, top_db=None)
         db = np.maximum(db, -top_db)

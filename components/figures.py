@@ -188,27 +188,41 @@ def spectrogram(times_s: np.ndarray, freqs: np.ndarray, S_db: np.ndarray, *, tit
                 y_title: str = "Frequency (Hz)", log_y: bool = False, colorscale: str = "Magma",
                 zmin: float | None = None, zmax: float | None = None, colorbar_title: str = "dB",
                 height: int = 420, y_ticks: tuple[list, list] | None = None, max_rows: int = 400,
-                max_cols: int = 900) -> go.Figure:
-    """A time-frequency image (rows = frequency, columns = time), pooled for display."""
+                max_cols: int = 900, colorbar: bool = True, y_max: float | None = None,
+                overlay: tuple | None = None, shapes: list | None = None) -> go.Figure:
+    """A time-frequency image (rows = frequency, columns = time), pooled for display.
+
+    ``overlay`` is an optional ``(t, f, name)`` dotted line drawn over the image; ``shapes`` are
+    extra layout shapes (e.g. a Nyquist line); ``y_max`` caps the frequency axis.
+    """
     S_db = np.asarray(S_db)
     freqs = np.asarray(freqs)
     if log_y:
         keep = freqs > 0
         freqs, S_db = freqs[keep], S_db[keep]
     img, rows, cols = pool_image(S_db, max_rows, max_cols)
-    heat = go.Heatmap(
+    if zmin is not None or zmax is not None:
+        # Values far outside the colour range (digital silence at ~-135 dB) were drawn in a
+        # mid-scale colour by the browser instead of the floor colour: clip them to the range.
+        img = np.clip(img, zmin, zmax)
+    traces = [go.Heatmap(
         x=np.asarray(times_s)[cols], y=freqs[rows], z=img, colorscale=rgb_colorscale(colorscale), zmin=zmin, zmax=zmax,
-        colorbar=dict(title=dict(text=colorbar_title)),
-        hovertemplate="t=%{x:.3f} s<br>f=%{y:.0f}<br>%{z:.1f} dB<extra></extra>",
-    )
+        showscale=colorbar, colorbar=dict(title=dict(text=colorbar_title)),
+        hovertemplate="t=%{x:.3f} s<br>f=%{y:.0f} Hz<br>%{z:.1f} dB<extra></extra>",
+    )]
+    if overlay is not None:
+        t, f, name = overlay
+        traces.append(go.Scatter(x=t, y=f, mode="lines", name=name, line=dict(color="white", width=1.5, dash="dot")))
     yaxis = {}
     if log_y:
         vals, text = log_freq_ticks(float(freqs.max()) if freqs.size else 20000.0)
         yaxis = dict(type="log", tickvals=vals, ticktext=text)
     if y_ticks is not None:
         yaxis = dict(yaxis, tickvals=y_ticks[0], ticktext=y_ticks[1])
-    return new_figure([heat], title=title, x_title="Time (s)", y_title=y_title, height=height, legend=False,
-                      yaxis=yaxis)
+    if y_max is not None:
+        yaxis = dict(yaxis, range=[0, y_max])
+    return new_figure(traces, title=title, x_title="Time (s)", y_title=y_title, height=height,
+                      legend=overlay is not None, yaxis=yaxis, shapes=list(shapes or ()))
 
 
 def add_vlines(fig: go.Figure, xs, *, color: str = COLORS["muted"], width: float = 0.5, dash: str = "dot") -> go.Figure:
