@@ -206,9 +206,9 @@ def load_audio(
     if file_sr <= 0:
         raise InputError(f"The file reports a sampling rate of {file_sr} Hz, which is impossible.")
     if y2.size == 0 or y2.shape[0] == 0:
-        raise InputError(f"'{name}' holds no samples (a 0-length recording).")
+        raise InputError("The file holds no samples (a 0-length recording).")
     if not np.all(np.isfinite(y2)):
-        raise InputError(f"'{name}' contains NaN or infinite samples; it cannot be analysed.")
+        raise InputError("The file contains NaN or infinite samples; it cannot be analysed.")
     if y2.shape[1] > 1:
         notices.append(f"Mixed {y2.shape[1]} channels to mono (average of channels).")
         y = y2.mean(axis=1)
@@ -234,7 +234,7 @@ def load_audio(
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if peak < SILENCE_PEAK:
         raise InputError(
-            f"'{name}' is silent (peak {level_dbfs(peak):.0f} dBFS); there is nothing to analyse."
+            f"The file is silent (peak {level_dbfs(peak):.0f} dBFS); there is nothing to analyse."
         )
     clipped = clipped_fraction(y)
     if clipped > 1e-4:
@@ -243,6 +243,20 @@ def load_audio(
             "so expect extra harmonics in its spectrum."
         )
     return Clip(samples=y, sr=out_sr, name=name, notices=tuple(notices))
+
+
+def require_length(y: np.ndarray, sr: int, min_samples: int, *, purpose: str = "this analysis") -> None:
+    """Raise :class:`InputError` when ``y`` is shorter than ``min_samples`` (a very short take or file).
+
+    The message gives both lengths in samples and milliseconds, so the learner knows how much
+    longer a recording has to be. (Messages never embed a file name: pages show them as Markdown.)
+    """
+    n, need = len(y), int(min_samples)
+    if n < need:
+        raise InputError(
+            f"The clip is only {n:,} samples long ({1000 * n / sr:.1f} ms at {sr} Hz); {purpose} needs at least "
+            f"{need:,} samples ({1000 * need / sr:.1f} ms). Record or upload a longer clip."
+        )
 
 
 def clipped_fraction(y: np.ndarray, level: float = CLIP_LEVEL) -> float:
