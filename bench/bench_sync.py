@@ -27,7 +27,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from lib import sync  # noqa: E402
 from lib.audio import load_audio  # noqa: E402
-from lib.video import FPS, load_av, talking_face  # noqa: E402
+from lib.talking_face import talking_face  # noqa: E402
+from lib.video import FPS, load_av  # noqa: E402
 
 DATA = Path(os.environ.get("AVE_DATA_DIR", ROOT.parent / "shared" / "data"))
 CLIPS = ("grid_bbaf2n.mpg", "grid_brbk7n.mpg")

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lib.audio import load_audio  # noqa: E402
-from lib.video import FPS, SR, talking_face, write_av  # noqa: E402
+from lib.talking_face import talking_face  # noqa: E402
+from lib.video import FPS, SR, write_av  # noqa: E402
 
 #: The offset baked into the built-in sample (frames; positive = audio leads).
 SAMPLE_OFFSET_FRAMES = 4

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lib.audio import load_audio
-from lib.video import SR, _encode_audio, talking_face, write_av
+from lib.talking_face import talking_face
+from lib.video import SR, _encode_audio, write_av
 from tests.app.helpers import errors, page_app, shown_text
 from tests.conftest import ROOT
 

@@ -2,7 +2,7 @@
 
 Ground truth comes from construction: a drawn face whose mouth opens with the
 speech energy of the built-in espeak sentence, with the audio moved by a known
-number of frames (lib.video.talking_face). The real GRID clips (skipped when
+number of frames (lib.talking_face.talking_face). The real GRID clips (skipped when
 ../shared/data is absent) are checked under induced shifts.
 """
 
@@ -15,7 +15,8 @@ import pytest
 from lib import sync
 from lib.audio import load_audio
 from lib.errors import InputError
-from lib.video import FPS, SR, load_av, probe, talking_face, write_av
+from lib.talking_face import talking_face
+from lib.video import FPS, SR, load_av, probe, write_av
 from tests.conftest import ROOT, data_file
 
 SPF = SR // FPS
@@ -289,3 +290,13 @@ def test_moving_head_is_tracked_and_offsets_still_recovered(speech):
         assert found > 0.9
         assert np.ptp(boxes[:, 0]) > 15  # the track follows the sway
         assert sync.estimate_offset(frames, audio, boxes=boxes).offset_frames == k
+
+
+def test_video_decoding_needs_no_speech_features():
+    """lib.video (decoding, a lower-level module) imports no topic module, not even inside a function."""
+    import ast
+
+    tree = ast.parse((ROOT / "lib" / "video.py").read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert {n for n in names if n.startswith("lib")} <= {"lib.errors"}
