@@ -31,6 +31,8 @@ SURFACE_LABELS = {
     "wall y=W": "Wall at y = W", "floor": "Floor", "ceiling": "Ceiling",
 }
 MODES = ("Materials per surface", "Uniform absorption α", "Target RT60")
+#: Smallest uniform absorption offered: alpha = 0.001 meant a 142 s RT60 (40 s of CPU, 1.8 GB).
+ALPHA_MIN = 0.01
 #: Highest image order chosen automatically (the slider can go further).
 AUTO_ORDER_CAP = 60
 MAX_ORDER_SLIDER = 120
@@ -86,8 +88,8 @@ with st.sidebar:
     if mode == MODES[0]:
         mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), key=f"room_mat_{i}") for i, s in enumerate(SURFACES)]
     elif mode == MODES[1]:
-        alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", value=0.15, step=0.01,
-                                        format="%.3f", key="room_alpha",
+        alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", min_value=ALPHA_MIN, max_value=1.0,
+                                        value=0.15, step=0.01, format="%.3f", key="room_alpha",
                                         help="Fraction of the sound energy a surface absorbs at each reflection: 0 < α ≤ 1.")
     else:
         target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", bind="query-params",
@@ -199,6 +201,17 @@ if mode == MODES[2]:
 else:
     order_auto = room.order_for_rt60(rt_max, dim)
 order = min(order_auto, AUTO_ORDER_CAP) if auto_order else int(manual_order)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def ism_budget(dim, src, mic, sr, order, n_bands):
+    return room.ism_budget(dim, src, mic, sr, order, n_bands=n_bands)
+
+
+with stop_on_input_error():
+    budget = ism_budget(dim, src, mic, sr, order, 1 if np.allclose(table, table[:, :1]) else table.shape[1])
+if not budget.fits:  # one large number (a 200 m hall at order 120) must not take minutes and gigabytes
+    order = budget.max_order
 n_images = room.image_count(order)
 
 
@@ -215,6 +228,10 @@ def image_source_rir() -> np.ndarray:
 with stop_on_input_error():
     hyb = hybrid_rir(dim, table_key, src, mic, sr) if hybrid else None
 h = hyb.rir if hybrid else image_source_rir()
+if not budget.fits and not hybrid:
+    st.info(f"{budget.message} The image-source response here uses order {order}.", icon=":material/speed:")
+if hybrid and hyb.notice:
+    st.info(hyb.notice, icon=":material/speed:")
 model_name = "hybrid" if hybrid else "image-source"
 
 distance = float(np.linalg.norm(np.subtract(src, mic)))
