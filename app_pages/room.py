@@ -137,7 +137,8 @@ def predictions(dim, table_key):
     return room.rt60_sabine(dim, t), room.rt60_eyring(dim, t)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# Entry sizes at 44.1 kHz: a response up to 10 s is 3.5 MB (float64), a hybrid holds three.
+@st.cache_data(max_entries=6, show_spinner=False)
 def ism_rir(dim, table_key, src, mic, sr, order):
     t = np.asarray(table_key)
     if np.allclose(t, t[:, :1]):  # frequency independent: one band is enough
@@ -145,7 +146,7 @@ def ism_rir(dim, table_key, src, mic, sr, order):
     return room.shoebox_rir_bands(dim, src, mic, sr, absorption_bands=t, max_order=order)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)
 def hybrid_rir(dim, table_key, src, mic, sr):
     return room.hybrid_rir(dim, src, mic, sr, absorption_bands=np.asarray(table_key), seed=0)
 
@@ -159,7 +160,7 @@ def early_images(dim, table_key, src, mic, order):
     return im, r / room.SPEED_OF_SOUND, amp
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def analyse(h, sr, noise_handling=False):
     """Decay and clarity figures; noise handling only for measured responses (a simulation has no noise)."""
     t, edc = room.energy_decay_curve(h, sr, noise_handling=noise_handling)
@@ -176,7 +177,7 @@ _BUILDERS = {name: getattr(rf, name) for name in
               "edc_with_fits", "decay_comparison", "rir_overview")}
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=48, show_spinner=False)
 def _figure(builder: str, *args, **kwargs) -> dict:
     # building and validating a plotly figure costs 5-20 ms; reruns that change something
     # else (the mix slider, the band) reuse the finished dict
@@ -187,7 +188,7 @@ def chart(where, builder: str, *args, key: str, **kwargs) -> None:
     where.plotly_chart(_figure(builder, *args, **kwargs), width="stretch", key=key)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=2, show_spinner=False)
 def auralise(dry, rir, sr):
     from scipy.signal import fftconvolve
 

@@ -39,6 +39,7 @@ with st.sidebar:
         y, name = SYNTH[synth](sr), synth
 
 POW2 = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
+IMG_ROWS, IMG_COLS = 400, 900
 c1, c2, c3, c4 = st.columns(4)
 n_fft = c1.select_slider("n_fft", POW2, value=2048, key="sg_nfft", bind="query-params")
 win_choices = [w for w in POW2 if w <= n_fft]
@@ -67,25 +68,38 @@ if scale == "mel":
     htk = e4.radio("Mel formula", ["Slaney (librosa)", "HTK (torchaudio)"], key="sg_htk") != "Slaney (librosa)"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def stft_db(y: np.ndarray, n_fft: int, hop: int, win: int, window: str, power: float, top_db: float):
+def _display(S_db: np.ndarray, freqs: np.ndarray, times: np.ndarray, log_y: bool):
+    """What is drawn: the max-pooled float32 image and its axes (figures.spectrogram's pooling)."""
+    if log_y:
+        keep = freqs > 0
+        freqs, S_db = freqs[keep], S_db[keep]
+    img, rows, cols = figures.pool_image(np.asarray(S_db, dtype=np.float32), IMG_ROWS, IMG_COLS)
+    return times[cols], freqs[rows], img
+
+
+# Caches hold only the pooled image (at most 400 x 900 float32, 1.4 MB), not the full dB array
+# (three float64 arrays of ~21 MB for a 30 s clip at 44.1 kHz, 32 entries: 2 GB for one visitor).
+@st.cache_data(max_entries=24, show_spinner=False)
+def stft_image(y: np.ndarray, sr: int, n_fft: int, hop: int, win: int, window: str, power: float, top_db: float,
+               log_y: bool):
     S = np.abs(spectral.stft(y, n_fft=n_fft, hop_length=hop, win_length=win, window=window)) ** power
-    return spectral.power_to_db(S, ref=float(S.max()), top_db=top_db) if power == 2 else \
+    S_db = spectral.power_to_db(S, ref=float(S.max()), top_db=top_db) if power == 2 else \
         spectral.amplitude_to_db(S, ref=float(S.max()), top_db=top_db)
+    return _display(S_db, spectral.fft_frequencies(sr, n_fft), np.arange(S_db.shape[1]) * hop / sr, log_y)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def mel_db(y, sr, n_fft, hop, win, window, n_mels, fmin, fmax, htk, top_db):
+@st.cache_data(max_entries=16, show_spinner=False)
+def mel_image(y, sr, n_fft, hop, win, window, n_mels, fmin, fmax, htk, top_db):
     M = spectral.mel_spectrogram(y, sr, n_fft=n_fft, hop_length=hop, win_length=win, window=window,
                                  n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
-    return spectral.power_to_db(M, ref=float(M.max()), top_db=top_db)
+    mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
+    return _display(spectral.power_to_db(M, ref=float(M.max()), top_db=top_db), mel_pts,
+                    np.arange(M.shape[1]) * hop / sr, False)
 
 
 with stop_on_input_error():
     res = spectral.stft_resolution(len(y), sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length)
     power = 2.0 if amplitude.startswith("power") else 1.0
-    S_db = stft_db(y, n_fft, hop_length, win_length, window, power, float(top_db))
-    times = np.arange(S_db.shape[1]) * hop_length / sr
 
 m = st.columns(6)
 m[0].metric("Δf (Hz)", f"{res.df_hz:.1f}", help="sr / n_fft: the bin spacing")
@@ -98,9 +112,14 @@ m[5].metric("Bins", f"{res.n_bins}", help="1 + n_fft // 2")
 colorbar = "dB re max"
 if scale == "mel":
     with stop_on_input_error():
-        M_db = mel_db(y, sr, n_fft, hop_length, win_length, window, n_mels, fmin, fmax, htk, float(top_db))
+        times, mel_pts, M_db = mel_image(y, sr, n_fft, hop_length, win_length, window, n_mels, fmin, fmax, htk,
+                                         float(top_db))
         fb = spectral.mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
-    mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
+    empty = int(np.sum(fb.max(axis=1) <= 0))
+    if empty:
+        st.warning(f"{empty} of the {n_mels} mel bands are empty: with n_fft = {n_fft} the bins are "
+                   f"{sr / n_fft:.0f} Hz apart, wider than the lowest mel triangles, so no bin falls inside them and "
+                   "those rows stay at the floor. Raise n_fft or lower n_mels.", icon=":material/warning:")
     left, right = st.columns([0.68, 0.32])
     left.plotly_chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {escape_plot_text(name)}",
                                           y_title="Frequency (Hz, mel-spaced)", colorscale=colorscale,
@@ -116,7 +135,9 @@ if scale == "mel":
     st.caption(f"Each mel band is a triangle over the linear bins; {n_mels} triangles evenly spaced in mels "
                f"from {fmin:.0f} to {fmax:.0f} Hz replace {res.n_bins} bins.")
 else:
-    freqs = spectral.fft_frequencies(sr, n_fft)
+    with stop_on_input_error():
+        times, freqs, S_db = stft_image(y, sr, n_fft, hop_length, win_length, window, power, float(top_db),
+                                        scale == "log")
     st.plotly_chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {escape_plot_text(name)}", log_y=scale == "log",
                                         colorscale=colorscale, colorbar_title=colorbar),
                     width="stretch", key="sg_main")
@@ -124,10 +145,9 @@ else:
 st.subheader("Short window against long window, same clip")
 s1, s2 = st.columns(2)
 for col, nfft_cmp, label in ((s1, 256, "Short window (256)"), (s2, 4096, "Long window (4096)")):
-    D = stft_db(y, nfft_cmp, nfft_cmp // 4, nfft_cmp, "hann", 2.0, 80.0)
+    t_cmp, f_cmp, D = stft_image(y, sr, nfft_cmp, nfft_cmp // 4, nfft_cmp, "hann", 2.0, 80.0, True)
     r_cmp = spectral.stft_resolution(len(y), sr, n_fft=nfft_cmp, hop_length=nfft_cmp // 4)
-    col.plotly_chart(figures.spectrogram(np.arange(D.shape[1]) * (nfft_cmp // 4) / sr,
-                                         spectral.fft_frequencies(sr, nfft_cmp), D,
+    col.plotly_chart(figures.spectrogram(t_cmp, f_cmp, D,
                                          title=f"{label}<br><sup>Δf {r_cmp.df_hz:.0f} Hz, window {1000 * r_cmp.window_s:.0f} ms</sup>",
                                          log_y=True, colorscale=colorscale, height=340),
                      width="stretch", key=f"sg_cmp_{nfft_cmp}")
