@@ -28,6 +28,8 @@ PAGES: tuple[PageInfo, ...] = (
              "The DFT of a segment: windows, leakage, zero-padding and bin resolution."),
     PageInfo("Foundations", "app_pages/spectrogram.py", "Spectrogram & mel", ":material/gradient:",
              "Spectra over time: the STFT's time-frequency trade-off and the mel scale ML models see."),
+    PageInfo("Foundations", "app_pages/convolution.py", "Convolution", ":material/join_inner:",
+             "Flip, slide, multiply, sum: how a room, a filter or a CNN layer acts on a signal, and how FFTs make it fast."),
     PageInfo("Rooms & codecs", "app_pages/room.py", "Reverb room designer", ":material/meeting_room:",
              "How a room shapes sound: image sources, RT60, decay curves, and hearing a voice in the room."),
     PageInfo("Rooms & codecs", "app_pages/codec.py", "Neural codec bitrate", ":material/compress:",
