@@ -305,7 +305,7 @@ def check_recording(recording, sr: int, sweep_len: int, *, min_tail_s: float = 0
 
 
 def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre_s: float = 0.5,
-            margin_s: float = 0.005, aligned: bool = False) -> Measurement:
+            margin_s: float = 0.005, aligned: bool = False, level: float = 1.0) -> Measurement:
     """Align a recording of the sweep, deconvolve it, split the distortion from the response.
 
     Parameters
@@ -322,6 +322,10 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     aligned : bool
         True when the recording is known to start exactly with the sweep (a simulation, or a
         sound card playing and recording at once): no search, time zero is the sweep's start.
+    level : float
+        Amplitude the sweep was played at (``sweep`` itself has peak 1); the response is divided
+        by it, so it does not change with the playback level. The checks (silence, clipping)
+        look at the recording as it is.
 
     Raises
     ------
@@ -360,7 +364,10 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
             f"{'' if tail < 0 else ', too soon'}: the room's decay (and, if it stopped early, the high frequencies) "
             "is missing. Keep recording for a second or two after the sweep."
         )
-    full = deconvolve(y[start:], inverse, sr, pre_s=pre_s, length_s=tail / sr)
+    gain = _finite(level, "The playback level", "")
+    if gain <= 0:
+        raise InputError(f"The playback level must be positive; got {level}.")
+    full = deconvolve(y[start:] / gain, inverse, sr, pre_s=pre_s, length_s=tail / sr)
     causal = full[pre:]
     if aligned:
         zero = 0
@@ -376,6 +383,43 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     return Measurement(ir=ir, distortion=distortion, sr=sr, alignment=al, start_s=(start + zero) / sr,
                        peak_dbfs=level_dbfs(float(np.max(np.abs(y)))), clipped_fraction=clipped_fraction(y),
                        notices=tuple(notes))
+
+
+def harmonic_levels_db(distortion, ir, sr: int, f1_hz: float, f2_hz: float, duration_s: float,
+                       orders=(2, 3, 4, 5), *, window_ms: float = 2.0) -> dict[int, float]:
+    """Peak of each harmonic's response (at ``-L ln k``, within ``window_ms``) in dB re the linear peak.
+
+    ``distortion`` is the part of the deconvolution before time zero (``Measurement.distortion``),
+    ``ir`` the part after. Orders whose response lies beyond the kept ``distortion`` are NaN.
+    A direct sound arriving ``d`` seconds after time zero puts the harmonics at ``d - L ln k``,
+    so the windows are placed relative to the linear response's peak.
+    """
+    from scipy.signal import hilbert
+
+    d = _recording(distortion, "distortion part")
+    h = _recording(ir, "impulse response")
+    full = np.concatenate([d, h])
+    peak_i = len(d) + int(np.argmax(np.abs(h)))
+    w = max(1, int(round(window_ms * sr / 1000)))
+    pad = 4 * w + int(0.005 * sr)
+
+    def envelope_peak(centre: int) -> float:
+        # the harmonic responses carry a phase 2 pi f1 L (1 - k): their sample peak can sit well below
+        # the envelope's, so compare analytic-signal magnitudes
+        seg = full[max(0, centre - pad) : centre + pad + 1]
+        env = np.abs(hilbert(seg))
+        mid = centre - max(0, centre - pad)
+        return float(env[max(0, mid - w) : mid + w + 1].max())
+
+    ref = envelope_peak(peak_i) or 1e-300
+    out = {}
+    for k, dt in zip(orders, harmonic_delays_s(f1_hz, f2_hz, duration_s, orders)):
+        centre = peak_i - int(round(dt * sr))
+        if centre - w < 0:
+            out[int(k)] = float("nan")
+            continue
+        out[int(k)] = float(20 * np.log10(max(envelope_peak(centre), 1e-300) / ref))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -398,13 +442,14 @@ def loudspeaker(x, *, clip_level: float = np.inf, second_harmonic: float = 0.0) 
     return y if np.isinf(c) else c * np.tanh(y / c)
 
 
-def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, clip_level: float = np.inf,
-                       second_harmonic: float = 0.0, lead_s: float = 0.0, tail_s: float | None = None,
-                       seed: int = 0) -> np.ndarray:
+def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, noise_dbfs: float | None = None,
+                       clip_level: float = np.inf, second_harmonic: float = 0.0, lead_s: float = 0.0,
+                       tail_s: float | None = None, seed: int = 0) -> np.ndarray:
     """What a microphone in a simulated room records while a (possibly distorting) speaker plays the sweep.
 
     ``lead_s`` seconds of noise come first, ``tail_s`` (default: the response's length) after
-    the sweep; white noise is added ``snr_db`` below the recorded sweep's RMS. Seeded.
+    the sweep. White noise is added ``snr_db`` below the recorded sweep's RMS, or, when
+    ``noise_dbfs`` is given, at that absolute RMS level (so a louder sweep gains SNR). Seeded.
     """
     s = _recording(sweep, "sweep")
     h = _recording(rir, "impulse response")
@@ -414,6 +459,9 @@ def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, clip_level:
     played = np.concatenate([np.zeros(lead), loudspeaker(s, clip_level=clip_level, second_harmonic=second_harmonic),
                              np.zeros(int(round(tail * sr)))])
     rec = convolve(played, h, method="fft")[: len(played)]
-    rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2)))
+    if noise_dbfs is None:
+        noise_rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2))) * 10 ** (-float(snr_db) / 20)
+    else:
+        noise_rms = 10 ** (float(noise_dbfs) / 20)
     rng = np.random.default_rng(seed)
-    return rec + rng.standard_normal(len(rec)) * rms * 10 ** (-float(snr_db) / 20)
+    return rec + rng.standard_normal(len(rec)) * noise_rms
