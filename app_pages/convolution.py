@@ -64,6 +64,11 @@ with stop_on_input_error():
     h_seq = cv.parse_sequence(h_text, name="kernel h")
 N, M = len(x_seq), len(h_seq)
 y_seq = cv.convolve(x_seq, h_seq, method="direct")
+# sliders whose range follows the sequences: keep a remembered value inside the new range, so the
+# slider never shows one step while the figure draws another
+for _key, _top in (("cv_n", N + M - 2), ("cv_nfft", N + M + 3)):
+    if _key in st.session_state and st.session_state[_key] > _top:
+        st.session_state[_key] = _top
 
 TABS = ["Flip, slide, multiply, sum", "Linear vs circular", "Correlation & matched filter", "Causality",
         "Speed & blocks", "Auralise"]
@@ -71,8 +76,9 @@ t_mech, t_circ, t_corr, t_caus, t_speed, t_aur = st.tabs(TABS, key="cv_tab", bin
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def flip_slide_fig(x: tuple, h: tuple, n: int) -> dict:
-    return cf.flip_slide(np.array(x), np.array(h), n).to_dict()
+def flip_slide_fig(x: tuple, h: tuple) -> dict:
+    # every step is a frame of the animation: built once per pair of sequences, then only switched
+    return cf.flip_slide(np.array(x), np.array(h), 0).to_dict()
 
 
 @st.cache_data(max_entries=8, show_spinner="Convolving...")
@@ -106,7 +112,8 @@ with t_mech:
     if t_mech.open:
         n = st.slider("Step through the output: n", 0, N + M - 2, min(2, N + M - 2), key="cv_n",
                       bind="query-params") if N + M > 2 else 0
-        st.plotly_chart(flip_slide_fig(tuple(x_seq), tuple(h_seq), n), width="stretch", key="cv_anim")
+        st.plotly_chart(cf.flip_slide_at(flip_slide_fig(tuple(x_seq), tuple(h_seq)), n), width="stretch",
+                        key="cv_anim")
         step = cv.convolution_step(x_seq, h_seq, n)
         m = st.columns(4)
         m[0].metric("N = len(x)", N)

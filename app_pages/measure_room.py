@@ -90,17 +90,21 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
     """Everything about one measured response: alignment, distortion, the response, its analysis, use it."""
     for note in m.notices:
         st.warning(note, icon=":material/warning:")
-    c = st.columns(4)
+    c = st.columns(5)
     if np.isfinite(m.alignment.detection_db):
         c[0].metric("Direct sound at", f"{m.start_s:.3f} s", help="Where time zero of the response sits in the "
                                                                  "recording (5 ms before the direct sound)")
         c[1].metric("Sweep detection", f"{m.alignment.detection_db:.0f} dB",
-                    help="Correlation peak over its median: above 30 dB the sweep was found.")
+                    help="Correlation peak over its median: above 30 dB something sweep-like was found.")
+        c[2].metric("Follows the sweep", f"{100 * m.alignment.ridge_match:.0f} %",
+                    help="Share of frames whose strongest frequency is within half an octave of the sweep's "
+                         "(a sweep with other settings scores below 40 %)")
     else:
         c[0].metric("Time zero", "sweep start", help="The simulation knows when the sweep started: no search.")
         c[1].metric("Sweep detection", "known")
-    c[2].metric("Recording peak", f"{m.peak_dbfs:.1f} dBFS")
-    c[3].metric("Clipped samples", f"{100 * m.clipped_fraction:.2f} %")
+        c[2].metric("Follows the sweep", "100 %")
+    c[3].metric("Recording peak", f"{m.peak_dbfs:.1f} dBFS")
+    c[4].metric("Clipped samples", f"{100 * m.clipped_fraction:.2f} %")
     levels = measure.harmonic_levels_db(m.distortion, m.ir, m.sr, f1, f2, dur, HARMONICS)
     st.plotly_chart(mf.deconvolution(m.distortion, m.ir, m.sr, delays), width="stretch", key=f"{key}_deconv")
     hc = st.columns(len(HARMONICS))

@@ -131,6 +131,24 @@ def stem_figure(series: dict[str, tuple[np.ndarray, np.ndarray]], *, title: str,
     return new_figure(traces, title=title, x_title=x_title, y_title=y_title, height=height)
 
 
+def flip_slide_at(fig: dict, n: int) -> dict:
+    """A :func:`flip_slide` figure (as a dict) switched to step ``n`` without rebuilding it.
+
+    The animation's frames already hold every step; this copies frame ``n``'s traces and
+    equation into the initial view and moves the slider there (microseconds, not a rebuild).
+    """
+    frames = fig["frames"]
+    n = int(np.clip(n, 0, len(frames) - 1))
+    frame = frames[n]
+    data = list(fig["data"])
+    for idx, tr in zip(frame["traces"], frame["data"]):
+        data[idx] = {**data[idx], "x": tr["x"], "y": tr["y"]}
+    lay = dict(fig["layout"])
+    lay["annotations"] = frame["layout"]["annotations"]
+    lay["sliders"] = [{**lay["sliders"][0], "active": n}]
+    return {**fig, "data": data, "layout": lay}
+
+
 def linear_vs_circular(x, h, n_fft: int, circular: np.ndarray, *, height: int = 420) -> go.Figure:
     """The linear convolution, the part beyond ``n_fft`` that wraps to the start, and the circular result."""
     x, h = np.asarray(x, dtype=float), np.asarray(h, dtype=float)

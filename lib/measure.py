@@ -41,6 +41,8 @@ MAX_SWEEP_S = 60.0
 MAX_RECORDING_S = 120.0
 #: Below this ratio of the correlation peak to its typical level (dB) the sweep was not found.
 MIN_DETECTION_DB = 30.0
+#: Below this share of frames whose strongest frequency follows the sweep's, it is not this sweep.
+MIN_RIDGE_MATCH = 0.6
 #: How far before the correlation peak the direct sound is looked for, in seconds.
 SEARCH_S = 0.2
 #: A recording is flagged as clipped when this fraction of its samples sits at full scale.
@@ -226,7 +228,8 @@ class Alignment:
     delay_samples: int      #: index of the recording where the sweep starts (may be < 0: it began earlier)
     delay_s: float          #: the same in seconds
     detection_db: float     #: correlation peak over its median magnitude, dB (below MIN_DETECTION_DB: not found)
-    found: bool             #: whether the peak stands clear enough to trust
+    ridge_match: float      #: share of frames whose strongest frequency follows the sweep's (sweep_match)
+    found: bool             #: whether the peak stands clear and the frequencies follow the sweep
 
 
 def align(recording, sweep, sr: int) -> Alignment:
@@ -248,7 +251,40 @@ def align(recording, sweep, sr: int) -> Alignment:
     lag = i - (len(s) - 1)
     typical = float(np.median(r)) or 1e-300
     det = float(20 * np.log10(max(r[i], 1e-300) / typical))
-    return Alignment(lag, lag / sr, det, det >= MIN_DETECTION_DB)
+    match = sweep_match(y, s, lag, sr)
+    return Alignment(lag, lag / sr, det, match, det >= MIN_DETECTION_DB and match >= MIN_RIDGE_MATCH)
+
+
+def _ridge(y: np.ndarray, sr: int) -> np.ndarray:
+    """Strongest frequency (Hz) of each ~43-ms Hann frame (hop a quarter frame), DC excluded."""
+    from scipy import fft as sfft
+
+    n_fft = 1 << max(6, int(np.ceil(np.log2(0.043 * sr))))
+    hop = n_fft // 4
+    if len(y) < n_fft:
+        y = np.concatenate([y, np.zeros(n_fft - len(y))])
+    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop] * np.hanning(n_fft)
+    power = np.abs(sfft.rfft(frames, axis=1)[:, 1:]) ** 2
+    return (np.argmax(power, axis=1) + 1) * sr / n_fft
+
+
+def sweep_match(recording, sweep, start: int, sr: int) -> float:
+    """Share of frames in which the recording's strongest frequency is within half an octave of the sweep's.
+
+    The correlation peak alone cannot tell a recording of *this* sweep from one of a sweep with
+    another length or range (any chirp correlates with any other somewhere); following the
+    frequency track frame by frame can: about 0.9 or more for this sweep even in a reverberant
+    room, below 0.4 for a sweep of another length, near 0.1 for speech or noise.
+    """
+    y = _recording(recording)
+    s = _recording(sweep, "sweep")
+    start = int(start)
+    seg = np.zeros(len(s))
+    a, b = max(0, start), min(len(y), start + len(s))
+    if b > a:
+        seg[a - start : b - start] = y[a:b]
+    ref, got = _ridge(s, sr), _ridge(seg, sr)
+    return float(np.mean(np.abs(np.log2(got / ref)) < 0.5))
 
 
 # --------------------------------------------------------------------------------------
@@ -339,15 +375,21 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     notes = list(check_recording(y, sr, len(s)))
     pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
     if aligned:
-        al = Alignment(0, 0.0, float("inf"), True)
+        al = Alignment(0, 0.0, float("inf"), 1.0, True)
         start = 0
     else:
         al = align(y, s, sr)
-        if not al.found:
+        if al.detection_db < MIN_DETECTION_DB:
             raise InputError(
                 f"The sweep was not found in the recording (the best match stands only {al.detection_db:.0f} dB above "
                 "the rest). Was it this sweep (same range, length and sampling rate) that played, loud enough to "
                 "hear over the room's noise?"
+            )
+        if not al.found:
+            raise InputError(
+                f"The recording holds a sound like a sweep, but its frequency does not follow this sweep's (only "
+                f"{100 * al.ridge_match:.0f} % of its frames do): was it recorded with other settings (range, "
+                "length), or drowned in noise? Play the sweep with the settings shown here and record again."
             )
         if al.delay_samples < -int(round(0.05 * sr)):
             raise InputError(

@@ -174,3 +174,18 @@ def test_loudspeaker_model():
     y = measure.loudspeaker(x, clip_level=0.5)
     assert np.max(np.abs(y)) < 0.5 and np.allclose(y, -y[::-1])  # odd symmetric: odd harmonics only
     assert measure.loudspeaker([0.5], second_harmonic=0.2)[0] == pytest.approx(0.55)
+
+
+def test_a_sweep_with_other_settings_is_told_apart():
+    dim, src, mic = (9.0, 7.0, 3.2), (1.5, 3.5, 1.6), (6.5, 2.8, 1.2)
+    h = room.hybrid_rir(dim, src, mic, SR, absorption_bands=0.3, seed=0).rir
+    sweep, inverse = measure.ess_sweep(F1, F2, T, SR, fade_s=0.05)
+    other, _ = measure.ess_sweep(F1, F2, 2.0, SR, fade_s=0.05)  # downloaded before the length was changed
+    good = measure.simulate_recording(sweep, h, SR, snr_db=30, lead_s=0.5, tail_s=1.0)
+    bad = measure.simulate_recording(other, h, SR, snr_db=30, lead_s=0.5, tail_s=2.0)
+    assert measure.align(good, sweep, SR).ridge_match > 0.9
+    al = measure.align(bad, sweep, SR)
+    assert al.detection_db > measure.MIN_DETECTION_DB  # the correlation alone is fooled...
+    assert al.ridge_match < 0.5 and not al.found  # ...the frequency track is not
+    with pytest.raises(InputError, match="does not follow this sweep"):
+        measure.measure(bad, sweep, inverse, SR)
