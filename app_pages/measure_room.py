@@ -7,7 +7,6 @@ import streamlit as st
 
 from components import figures
 from components import measure_figures as mf
-from components import room_figures as rf
 from components.audio_io import local_duplex_status, pick_audio, play_and_record, player
 from components.errors import show_input_error, stop_on_input_error
 from components.responses import DEFAULT_ROOM, ROOMS, remember, simulated_room
@@ -124,8 +123,10 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
                   help="Against the same room measured with a perfect speaker and no noise (the true response, "
                        "band-limited to the sweep's range)")
     else:
-        st.plotly_chart(rf.rir_overview(ir / (np.abs(ir).max() or 1), m.sr, title="Measured impulse response"),
-                        width="stretch", key=f"{key}_ir")
+        fig = figures.waveform(ir / (np.abs(ir).max() or 1), m.sr, title="Measured impulse response", name="response",
+                               height=260)
+        fig.update_yaxes(title_text="Pressure (re its peak)")
+        st.plotly_chart(fig, width="stretch", key=f"{key}_ir")
     st.subheader("The room, read from the measured response")
     with stop_on_input_error():
         analysis_panel(ir, m.sr, f"{key}_an", reference=true_fits)

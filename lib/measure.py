@@ -418,8 +418,9 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
         onset = int(np.argmax(e >= 0.01 * e.max()))  # first sample within 20 dB of the peak (ISO 3382-1)
         zero = max(0, onset - int(round(margin_s * sr)))
     n_ir = min(int(round(float(ir_length_s) * sr)), len(causal) - zero)
-    if n_ir < int(round(float(ir_length_s) * sr)):
-        notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that length.")
+    if n_ir < int(round(float(ir_length_s) * sr)) and n_ir < sr:
+        notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that "
+                     "length: a longer reverberation would be cut short. Keep recording a little longer next time.")
     ir = causal[zero : zero + n_ir]
     distortion = full[zero : zero + pre]
     return Measurement(ir=ir, distortion=distortion, sr=sr, alignment=al, start_s=(start + zero) / sr,
