@@ -423,12 +423,14 @@ TIMBRES: dict[str, tuple[float, ...]] = {
 
 
 def harmonic_tone(f0_hz: float, sr: float, duration_s: float, weights=(1.0,), *,
-                  include_fundamental: bool = True, peak: float = 0.3, fade_s: float = 0.02) -> np.ndarray:
+                  include_fundamental: bool = True, peak: float = 0.3, fade_s: float = 0.02,
+                  decay_s: float | None = None) -> np.ndarray:
     """Sum of harmonics ``sum_n w_n sin(2 pi n f0 t)``, normalised to ``peak``, with raised-cosine fades.
 
     Harmonics at or above Nyquist are left out (they would alias). With
     ``include_fundamental=False`` harmonic 1 is removed: the pitch stays at f0
     (the "missing fundamental") because the waveform still repeats every 1/f0.
+    ``decay_s`` adds an exponential decay ``exp(-t / decay_s)`` (a struck, piano-like note).
     """
     sr = _check_sr(sr)
     f0 = float(_positive(f0_hz, "Fundamental frequency"))
@@ -448,6 +450,10 @@ def harmonic_tone(f0_hz: float, sr: float, duration_s: float, weights=(1.0,), *,
     if m == 0.0:
         raise InputError("No audible harmonic: every weight is zero or above Nyquist.")
     y *= float(peak) / m
+    if decay_s is not None:
+        if not decay_s > 0:
+            raise InputError(f"The decay time must be positive; got {decay_s} s.")
+        y *= np.exp(-t / float(decay_s))
     return (y * fade_envelope(n, sr, fade_s)).astype(np.float32)
 
 
