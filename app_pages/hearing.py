@@ -404,7 +404,9 @@ def view_tuner() -> None:
     if f0 is not None:
         ratio = peak_hz / f0
         if abs(ratio - round(ratio)) < 0.03 and round(ratio) > 1:
-            st.info(f"The strongest peak is the **{int(round(ratio))}th harmonic** ({pname}), not the fundamental: "
+            k = int(round(ratio))
+            nth = {2: "2nd", 3: "3rd"}.get(k, f"{k}th")
+            st.info(f"The strongest peak is the **{nth} harmonic** ({pname}), not the fundamental: "
                     f"a tuner that picked the loudest peak would call this note {pname} instead of {name}.",
                     icon=":material/info:")
         elif abs(ratio - 1) < 0.03:
@@ -480,7 +482,7 @@ $|\Delta f|$ times a second.
 
 **Pitfalls.** The strongest spectral peak is not the pitch (oboe, trumpet, male voice: the 2nd or 3rd harmonic
 is often louder). dBFS is not dB SPL. Equal-loudness contours hold for pure tones in a free field, for young
-listeners; loudness of complex sounds needs a loudness model (ISO 532). pYIN's pitch grid is 10 cents, so
+listeners; loudness of complex sounds needs a loudness model (ISO 532). pYIN's pitch grid is coarse (20 cents here), so
 `lib.hearing.estimate_f0` refines its median from the harmonics of the longest voiced stretch.
 
 **References.** ISO 226:2023 *Normal equal-loudness-level contours*; IEC 61672-1:2013; ISO 16:1975 (A4 = 440 Hz);

@@ -156,7 +156,9 @@ def band_scales(f: np.ndarray, bark: np.ndarray, erb_rate: np.ndarray, erb: np.n
     return new_figure(traces, title="Critical-band scales: the ear's filters widen with frequency",
                       x_title="Frequency (Hz)", y_title="Band number", height=360,
                       xaxis=dict(type="log", tickvals=vals, ticktext=text),
-                      yaxis2=dict(title=dict(text="ERB (Hz)"), type="log", overlaying="y", side="right", showgrid=False))
+                      yaxis2=dict(title=dict(text="ERB (Hz)"), type="log", overlaying="y", side="right", showgrid=False,
+                                  tickvals=[30, 100, 300, 1000, 3000], ticktext=["30", "100", "300", "1k", "3k"]),
+                      margin=dict(r=70))
 
 
 def masking(tone_hz: float, tone_db: float, noise_lo: float, noise_hi: float, noise_db: float, erb: float,
