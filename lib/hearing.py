@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import InputError, check_sr
 
 #: Concert pitch: A4 in Hz (ISO 16:1975).
 A4_HZ = 440.0
@@ -72,15 +72,7 @@ def _out(arr: np.ndarray, *like):
 
 
 def _check_sr(sr) -> float:
-    try:
-        sr = float(sr)
-    except (TypeError, ValueError):
-        raise InputError(f"Sampling rate must be a number of Hz; got {sr!r}.") from None
-    if not np.isfinite(sr) or sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    if sr > 1_000_000:
-        raise InputError(f"Sampling rate {sr:g} Hz is beyond any audio interface; use at most 1 MHz.")
-    return sr
+    return float(check_sr(sr))
 
 
 def _n_samples(sr: float, duration_s) -> int:
