@@ -27,6 +27,10 @@ PAGES: tuple[PageInfo, ...] = (
              "Sampling: why a tone above half the sample rate comes back as a different, lower tone."),
     PageInfo("Foundations", "app_pages/fourier.py", "Fourier series builder", ":material/waves:",
              "Any periodic wave is a sum of sines: build square, saw and triangle waves harmonic by harmonic."),
+    PageInfo("Foundations", "app_pages/fourier_transform.py", "Fourier transform: winding & complex spectrum",
+             ":material/cyclone:",
+             "The Fourier transform from intuition: wind a signal around a circle and watch its centre of mass; "
+             "real, imaginary, magnitude and phase; the mirror above Nyquist; what a time shift does to phase."),
     PageInfo("Foundations", "app_pages/spectrum.py", "Magnitude spectrum", ":material/equalizer:",
              "The DFT of a segment: windows, leakage, zero-padding and bin resolution."),
     PageInfo("Foundations", "app_pages/spectrogram.py", "Spectrogram & mel", ":material/gradient:",
