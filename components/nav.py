@@ -35,6 +35,9 @@ PAGES: tuple[PageInfo, ...] = (
              "The DFT of a segment: windows, leakage, zero-padding and bin resolution."),
     PageInfo("Foundations", "app_pages/spectrogram.py", "Spectrogram & mel", ":material/gradient:",
              "Spectra over time: the STFT's time-frequency trade-off and the mel scale ML models see."),
+    PageInfo("Foundations", "app_pages/mfcc.py", "MFCCs", ":material/stacked_bar_chart:",
+             "From log-mel to the 13 numbers per frame models eat: the DCT, liftering, reconstruction from k "
+             "coefficients, deltas, and librosa's MFCC against the python_speech_features convention SyncNet uses."),
     PageInfo("Rooms & codecs", "app_pages/room.py", "Reverb room designer", ":material/meeting_room:",
              "How a room shapes sound: image sources, RT60, decay curves, and hearing a voice in the room."),
     PageInfo("Rooms & codecs", "app_pages/codec.py", "Neural codec bitrate", ":material/compress:",
