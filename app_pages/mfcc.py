@@ -187,15 +187,20 @@ def view_syncnet() -> None:
     t_lib = np.arange(lib_side.shape[1]) * HOP / syncnet.SR
     t_psf = np.arange(psf_side.shape[1]) * 0.01
     left, right = st.columns(2)
-    left.plotly_chart(coeff_image(lib_side, "librosa.feature.mfcc defaults (16 kHz)", t=t_lib, zmid=None),
+    left.plotly_chart(coeff_image(lib_side[1:], "librosa.feature.mfcc defaults (16 kHz), c1…c12", t=t_lib),
                       width="stretch", key="mf_lib")
-    right.plotly_chart(coeff_image(psf_side, "python_speech_features.mfcc (SyncNet's input)", t=t_psf, zmid=None),
+    right.plotly_chart(coeff_image(psf_side[1:], "python_speech_features.mfcc (SyncNet's input), c1…c12", t=t_psf),
                        width="stretch", key="mf_psf")
+    m = st.columns(4)
+    m[0].metric("librosa frames", f"{lib_side.shape[1]}")
+    m[1].metric("python_speech_features frames", f"{psf_side.shape[1]}")
+    m[2].metric("librosa median c0", f"{np.median(lib_side[0]):.1f}", help="√128 × mean dB of the mel bands")
+    m[3].metric("SyncNet median c0", f"{np.median(psf_side[0]):.1f}", help="ln of the frame energy (int16 scale)")
     st.markdown(
         "| | librosa `feature.mfcc` | python_speech_features `mfcc` (SyncNet) |\n|---|---|---|\n"
         "| pre-emphasis | none | y[n] − 0.97 y[n−1] |\n"
         "| frame / hop | 2048 / 512 samples (128 / 32 ms at 16 kHz), Hann, centred | 25 ms / 10 ms (400 / 160), rectangular, not centred |\n"
-        "| spectrum | power |X|², n_fft 2048 | power |X|²/512, n_fft 512 |\n"
+        "| spectrum | power (squared magnitude), n_fft 2048 | power / 512, n_fft 512 |\n"
         "| mel filters | 128, Slaney scale, area-normalised | 26, HTK scale, peak 1, edges rounded to bins |\n"
         "| log | 10 log₁₀ (dB), floored 80 dB below the max | natural log |\n"
         "| DCT | type II, orthonormal | type II, orthonormal |\n"
