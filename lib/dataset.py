@@ -547,15 +547,14 @@ def synth_noise(kind: str, n: int, sr: int, seed: int) -> np.ndarray:
         for k in range(1, 5):
             y += (0.5 / k) * np.sin(2 * np.pi * k * blade * t * wobble + rng.uniform(0, 2 * np.pi))
     else:  # babble: several talkers of speech-shaped noise, each switched on and off at syllable rate
-        from scipy.signal import butter, sosfiltfilt
-
         # long-term speech spectrum: flat to 500 Hz, -9 dB per octave above, rolled off below 100 Hz
         shape = lambda f: (f / 100.0) ** 2 / (1.0 + (f / 100.0) ** 2) / np.sqrt(1.0 + (f / 500.0) ** 3)  # noqa: E731
+        syllables = lambda f: 1.0 / (1.0 + (f / 4.0) ** 4)  # noqa: E731  (envelopes below ~4 Hz)
         y = np.zeros(n)
-        sos = butter(2, 4.0, fs=sr, output="sos")
         for _ in range(int(rng.integers(4, 9))):
             talker = _shaped_noise(n, sr, rng, shape)
-            env = sosfiltfilt(sos, rng.standard_normal(n))
+            # shaped in the frequency domain, like the talkers: no filter start-up transient
+            env = _shaped_noise(n, sr, rng, syllables)
             env = np.maximum(env / (np.std(env) + 1e-12) + 0.3, 0.0)
             y += talker * env / (np.std(talker * env) + 1e-12)
     rms = float(np.sqrt(np.mean(y * y)))
