@@ -14,6 +14,7 @@ and skipped.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import math
 import os
@@ -258,7 +259,8 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
                     cluster = start_cluster(workers)
                     client = Client(cluster)
             n_workers = len(client.scheduler_info(n_workers=-1)["workers"]) or 1
-            topic = f"avx-dataset-{fp}"
+            tag = hashlib.sha1(f"{fp}:{out.resolve()}".encode()).hexdigest()[:16]
+            topic = f"avx-dataset-{tag}"
 
             def on_event(event) -> None:
                 chunk, k = event[1]
@@ -272,11 +274,12 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
 
             def submit(c: int):
                 m = len(jobs.chunk_range(c, job.chunk_size, n))
-                # the key names the work, so a resubmitted chunk (rerun, retry) is recognised
-                return client.submit(_dask_chunk, str(out), c, n, fp, topic, key=f"avx-chunk-{fp}-{c}-{m}",
+                # the key names the work (job, folder, chunk), so a resubmitted chunk is recognised
+                return client.submit(_dask_chunk, str(out), c, n, fp, topic, key=f"avx-chunk-{tag}-{c}-{m}",
                                      retries=2, pure=False)
 
-            ac = as_completed([submit(c) for c, _ in zip(pending, range(window))], with_results=False)
+            # (range first: zip would otherwise pull, and drop, one chunk too many from `pending`)
+            ac = as_completed([submit(c) for _, c in zip(range(window), pending)], with_results=False)
             stop = threading.Event()
 
             def ticker():  # smooth per-example progress between chunk completions
