@@ -46,6 +46,8 @@ dataset: $(VENV)/.app-installed
 
 samples: $(VENV)/.app-installed
 	$(PY) samples/make_samples.py
+	$(PY) samples/make_talker_speech.py
+	$(PY) samples/make_sync_sample.py
 
 clean:
 	rm -rf $(VENV) $(ARTIFACTS) .pytest_cache
