@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from components import figures
-from components.audio_io import SAMPLE_KEY, pick_audio, player
+from components.audio_io import SAMPLE_KEY, escape_plot_text, pick_audio, player
 from components.controls import clamp, ensure, follower, remember
 from components.errors import stop_on_input_error
 from components.presenter import chart, demo_scenarios, figure_slot, inputs
@@ -48,7 +48,8 @@ with src.side:
     kind = st.radio("Signal", ["Recording", "Synthetic test signal"], key="sg_kind", horizontal=True,
                     bind="query-params")
     if kind == "Recording":
-        clip = pick_audio("sg", default="Speech with fricatives", uploads=src.main)
+        clip = pick_audio("sg", default="Speech with fricatives", uploads=src.main, min_samples=64,
+                          min_purpose="a spectrogram (the shortest window is 64 samples)")
         y, sr, name = clip.samples, clip.sr, clip.name
     else:
         synth = st.selectbox("Test signal", list(SYNTH), key="sg_synth", bind="query-params")
@@ -148,7 +149,7 @@ if scale == "mel":
         fb = spectral.mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
     mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
     left, right = (slot or st).columns([0.68, 0.32])
-    chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {name}",
+    chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {escape_plot_text(name)}",
                               y_title="Frequency (Hz, mel-spaced)", colorscale=colorscale,
                               colorbar_title=colorbar, y_ticks=figures.mel_ticks(fmax, htk)),
           key="sg_mel", where=left)
@@ -164,7 +165,7 @@ if scale == "mel":
 else:
     freqs = spectral.fft_frequencies(sr, n_fft)
     zoomed = f_view != (0.0, nyquist)
-    chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {name}", log_y=scale == "log",
+    chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {escape_plot_text(name)}", log_y=scale == "log",
                               colorscale=colorscale, colorbar_title=colorbar, y_range=f_view if zoomed else None),
           key="sg_main", slot=slot)
 
@@ -182,8 +183,12 @@ for col, nfft_cmp, label in ((s1, 256, "Short window (256)"), (s2, 4096, "Long w
 st.subheader("Hear a time segment")
 dur = len(y) / sr
 h1, h2 = st.columns([0.7, 0.3])
-t0, t1 = h1.slider("Segment (s)", 0.0, float(round(dur, 2)), (0.0, float(round(min(dur, 1.0), 2))), 0.01,
-                   key="sg_seg")
+if round(dur, 2) >= 0.02:
+    t0, t1 = h1.slider("Segment (s)", 0.0, float(round(dur, 2)), (0.0, float(round(min(dur, 1.0), 2))), 0.01,
+                       key="sg_seg")
+else:  # shorter than two slider steps: play it all
+    t0, t1 = 0.0, dur
+    h1.caption(f"The clip lasts {1000 * dur:.1f} ms: too short to choose a segment, so you hear all of it.")
 with h2:
     with stop_on_input_error():
         player(segment(y, sr, t0, t1), sr, label=f"{t0:.2f}–{t1:.2f} s", key="sg_play")

@@ -20,6 +20,7 @@ intro(
     "**Frame length**: long frames smooth the curves, short frames follow every attack.",
 )
 
+FRAME_MIN = 64
 _BUILT_IN = {"td_source": "Built-in sample"}
 demo_scenarios({
     "Speech: vowels vs s/sh": {**_BUILT_IN, SAMPLE_KEY: "Speech with fricatives", "td_frame": 1024, "td_hop": 512},
@@ -32,7 +33,8 @@ src = inputs()
 with src.side:
     if not src.presenting:
         st.subheader("Audio")
-    clip = pick_audio("td", default="Speech with fricatives", uploads=src.main)
+    clip = pick_audio("td", default="Speech with fricatives", uploads=src.main, min_samples=FRAME_MIN,
+                      min_purpose="framing (the shortest frame is 64 samples)")
 n_samples = len(clip.samples)
 
 FRAME_CHOICES = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
@@ -95,8 +97,13 @@ rms_threshold = v2.slider("Level threshold (dBFS, voiced above)", -80, 0, -40, 1
                           bind="query-params")
 voiced = features.voiced_mask(z, r, zcr_threshold=zcr_threshold, rms_threshold_db=rms_threshold)
 
-clamp("td_k", 0, n_frames - 1)  # a shorter clip has fewer frames
-k = st.slider("Inspect frame k", 0, n_frames - 1, min(n_frames // 3, n_frames - 1), key="td_k", bind="query-params")
+if n_frames > 1:
+    clamp("td_k", 0, n_frames - 1)  # a shorter clip has fewer frames
+    k = st.slider("Inspect frame k", 0, n_frames - 1, min(n_frames // 3, n_frames - 1), key="td_k",
+                  bind="query-params")
+else:  # a clip shorter than one hop has a single frame: nothing to slide over
+    k = 0
+    st.caption(f"The clip ({len(y)} samples) is shorter than one hop ({hop_length}), so it is a single frame, k = 0.")
 remember(td_frame=frame_length, td_hop=hop_length, td_k=k)
 half = frame_length // 2
 frame_start_s = (k * hop_length - half) / sr

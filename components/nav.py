@@ -17,6 +17,9 @@ class PageInfo:
 PAGES: tuple[PageInfo, ...] = (
     PageInfo("Start", "app_pages/welcome.py", "Learning path", ":material/route:",
              "Where to begin and where this goes."),
+    PageInfo("Foundations", "app_pages/hearing.py", "Sound & hearing", ":material/hearing:",
+             "What we hear: frequency and pitch, notes and cents, timbre, decibels, equal loudness (ISO 226), "
+             "critical bands and masking, beats, a tuner for any clip, and a level-safe tone generator."),
     PageInfo("Foundations", "app_pages/time_domain.py", "Envelope, RMS & ZCR", ":material/graphic_eq:",
              "What a sound wave is as numbers: loudness over time (peak envelope, RMS) and "
              "noisiness (zero-crossing rate), frame by frame."),
