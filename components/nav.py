@@ -45,3 +45,20 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
              "How SyncNet tells whether lips and voice line up, and by how many frames they do not."),
 )
+
+
+def learning_path() -> tuple[PageInfo, ...]:
+    """The pages in learning order, without the landing page."""
+    return tuple(p for p in PAGES if p.section != "Start")
+
+
+def next_page(path: str) -> PageInfo | None:
+    """The page after ``path`` on the learning path (the first step after the landing page; None at the end)."""
+    path_list = [p.path for p in PAGES]
+    if path not in path_list:
+        return None
+    steps = learning_path()
+    if path in [p.path for p in steps]:
+        i = [p.path for p in steps].index(path)
+        return steps[i + 1] if i + 1 < len(steps) else None
+    return steps[0] if steps else None
