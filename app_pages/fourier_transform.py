@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import ft_figures as ff
 from components.errors import stop_on_input_error
+from components.presenter import chart, demo_scenarios, inputs
 from components.teach import in_depth, intro, show_code
 from lib import fourier as F
 from lib import signals
@@ -22,6 +23,13 @@ intro(
     "in **Winding machine**, drag **Winding frequency** slowly through 3 Hz: the flower-shaped curve suddenly "
     "leans to one side and the centre of mass jumps out.",
 )
+
+demo_scenarios({
+    "Wind at 3 Hz": {"ft_view": "Winding machine", "ft_signal": "3 Hz cosine, lifted by 1 (3Blue1Brown)", "ft_wind_8": 3.0},
+    "Two tones, two peaks": {"ft_view": "Winding machine", "ft_signal": "2 Hz and 3 Hz together", "ft_wind_8": 2.0},
+    "A cosine has phase 0": {"ft_view": "Complex spectrum", "ft_p1": 90},
+    "Start the window later": {"ft_view": "Phase and time", "ft_ph_t0": 0.5},
+}, key="ft")
 
 view = st.radio("View", VIEWS, key="ft_view", horizontal=True, bind="query-params", label_visibility="collapsed")
 
@@ -76,9 +84,9 @@ def view_winding() -> None:
     n = len(y)
     left, right = st.columns([0.42, 0.58])
     step_pts = max(1, n // 1500)
-    left.plotly_chart(ff.wound(pts[::step_pts], center, winding_hz=f), width="stretch", key="ft_wound")
-    right.plotly_chart(ff.center_curve(freqs, centers, winding_hz=f, current=center, n_samples=n),
-                       width="stretch", key="ft_curve")
+    chart(ff.wound(pts[::step_pts], center, winding_hz=f), key="ft_wound", where=left)
+    chart(ff.center_curve(freqs, centers, winding_hz=f, current=center, n_samples=n),
+                       key="ft_curve", where=right)
     X = np.fft.fft(y)
     k = int(round(f * n / sr))
     m = st.columns(5)
@@ -96,7 +104,7 @@ def view_winding() -> None:
         "At 0 Hz nothing is wound and the centre is simply the mean of the signal (the DC offset)."
     )
     if st.toggle("Show the sweep animation (plays in your browser)", True, key="ft_anim"):
-        st.plotly_chart(animation(name), width="stretch", key="ft_anim_fig")
+        chart(animation(name), key="ft_anim_fig")
 
 
 def view_complex() -> None:
@@ -116,7 +124,7 @@ def view_complex() -> None:
     y = dc + a1 * np.sin(2 * np.pi * k1 * df * t + np.radians(p1)) + 0.5 * np.sin(2 * np.pi * k2 * df * t)
     with stop_on_input_error():
         freqs, X = F.two_sided_spectrum(y, sr, centered=centered)
-    st.plotly_chart(ff.complex_spectrum(freqs, X, sr=sr, centered=centered), width="stretch", key="ft_complex")
+    chart(ff.complex_spectrum(freqs, X, sr=sr, centered=centered), key="ft_complex")
     Xk = np.fft.fft(y)[k1]
     m = st.columns(5)
     m[0].metric(f"X[{k1}] ({k1 * df:g} Hz)", f"{Xk.real:.1f}{Xk.imag:+.1f}i")
@@ -149,8 +157,8 @@ def view_phase() -> None:
         starts = np.arange(0, int(0.01 * sr) + 1)
         curve = np.array([np.degrees(np.angle(F.winding_center(y[s : s + n_win], sr, f_tone))) for s in starts])
     phase = float(np.degrees(np.angle(c)))
-    st.plotly_chart(ff.window_phase(starts / sr * 1000, curve, current_ms=start / sr * 1000, current_deg=phase),
-                    width="stretch", key="ft_winphase")
+    chart(ff.window_phase(starts / sr * 1000, curve, current_ms=start / sr * 1000, current_deg=phase),
+                    key="ft_winphase")
     m = st.columns(3)
     m[0].metric("|X| at the tone (×2/N)", f"{2 * abs(c):.3f}", help="the amplitude: the same for every start")
     m[1].metric("Phase at the tone", f"{phase:+.1f}°")
@@ -174,8 +182,8 @@ def view_phase() -> None:
     expected = -360.0 * f2 * delay / sr2
     d2.metric("Slope of the phase change", f"{-360 * delay / sr2 * 1000:+.1f}° per kHz",
               help="−360° × delay (s): one full turn per 1/delay Hz")
-    st.plotly_chart(ff.phase_vs_frequency(f2[keep], np.zeros(keep.sum()), diff[keep], expected[keep],
-                                          delay_ms=1000 * delay / sr2), width="stretch", key="ft_linphase")
+    chart(ff.phase_vs_frequency(f2[keep], np.zeros(keep.sum()), diff[keep], expected[keep],
+                                          delay_ms=1000 * delay / sr2), key="ft_linphase")
     st.caption(f"Delaying by τ = {1000 * delay / sr2:g} ms multiplies X(f) by e^(−2πifτ): magnitudes stay, every "
                "phase turns by −360°·f·τ — a straight line through 0. That is why a linear-phase filter only delays a "
                "sound, and why group delay = −(1/360°)·d(phase)/df measures a delay in seconds.")

@@ -10,6 +10,7 @@ from components import figures
 from components.audio_io import pick_audio, player
 from components.errors import stop_on_input_error
 from components.figures import COLORS, new_figure
+from components.presenter import chart, demo_scenarios, inputs
 from components.teach import in_depth, intro, show_code
 from lib import spectral as S
 from lib import syncnet
@@ -28,9 +29,14 @@ intro(
     "shows how much of the voice 13 numbers per frame keep.",
 )
 
-with st.sidebar:
-    st.subheader("Audio")
-    clip = pick_audio("mf", default="Speech with fricatives")
+demo_scenarios({
+    "13 of 40 coefficients": {"mf_view": "Reconstruct from k", "mf_nmels": 40, "mf_k_40": 13},
+    "Only 3 coefficients": {"mf_view": "Reconstruct from k", "mf_nmels": 40, "mf_k_40": 3},
+    "SyncNet's input": {"mf_view": "librosa vs SyncNet"},
+}, key="mf")
+src = inputs()
+with src.side:
+    clip = pick_audio("mf", default="Speech with fricatives", uploads=src.main)
 
 view = st.radio("View", VIEWS, key="mf_view", horizontal=True, bind="query-params", label_visibility="collapsed")
 c1, c2, c3 = st.columns(3)
@@ -81,28 +87,28 @@ def coeff_image(M: np.ndarray, title: str, *, t=None, y_title="coefficient", col
 
 def view_pipeline() -> None:
     left, right = st.columns(2)
-    left.plotly_chart(figures.spectrogram(times, mel_pts, L, title=f"1. Log-mel spectrogram ({n_mels} bands, dB)",
+    chart(figures.spectrogram(times, mel_pts, L, title=f"1. Log-mel spectrogram ({n_mels} bands, dB)",
                                           y_title="Frequency (Hz, mel-spaced)", y_ticks=mel_ticks, height=320),
-                      width="stretch", key="mf_logmel")
-    right.plotly_chart(coeff_image(C[1:], f"3. MFCC 1…{n_mfcc - 1} (c0 left out: it dwarfs the rest)",
+                      key="mf_logmel", where=left)
+    chart(coeff_image(C[1:], f"3. MFCC 1…{n_mfcc - 1} (c0 left out: it dwarfs the rest)",
                                    t=times) if n_mfcc > 1 else coeff_image(C, "3. MFCC"),
-                       width="stretch", key="mf_coeffs")
+                       key="mf_coeffs", where=right)
     B = S.dct_basis(min(6, n_mfcc), n_mels)
     fig = figures.line(np.arange(n_mels), {f"c{k}": B[k] for k in range(B.shape[0])},
                        title="2. The DCT-II basis: what each coefficient measures across the mel bands",
                        x_title="mel band (low → high frequency)", y_title="weight")
-    st.plotly_chart(fig, width="stretch", key="mf_basis")
+    chart(fig, key="mf_basis")
     frame = st.slider("Inspect frame", 0, L.shape[1] - 1, L.shape[1] // 3, key="mf_frame")
     k = min(n_mfcc, n_mels)
     smooth = S.mfcc_to_log_mel(C[:, frame : frame + 1], n_mels, k=k, lifter=lifter)[:, 0]
     a, b = st.columns([0.6, 0.4])
-    a.plotly_chart(figures.line(np.arange(n_mels), {"log-mel spectrum of the frame": L[:, frame],
+    chart(figures.line(np.arange(n_mels), {"log-mel spectrum of the frame": L[:, frame],
                                                     f"described by c0…c{k - 1}": smooth},
                                 title=f"Frame {frame} ({times[frame]:.2f} s): the first {k} coefficients keep the envelope",
-                                x_title="mel band", y_title="dB"), width="stretch", key="mf_frame_fig")
-    b.plotly_chart(new_figure([go.Bar(x=np.arange(n_mfcc), y=C[:, frame], marker=dict(color=COLORS["signal"]))],
+                                x_title="mel band", y_title="dB"), key="mf_frame_fig", where=a)
+    chart(new_figure([go.Bar(x=np.arange(n_mfcc), y=C[:, frame], marker=dict(color=COLORS["signal"]))],
                               title="Its MFCCs", x_title="coefficient", y_title="value", legend=False),
-                   width="stretch", key="mf_frame_bars")
+                   key="mf_frame_bars", where=b)
     # What c0 and c1 track, measured on this clip.
     mean_db = L.mean(axis=0)
     slope = np.polyfit(np.arange(n_mels), L, 1)[0]
@@ -127,12 +133,12 @@ def view_reconstruct() -> None:
     err = float(np.sqrt(np.mean((L_k - L) ** 2)))
     left, right = st.columns(2)
     vmin, vmax = float(L.min()), float(L.max())
-    left.plotly_chart(figures.spectrogram(times, mel_pts, L, title="Log-mel (all coefficients)", y_ticks=mel_ticks,
+    chart(figures.spectrogram(times, mel_pts, L, title="Log-mel (all coefficients)", y_ticks=mel_ticks,
                                           y_title="Frequency (Hz, mel-spaced)", height=320, zmin=vmin, zmax=vmax),
-                      width="stretch", key="mf_full")
-    right.plotly_chart(figures.spectrogram(times, mel_pts, L_k, title=f"From the first {k} coefficients",
+                      key="mf_full", where=left)
+    chart(figures.spectrogram(times, mel_pts, L_k, title=f"From the first {k} coefficients",
                                            y_ticks=mel_ticks, y_title="Frequency (Hz, mel-spaced)", height=320,
-                                           zmin=vmin, zmax=vmax), width="stretch", key="mf_k_img")
+                                           zmin=vmin, zmax=vmax), key="mf_k_img", where=right)
     m = st.columns(3)
     m[0].metric("RMS error of the log-mel", f"{err:.2f} dB")
     m[1].metric("Kept", f"{k} of {n_mels} numbers per frame")
@@ -167,10 +173,10 @@ def view_deltas() -> None:
     fig = figures.line(times, {f"c{k}": C[k], f"Δc{k}": D1[k], f"ΔΔc{k}": D2[k]},
                        title=f"c{k}, its delta (slope over 9 frames) and delta-delta", x_title="Time (s)",
                        y_title="value")
-    st.plotly_chart(fig, width="stretch", key="mf_delta_line")
-    st.plotly_chart(coeff_image(np.vstack([C[1:], D1[1:], D2[1:]]), f"Stacked: c1…c{n_mfcc - 1}, then their deltas, "
+    chart(fig, key="mf_delta_line")
+    chart(coeff_image(np.vstack([C[1:], D1[1:], D2[1:]]), f"Stacked: c1…c{n_mfcc - 1}, then their deltas, "
                                 f"then delta-deltas ({3 * (n_mfcc - 1)} rows)", height=360),
-                    width="stretch", key="mf_delta_img")
+                    key="mf_delta_img")
     st.caption("A delta is the local slope of each coefficient over time (a regression over ±4 frames, "
                "`librosa.feature.delta`); delta-deltas the slope of that. Static MFCCs + Δ + ΔΔ (39 numbers with 13 "
                "coefficients) was the classic input of HMM speech recognisers: it adds how the envelope moves.")
@@ -187,10 +193,10 @@ def view_syncnet() -> None:
     t_lib = np.arange(lib_side.shape[1]) * HOP / syncnet.SR
     t_psf = np.arange(psf_side.shape[1]) * 0.01
     left, right = st.columns(2)
-    left.plotly_chart(coeff_image(lib_side[1:], "librosa.feature.mfcc defaults (16 kHz), c1…c12", t=t_lib),
-                      width="stretch", key="mf_lib")
-    right.plotly_chart(coeff_image(psf_side[1:], "python_speech_features.mfcc (SyncNet's input), c1…c12", t=t_psf),
-                       width="stretch", key="mf_psf")
+    chart(coeff_image(lib_side[1:], "librosa.feature.mfcc defaults (16 kHz), c1…c12", t=t_lib),
+                      key="mf_lib", where=left)
+    chart(coeff_image(psf_side[1:], "python_speech_features.mfcc (SyncNet's input), c1…c12", t=t_psf),
+                       key="mf_psf", where=right)
     m = st.columns(4)
     m[0].metric("librosa frames", f"{lib_side.shape[1]}")
     m[1].metric("python_speech_features frames", f"{psf_side.shape[1]}")
@@ -219,9 +225,9 @@ def view_syncnet() -> None:
     a = v * syncnet.MFCC_PER_FRAME
     block = psf_side[:, a : a + syncnet.WINDOW_MFCC]
     c_left, c_right = st.columns([0.55, 0.45])
-    c_left.plotly_chart(coeff_image(block, f"Video frames {v}–{v + syncnet.WINDOW_FRAMES - 1} ↔ MFCC steps "
+    chart(coeff_image(block, f"Video frames {v}–{v + syncnet.WINDOW_FRAMES - 1} ↔ MFCC steps "
                                     f"{a}–{a + block.shape[1] - 1}", t=np.arange(a, a + block.shape[1]) * 0.01,
-                                    zmid=None, height=320), width="stretch", key="mf_window")
+                                    zmid=None, height=320), key="mf_window", where=c_left)
     with c_right:
         st.metric("Window shape", f"{block.shape[0]} × {block.shape[1]}")
         st.metric("Time span", f"{block.shape[1] * 10} ms = {syncnet.WINDOW_FRAMES} frames × 40 ms")

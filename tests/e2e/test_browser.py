@@ -154,3 +154,20 @@ def test_convolution_animation_plays_and_sequences_edit(server, page):
                            ".some(m => m.innerText.includes('N + M') && m.innerText.trim().endsWith('7'))",
                            timeout=120_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_clicking_a_piano_key_selects_and_names_the_note(server, page):
+    """The hearing page's keyboard is a plotly chart with point selection: a real click picks the note."""
+    page.goto(f"{server}/hearing?hear_view=Pitch+%26+notes")
+    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+    note = page.locator('[data-testid="stMetric"]').filter(has_text="Nearest note").locator('[data-testid="stMetricValue"]')
+    assert note.inner_text() == "A4"
+    keys = page.locator('[data-testid="stPlotlyChart"]').first.locator("g.point path")
+    box = keys.nth(7).bounding_box()  # white keys come first: C3 D3 E3 F3 G3 A3 B3 C4 -> the 8th is C4
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 8)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".some(m => m.innerText.includes('Nearest note') && m.innerText.includes('C4'))", timeout=120_000)
+    wait_for_app(page, timeout_ms=120_000, min_charts=1)
+    assert page.locator('[data-testid="stMetric"]').filter(has_text="Frequency").inner_text().endswith("261.63")
+    assert page.locator('[data-testid="stException"]').count() == 0
