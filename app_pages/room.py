@@ -76,39 +76,44 @@ if "room_L" not in st.session_state:
     apply_preset()
 
 # ---------------------------------------------------------------------------- controls
+# persist_state="page" on every input: when the browser lacks a widget the server holds a value for (the
+# first run's messages were dropped because a rerun interrupted it under load, or the widget was not drawn
+# in a run that stopped early), Streamlit then tells the browser that value instead of letting it mount the
+# widget at its element default (0.00 for these inputs) and send that back on the next interaction. That
+# was the "all nine inputs reset to 0.00 under concurrent load" bug (issue 15, item 4).
 with st.sidebar:
     st.subheader("Room")
-    st.selectbox("Preset", list(PRESETS), key="room_preset", on_change=apply_preset,
+    st.selectbox("Preset", list(PRESETS), key="room_preset", persist_state="page", on_change=apply_preset,
                  help="Sets the size, the materials and the positions; change any of them afterwards.")
     c = st.columns(3)
-    L = c[0].number_input("Length L (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_L")
-    W = c[1].number_input("Width W (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_W")
-    H = c[2].number_input("Height H (m)", min_value=0.0, max_value=100.0, step=0.1, key="room_H")
-    mode = st.radio("Absorption from", MODES, key="room_mode", bind="query-params")
+    L = c[0].number_input("Length L (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_L", persist_state="page")
+    W = c[1].number_input("Width W (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_W", persist_state="page")
+    H = c[2].number_input("Height H (m)", min_value=0.0, max_value=100.0, step=0.1, key="room_H", persist_state="page")
+    mode = st.radio("Absorption from", MODES, key="room_mode", persist_state="page", bind="query-params")
     if mode == MODES[0]:
-        mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), key=f"room_mat_{i}") for i, s in enumerate(SURFACES)]
+        mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), key=f"room_mat_{i}", persist_state="page") for i, s in enumerate(SURFACES)]
     elif mode == MODES[1]:
         alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", min_value=ALPHA_MIN, max_value=1.0,
-                                        value=0.15, step=0.01, format="%.3f", key="room_alpha",
+                                        value=0.15, step=0.01, format="%.3f", key="room_alpha", persist_state="page",
                                         help="Fraction of the sound energy a surface absorbs at each reflection: 0 < α ≤ 1.")
     else:
-        target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", bind="query-params",
+        target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", persist_state="page", bind="query-params",
                                 help="Solved for a uniform absorption by Sabine's formula (pyroomacoustics' inverse_sabine).")
     st.subheader("Source and microphone")
     c = st.columns(3)
-    src = (c[0].number_input("Source x", step=0.1, key="room_sx"), c[1].number_input("Source y", step=0.1, key="room_sy"),
-           c[2].number_input("Source z", step=0.1, key="room_sz"))
+    src = (c[0].number_input("Source x", step=0.1, key="room_sx", persist_state="page"), c[1].number_input("Source y", step=0.1, key="room_sy", persist_state="page"),
+           c[2].number_input("Source z", step=0.1, key="room_sz", persist_state="page"))
     c = st.columns(3)
-    mic = (c[0].number_input("Mic x", step=0.1, key="room_mx"), c[1].number_input("Mic y", step=0.1, key="room_my"),
-           c[2].number_input("Mic z", step=0.1, key="room_mz"))
+    mic = (c[0].number_input("Mic x", step=0.1, key="room_mx", persist_state="page"), c[1].number_input("Mic y", step=0.1, key="room_my", persist_state="page"),
+           c[2].number_input("Mic z", step=0.1, key="room_mz", persist_state="page"))
     st.subheader("Simulation")
-    sr = st.select_slider("Sampling rate (Hz)", [8000, 16000, 22050, 44100], value=16000, key="room_sr",
+    sr = st.select_slider("Sampling rate (Hz)", [8000, 16000, 22050, 44100], value=16000, key="room_sr", persist_state="page",
                           bind="query-params", help="16 kHz keeps the page quick; 44.1 kHz for listening.")
-    hybrid = st.toggle("Hybrid model (image sources + diffuse tail)", value=True, key="room_hybrid",
+    hybrid = st.toggle("Hybrid model (image sources + diffuse tail)", value=True, key="room_hybrid", persist_state="page",
                        help="Image sources for the early part, a noise tail decaying per band as Eyring predicts "
                             "for the rest.")
-    auto_order = st.toggle("Image order from the RT60", value=True, key="room_auto_order")
-    manual_order = st.slider("Image-source order", 0, MAX_ORDER_SLIDER, 20, key="room_order",
+    auto_order = st.toggle("Image order from the RT60", value=True, key="room_auto_order", persist_state="page")
+    manual_order = st.slider("Image-source order", 0, MAX_ORDER_SLIDER, 20, key="room_order", persist_state="page",
                              disabled=auto_order, bind="query-params")
 
 dim = (float(L), float(W), float(H))
@@ -297,7 +302,7 @@ with tab_rir:
                    "windowed sinc's true peak lies between them.")
         chart(st, "rir_overview", h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
               key="room_rir_full")
-        plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order")
+        plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order", persist_state="page")
         im_plan = room.image_sources(dim, src, plan_order)
         chart(st, "image_plan", dim, im_plan.positions, im_plan.orders, im_plan.indices, mic, key="room_images")
         st.caption("Each mirrored room holds one image of the source; the straight line from an image to the "
@@ -343,7 +348,7 @@ with tab_decay:
         with stop_on_input_error():
             hyb_cmp = hyb if hybrid else hybrid_rir(dim, table_key, src, mic, sr)
         h_ism = h if not hybrid else image_source_rir()
-        band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band")
+        band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band", persist_state="page")
         b = BAND_LABELS.index(band)
         curves = {}
         for name, hh in (("image sources", h_ism), ("hybrid", hyb_cmp.rir)):
@@ -367,7 +372,7 @@ with tab_listen:
         clip = pick_audio("room_dry", default="Speech with fricatives", sr=sr, max_duration_s=10.0)
         dry = clip.samples.astype(np.float64)
         wet_full = auralise(dry, h, sr)
-        mix = st.slider("Dry / wet mix (0 = dry, 1 = all reverberant)", 0.0, 1.0, 1.0, 0.05, key="room_mix",
+        mix = st.slider("Dry / wet mix (0 = dry, 1 = all reverberant)", 0.0, 1.0, 1.0, 0.05, key="room_mix", persist_state="page",
                         bind="query-params")
         dry_pad = np.concatenate([dry, np.zeros(len(wet_full) - len(dry))])
         wet_matched = match_level(wet_full, dry_pad)
@@ -401,7 +406,7 @@ with tab_measured:
             with stop_on_input_error():
                 ir = load_audio(up.getvalue(), name=up.name, max_duration_s=10.0)
                 st.caption(f"**{escape_markdown(ir.name)}**: {ir.duration_s:.2f} s at {ir.sr} Hz")
-                handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise",
+                handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise", persist_state="page",
                                    help="Subtract the noise floor estimated from the tail and stop the integration "
                                         "where the decay meets it. Switch off to see how noise lengthens T30.")
                 analysis_panel(ir.samples.astype(np.float64), ir.sr, "room_meas", noise_handling=handle)

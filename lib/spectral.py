@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.signal
 
-from lib.errors import InputError
+from lib.errors import InputError, check_int, check_number, check_signal, check_sr
 
 #: Window names the pages offer, mapped to scipy.signal.get_window names.
 WINDOWS = {
@@ -136,6 +136,58 @@ def interpolate_peak(freqs_hz: np.ndarray, mag: np.ndarray, *, fmin: float = 0.0
     return float(freqs_hz[k] + p * df), float(np.exp(b - 0.25 * (a - c) * p))
 
 
+#: Most complex values one :func:`stft` may return (2^25: 256 MiB as complex64). Longer analyses
+#: go through :func:`stft_blocks`, which never holds more than one block.
+MAX_STFT_VALUES = 1 << 25
+#: Frame samples processed per block (frames x n_fft) inside :func:`stft_blocks`.
+_BLOCK_SAMPLES = 1 << 21
+
+
+def _stft_setup(y, n_fft, hop_length, win_length, window, center, beta):
+    """Validated, padded signal, the zero-padded window and the frame count (librosa's conventions)."""
+    y = check_signal(y, "The signal")
+    n_fft = check_int(n_fft, "n_fft", lo=2, hi=1 << 20)
+    hop_length = check_int(hop_length, "Hop length", lo=1)
+    win_length = n_fft if win_length is None else check_int(win_length, "win_length", lo=1)
+    if not 1 <= win_length <= n_fft:
+        raise InputError(f"win_length ({win_length}) must be between 1 and n_fft ({n_fft}).")
+    w = np.zeros(n_fft)
+    left = (n_fft - win_length) // 2
+    w[left : left + win_length] = get_window(window, win_length, beta=beta)
+    if center:
+        y = np.pad(y, (n_fft // 2, n_fft // 2), mode="constant")
+    if len(y) < n_fft:
+        raise InputError(f"The signal ({len(y)} samples) is shorter than n_fft ({n_fft}).")
+    n_frames = 1 + (len(y) - n_fft) // hop_length
+    return y, w, n_fft, hop_length, n_frames
+
+
+def stft_blocks(
+    y: np.ndarray,
+    *,
+    n_fft: int,
+    hop_length: int,
+    win_length: int | None = None,
+    window: str | tuple = "hann",
+    center: bool = True,
+    beta: float = 8.6,
+    block_frames: int | None = None,
+):
+    """The STFT a block of frames at a time: yields ``(first_frame, complex (1 + n_fft // 2, k))``.
+
+    Same values as :func:`stft` (which is built on it), but only one block is ever in memory, so
+    a caller that reduces each block (pools it, applies a filterbank) analyses a long clip at a
+    small hop without holding the whole matrix. ``block_frames`` defaults to about 2 M samples.
+    """
+    y, w, n_fft, hop_length, n_frames = _stft_setup(y, n_fft, hop_length, win_length, window, center, beta)
+    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop_length]
+    step = int(block_frames) if block_frames else max(1, _BLOCK_SAMPLES // n_fft)
+    out_dtype = np.complex64 if y.dtype == np.float32 else np.complex128
+    for t0 in range(0, n_frames, step):
+        block = np.fft.rfft(frames[t0 : t0 + step] * w, axis=1).T  # computed in float64, as always
+        yield t0, block.astype(out_dtype, copy=False)
+
+
 def stft(
     y: np.ndarray,
     *,
@@ -152,31 +204,73 @@ def stft(
     zero-padded on both sides to ``n_fft``; with ``center=True`` the signal is
     padded with ``n_fft // 2`` zeros at each end, so frame ``t`` is centred on
     sample ``t * hop_length`` and there are ``1 + len(y) // hop_length`` frames.
+    Computed block by block (:func:`stft_blocks`) into one output array; an output above
+    :data:`MAX_STFT_VALUES` values is refused with the sizes that would fit.
 
     Returns
     -------
     np.ndarray
-        Complex ``(1 + n_fft // 2, n_frames)``.
+        Complex ``(1 + n_fft // 2, n_frames)`` (complex64 for float32 input).
     """
-    y = np.asarray(y)
-    n_fft, hop_length = int(n_fft), int(hop_length)
-    win_length = n_fft if win_length is None else int(win_length)
-    if n_fft < 2:
-        raise InputError(f"n_fft must be at least 2; got {n_fft}.")
-    if hop_length < 1:
-        raise InputError(f"Hop length must be at least 1 sample; got {hop_length}.")
-    if not 1 <= win_length <= n_fft:
-        raise InputError(f"win_length ({win_length}) must be between 1 and n_fft ({n_fft}).")
-    w = np.zeros(n_fft)
-    left = (n_fft - win_length) // 2
-    w[left : left + win_length] = get_window(window, win_length, beta=beta)
-    if center:
-        y = np.pad(y, (n_fft // 2, n_fft // 2), mode="constant")
-    if len(y) < n_fft:
-        raise InputError(f"The signal ({len(y)} samples) is shorter than n_fft ({n_fft}).")
-    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop_length]
-    spec = np.fft.rfft(frames * w, axis=1).T
-    return spec.astype(np.complex64 if y.dtype == np.float32 else np.complex128)
+    y_p, _, n_fft_i, hop_i, n_frames = _stft_setup(y, n_fft, hop_length, win_length, window, center, beta)
+    bins = 1 + n_fft_i // 2
+    if bins * n_frames > MAX_STFT_VALUES:
+        raise InputError(
+            f"This STFT would hold {bins:,} bins x {n_frames:,} frames = {bins * n_frames / 1e6:.0f} million values "
+            f"(at most {MAX_STFT_VALUES / 1e6:.0f} million). Raise the hop length, lower n_fft or shorten the clip."
+        )
+    out = np.empty((bins, n_frames), dtype=np.complex64 if y_p.dtype == np.float32 else np.complex128)
+    for t0, block in stft_blocks(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+                                 center=center, beta=beta):
+        out[:, t0 : t0 + block.shape[1]] = block
+    return out
+
+
+def pooled_power(
+    y: np.ndarray,
+    *,
+    n_fft: int,
+    hop_length: int,
+    max_frames: int,
+    win_length: int | None = None,
+    window: str | tuple = "hann",
+    power: float = 2.0,
+    filterbank: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``|STFT|**power`` (or ``filterbank @`` it) max-pooled over time to at most ``max_frames`` columns.
+
+    What a display needs from a long clip at a small hop, computed block by block
+    (:func:`stft_blocks`), so the full matrix never exists: 30 s at 48 kHz, hop 64,
+    n_fft 8192 would be 92 million complex values. Max-pooling commutes with the
+    (monotone) dB conversion, so ``power_to_db`` of the result equals pooling the dB image.
+
+    Returns
+    -------
+    image : np.ndarray
+        ``(rows, columns)`` pooled power, float32 for float32 input.
+    first_frames : np.ndarray
+        Index of the first STFT frame of each column (frame ``t`` is centred at ``t * hop_length``).
+    """
+    max_frames = check_int(max_frames, "The number of columns", lo=1)
+    hop = check_int(hop_length, "Hop length", lo=1)
+    n_frames = 1 + len(y) // hop
+    fc = max(1, -(-n_frames // max_frames))
+    block = fc * max(1, _BLOCK_SAMPLES // (check_int(n_fft, "n_fft", lo=2, hi=1 << 20) * fc))
+    cols = []
+    for _, blk in stft_blocks(y, n_fft=n_fft, hop_length=hop, win_length=win_length, window=window,
+                              block_frames=block):
+        P = np.abs(blk)
+        if power != 1.0:
+            P = P**power
+        if filterbank is not None:
+            P = (filterbank @ P).astype(P.dtype)
+        k = P.shape[1]
+        g = -(-k // fc)
+        if g * fc != k:  # zeros never win a max of powers
+            P = np.pad(P, ((0, 0), (0, g * fc - k)))
+        cols.append(P.reshape(P.shape[0], g, fc).max(axis=2))
+    image = np.concatenate(cols, axis=1)
+    return image, np.arange(image.shape[1]) * fc
 
 
 def hz_to_mel(freq_hz: np.ndarray | float, *, htk: bool = False) -> np.ndarray:

@@ -105,6 +105,17 @@ def upload_on(page, path_on_disk: str, key_label: str = "Upload a file") -> None
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(path_on_disk)
 
 
+def wait_for_run(page, text: str, timeout_ms: int = 240_000) -> None:
+    """Until ``text`` is on the page and the script run has finished (charts may still be drawing)."""
+    page.wait_for_function(
+        """text => {
+            if (!document.body.innerText.includes(text)) return false;
+            const s = document.querySelector('[data-testid="stStatusWidget"]');
+            if (s && /Running/i.test(s.innerText)) return false;
+            return !document.querySelector('[data-stale="true"]');
+        }""", arg=text, timeout=timeout_ms, polling=100)
+
+
 def run_soak(url: str, pid: int, *, uploads: int, sessions: int, seconds: float, sr: int,
              page_path: str = "spectrogram", workdir: str | Path = "/tmp", settle_s: float = 8.0,
              log=print) -> SoakResult:
@@ -139,17 +150,23 @@ def run_soak(url: str, pid: int, *, uploads: int, sessions: int, seconds: float,
                 wait_for_app(page, timeout_ms=240_000, min_charts=1)
                 for path in files[s * per:(s + 1) * per]:
                     upload_on(page, path)
-                    page.wait_for_function(
-                        "name => document.body.innerText.includes(name)", arg=Path(path).name, timeout=240_000)
-                    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+                    wait_for_run(page, Path(path).name + ": ")  # pick_audio's caption: the run got that far
                     result.errors += page.locator('[data-testid="stException"]').count()
                     now, peak = rss_mb(pid)
                     result.after_uploads_mb.append(now)
                     log(f"session {s} upload {len(result.after_uploads_mb)}: {now:.0f} MB (peak {peak:.0f})")
                 ctx.close()
+            # Streamlit keeps a closed session for server.disconnectedSessionTTL and drops it lazily,
+            # when its session store is next touched: wait out the TTL, then one visit to the home page.
+            time.sleep(settle_s)
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            page.goto(url)
+            wait_for_app(page, timeout_ms=240_000)
+            ctx.close()
         finally:
             browser.close()
-    time.sleep(settle_s)  # the server drops a closed session after server.disconnectedSessionTTL
+    time.sleep(settle_s)
     result.after_close_mb, result.peak_mb = rss_mb(pid)
     result.seconds = time.time() - t0
     return result

@@ -147,3 +147,27 @@ def test_bad_inputs_raise_input_error():
         spectral.magnitude_spectrum(np.array([]), 1000)
     with pytest.raises(InputError):
         spectral.get_window("nonsense", 10)
+
+
+def test_pooled_power_equals_pooling_the_full_stft():
+    """Block-by-block max-pooling gives exactly the pooled full STFT (and its mel projection)."""
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal(50_000).astype(np.float32)
+    S = np.abs(spectral.stft(y, n_fft=512, hop_length=64)) ** 2
+    img, first = spectral.pooled_power(y, n_fft=512, hop_length=64, max_frames=90)
+    fc = int(np.ceil(S.shape[1] / 90))
+    assert img.shape == (257, int(np.ceil(S.shape[1] / fc))) and first[1] == fc
+    for j in (0, 17, img.shape[1] - 1):
+        np.testing.assert_allclose(img[:, j], S[:, j * fc:(j + 1) * fc].max(axis=1), rtol=1e-6)
+    fb = spectral.mel_filterbank(16000, 512, n_mels=40)
+    mel, _ = spectral.pooled_power(y, n_fft=512, hop_length=64, max_frames=90, filterbank=fb)
+    np.testing.assert_allclose(mel[:, 5], (fb @ S)[:, 5 * fc:6 * fc].max(axis=1), rtol=1e-5)
+
+
+def test_a_huge_stft_is_refused_with_the_sizes():
+    y = np.zeros(30 * 48000, np.float32)
+    y[::1000] = 1.0
+    with pytest.raises(InputError, match="Raise the hop"):
+        spectral.stft(y, n_fft=8192, hop_length=64)
+    img, _ = spectral.pooled_power(y, n_fft=8192, hop_length=64, max_frames=900)  # the display path still works
+    assert img.shape[0] == 4097 and 800 < img.shape[1] <= 900 and np.all(np.isfinite(img))
