@@ -14,7 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.signal
 
-from lib.errors import InputError, check_int, check_number, check_signal, check_sr
+from lib.errors import (MAX_AMPLITUDE, MAX_FRAME, MAX_SAMPLES, MAX_SR, InputError, check_choice, check_int,
+                        check_number, check_signal, check_sr, check_values)
+
+#: Longest DFT accepted (a 2 s segment at 48 kHz zero-padded x16 is 1.5 M points).
+MAX_FFT = 1 << 24
+#: Highest frequency the mel conversions accept (1 GHz: any audio, with room).
+MAX_HZ = 1e9
+#: Most mel bands (librosa's default is 128).
+MAX_MELS = 1024
+#: Most MFCCs / DCT coefficients.
+MAX_COEFFS = 1024
 
 #: Window names the pages offer, mapped to scipy.signal.get_window names.
 WINDOWS = {
@@ -39,23 +49,26 @@ def get_window(window: str | tuple, n: int, *, beta: float = 8.6) -> np.ndarray:
     beta : float
         Kaiser shape parameter (larger = lower side lobes, wider main lobe).
     """
-    n = int(n)
-    if n < 1:
-        raise InputError(f"Window length must be at least 1 sample; got {n}.")
+    n = check_int(n, "Window length", lo=1, hi=MAX_SAMPLES)
+    beta = check_number(beta, "Kaiser beta", lo=0.0, hi=1000.0)
     if isinstance(window, str):
         name = WINDOWS.get(window.lower(), window)
-        spec = ("kaiser", float(beta)) if name == "kaiser" else name
-    else:
+        spec = ("kaiser", beta) if name == "kaiser" else name
+    elif isinstance(window, tuple):
         spec = window
+    else:
+        raise InputError(f"A window is a name such as 'hann' (or a scipy window tuple); got {window!r:.40}.")
     try:
         return scipy.signal.get_window(spec, n, fftbins=True).astype(np.float64)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise InputError(f"Unknown window {window!r}: {exc}") from None
 
 
 def fft_frequencies(sr: float, n_fft: int) -> np.ndarray:
     """Centre frequency in Hz of each one-sided DFT bin: ``k * sr / n_fft``."""
-    return np.arange(1 + int(n_fft) // 2) * float(sr) / int(n_fft)
+    sr = check_sr(sr)
+    n_fft = check_int(n_fft, "n_fft", lo=1, hi=MAX_FFT)
+    return np.arange(1 + n_fft // 2) * sr / n_fft
 
 
 def magnitude_spectrum(
@@ -92,12 +105,13 @@ def magnitude_spectrum(
     freqs_hz, mag : np.ndarray
         ``(n_fft // 2 + 1,)`` each.
     """
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim != 1 or y.size == 0:
+    y = np.asarray(y) if not isinstance(y, (list, tuple)) else y
+    if np.ndim(y) == 1 and np.size(y) == 0:
         raise InputError("The segment is empty; choose a longer stretch of audio.")
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    n_fft = len(y) if n_fft is None else int(n_fft)
+    y = check_signal(y, "The segment", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    sr = check_sr(sr)
+    scaling = check_choice(scaling, "scaling", ("magnitude", "amplitude"))
+    n_fft = len(y) if n_fft is None else check_int(n_fft, "n_fft", lo=1, hi=MAX_FFT)
     if n_fft < len(y):
         raise InputError(f"n_fft ({n_fft}) must be at least the segment length ({len(y)}).")
     w = get_window(window, len(y), beta=beta)
@@ -121,8 +135,11 @@ def interpolate_peak(freqs_hz: np.ndarray, mag: np.ndarray, *, fmin: float = 0.0
     -------
     freq_hz, mag_peak : float
     """
-    freqs_hz = np.asarray(freqs_hz, dtype=np.float64)
-    mag = np.asarray(mag, dtype=np.float64)
+    freqs_hz = check_values(freqs_hz, "The bin frequencies", ndim=1, min_len=1)
+    mag = check_values(mag, "The magnitudes", ndim=1, min_len=1, lo=0.0)
+    if len(mag) != len(freqs_hz):
+        raise InputError(f"Need one magnitude per bin; got {len(mag)} magnitudes for {len(freqs_hz)} bins.")
+    fmin = check_number(fmin, "fmin", unit="Hz")
     valid = np.flatnonzero(freqs_hz >= fmin)
     if valid.size == 0:
         raise InputError("No bins above the requested minimum frequency.")
@@ -251,8 +268,14 @@ def pooled_power(
     first_frames : np.ndarray
         Index of the first STFT frame of each column (frame ``t`` is centred at ``t * hop_length``).
     """
-    max_frames = check_int(max_frames, "The number of columns", lo=1)
+    max_frames = check_int(max_frames, "The number of columns", lo=1, hi=100_000)
     hop = check_int(hop_length, "Hop length", lo=1)
+    power = check_number(power, "The power", lo=0.0, lo_open=True, hi=4.0)
+    y = check_signal(y, "The signal", max_abs=MAX_AMPLITUDE)
+    if filterbank is not None:
+        filterbank = check_signal(filterbank, "The filterbank", ndim=2, dtype=np.float64)
+        if filterbank.shape[1] != 1 + check_int(n_fft, "n_fft", lo=2, hi=MAX_FRAME) // 2:
+            raise InputError(f"The filterbank has {filterbank.shape[1]} columns; the STFT has {1 + int(n_fft) // 2} bins.")
     n_frames = 1 + len(y) // hop
     fc = max(1, -(-n_frames // max_frames))
     block = fc * max(1, _BLOCK_SAMPLES // (check_int(n_fft, "n_fft", lo=2, hi=1 << 20) * fc))
@@ -279,7 +302,7 @@ def hz_to_mel(freq_hz: np.ndarray | float, *, htk: bool = False) -> np.ndarray:
     HTK: ``m = 2595 log10(1 + f / 700)``. Slaney (librosa's default): linear
     below 1 kHz (``f / (200/3)``), logarithmic above (27 steps per factor 6.4).
     """
-    f = np.asarray(freq_hz, dtype=np.float64)
+    f = check_values(freq_hz, "Frequencies", lo=0.0, hi=MAX_HZ, ndim=(0, 1, 2))
     if htk:
         return 2595.0 * np.log10(1.0 + f / 700.0)
     f_sp = 200.0 / 3
@@ -293,7 +316,7 @@ def hz_to_mel(freq_hz: np.ndarray | float, *, htk: bool = False) -> np.ndarray:
 
 def mel_to_hz(mels: np.ndarray | float, *, htk: bool = False) -> np.ndarray:
     """Mels to Hz (inverse of :func:`hz_to_mel`)."""
-    m = np.asarray(mels, dtype=np.float64)
+    m = check_values(mels, "Mels", lo=0.0, hi=float(hz_to_mel(MAX_HZ, htk=htk)), ndim=(0, 1, 2))
     if htk:
         return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
     f_sp = 200.0 / 3
@@ -326,11 +349,13 @@ def mel_filterbank(
     np.ndarray
         ``(n_mels, 1 + n_fft // 2)`` weights.
     """
-    fmax = float(sr) / 2 if fmax is None else float(fmax)
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    if int(n_mels) < 1:
-        raise InputError(f"Need at least one mel band; got n_mels={n_mels}.")
+    sr = check_sr(sr)
+    n_fft = check_int(n_fft, "n_fft", lo=2, hi=MAX_FRAME)
+    n_mels = check_int(n_mels, "n_mels", lo=1, hi=MAX_MELS)
+    fmin = check_number(fmin, "fmin", unit="Hz")
+    fmax = sr / 2 if fmax is None else check_number(fmax, "fmax", unit="Hz")
+    if norm is not None:
+        norm = check_choice(norm, "norm", ("slaney",))
     if not 0 <= fmin < fmax:
         raise InputError(f"Need 0 <= fmin < fmax; got fmin={fmin:g} Hz, fmax={fmax:g} Hz.")
     if fmax > sr / 2 + 1e-9:
@@ -374,31 +399,38 @@ def mel_spectrogram(
     np.ndarray
         ``(n_mels, n_frames)``.
     """
+    power = check_number(power, "The power", lo=0.0, lo_open=True, hi=4.0)
+    fb = mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)  # checks first: it is cheap
+    y = check_signal(y, "The signal", max_abs=MAX_AMPLITUDE)
     S = np.abs(stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, center=center))
     if power != 1.0:
         S = S**power
-    fb = mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
     return (fb @ S).astype(S.dtype)
 
 
 def power_to_db(S: np.ndarray, *, ref: float = 1.0, amin: float = 1e-10, top_db: float | None = 80.0) -> np.ndarray:
     """``10 log10(S / ref)``, floored at ``amin`` and at ``max - top_db`` (as librosa)."""
-    S = np.asarray(S)
+    S = check_signal(S, "The power spectrum", min_len=1, ndim=(0, 1, 2, 3))
+    if np.any(S < 0):
+        raise InputError("A power spectrum cannot be negative (pass |X|**2, or use amplitude_to_db for |X|).")
     if callable(ref):
         ref = ref(S)
+    ref = check_number(ref, "The dB reference", lo=0.0, lo_open=True)
+    amin = check_number(amin, "amin", lo=0.0, lo_open=True)
     log_spec = 10.0 * np.log10(np.maximum(amin, S)) - 10.0 * np.log10(np.maximum(amin, ref))
     if top_db is not None:
-        if top_db < 0:
-            raise InputError(f"top_db must be non-negative; got {top_db}.")
+        top_db = check_number(top_db, "top_db", lo=0.0, unit="dB")
         log_spec = np.maximum(log_spec, log_spec.max() - top_db)
     return log_spec
 
 
 def amplitude_to_db(S: np.ndarray, *, ref: float = 1.0, amin: float = 1e-5, top_db: float | None = 80.0) -> np.ndarray:
     """``20 log10(S / ref)`` with the same floors as :func:`power_to_db`."""
-    S = np.abs(np.asarray(S))
+    S = np.abs(check_signal(S, "The magnitude spectrum", min_len=1, ndim=(0, 1, 2, 3), max_abs=1e150))
     if callable(ref):
         ref = ref(S)
+    ref = check_number(ref, "The dB reference", lo=0.0, lo_open=True, hi=1e150)
+    amin = check_number(amin, "amin", lo=0.0, lo_open=True, hi=1e150)
     return power_to_db(S**2, ref=ref**2, amin=amin**2, top_db=top_db)
 
 
@@ -416,7 +448,11 @@ class Resolution:
 
 def stft_resolution(n_samples: int, sr: float, *, n_fft: int, hop_length: int, win_length: int | None = None) -> Resolution:
     """Resolution readout for an STFT of ``n_samples`` samples (``center=True``)."""
-    win_length = n_fft if win_length is None else win_length
+    n_samples = check_int(n_samples, "The number of samples", lo=0, hi=MAX_SAMPLES)
+    sr = check_sr(sr)
+    n_fft = check_int(n_fft, "n_fft", lo=1, hi=MAX_FRAME)
+    hop_length = check_int(hop_length, "Hop length", lo=1)
+    win_length = n_fft if win_length is None else check_int(win_length, "win_length", lo=1, hi=n_fft)
     return Resolution(
         df_hz=float(sr) / n_fft,
         dt_s=hop_length / float(sr),
@@ -442,7 +478,8 @@ def dct_basis(n_coeffs: int, n_bands: int) -> np.ndarray:
     spectral tilt), c2 a full cosine (middle against both ends), and so on: ever finer ripples
     of the log spectrum.
     """
-    n_coeffs, n_bands = int(n_coeffs), int(n_bands)
+    n_coeffs = check_int(n_coeffs, "The number of coefficients", lo=1, hi=MAX_COEFFS)
+    n_bands = check_int(n_bands, "The number of bands", lo=1, hi=MAX_MELS)
     if not 1 <= n_coeffs <= n_bands:
         raise InputError(f"Need 1 <= number of coefficients <= number of bands; got {n_coeffs} and {n_bands}.")
     import scipy.fft
@@ -457,7 +494,9 @@ def lifter_weights(n_mfcc: int, lifter: float, *, convention: str = "librosa") -
     ``1 + (L/2) sin(pi n / L)``: the same curve shifted by one coefficient.
     ``lifter = 0`` leaves the coefficients as they are.
     """
-    n = np.arange(int(n_mfcc), dtype=np.float64)
+    n = np.arange(check_int(n_mfcc, "n_mfcc", lo=1, hi=MAX_COEFFS), dtype=np.float64)
+    lifter = check_number(lifter, "The lifter", hi=1e6)
+    convention = check_choice(convention, "The lifter convention", ("librosa", "python_speech_features", "htk"))
     if lifter < 0:
         raise InputError(f"The lifter must be 0 (off) or positive; got {lifter}.")
     if lifter == 0:
@@ -500,6 +539,10 @@ def mfcc(
     np.ndarray
         ``(n_mfcc, n_frames)`` float32.
     """
+    convention = check_choice(convention, "The MFCC convention", MFCC_CONVENTIONS)
+    n_mfcc = check_int(n_mfcc, "n_mfcc", lo=1, hi=MAX_COEFFS)
+    sr = check_sr(sr)
+    y = check_signal(y, "The audio", max_abs=MAX_AMPLITUDE)
     if convention == "python_speech_features":
         if int(n_mfcc) != 13:
             raise InputError("The python_speech_features convention (SyncNet's) has 13 coefficients.")
@@ -511,11 +554,8 @@ def mfcc(
         return mfcc_features(np.asarray(y), int16_scale=True)
     if convention != "librosa":
         raise InputError(f"Unknown MFCC convention {convention!r}; choose one of {', '.join(MFCC_CONVENTIONS)}.")
-    y = np.asarray(y)
-    if y.ndim != 1 or y.size == 0:
-        raise InputError("Give a non-empty mono signal.")
-    if not np.all(np.isfinite(y)):
-        raise InputError("The audio contains NaN or infinite samples.")
+    n_mels = check_int(n_mels, "n_mels", lo=1, hi=MAX_MELS)
+    lifter = check_number(lifter, "The lifter", lo=0.0, hi=1e6)
     if not 1 <= int(n_mfcc) <= int(n_mels):
         raise InputError(f"n_mfcc must lie between 1 and n_mels ({n_mels}); got {n_mfcc}.")
     M = mel_spectrogram(y, sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
@@ -534,11 +574,11 @@ def mfcc_to_log_mel(C: np.ndarray, n_mels: int, *, k: int | None = None, lifter:
     cosine ripples of each frame's log spectrum come back: formants (the envelope) survive,
     harmonics (fine ripples) are lost. With ``k = n_mels`` it is exact.
     """
-    C = np.asarray(C, dtype=np.float64)
-    if C.ndim != 2:
-        raise InputError(f"Expected MFCCs shaped (n_mfcc, n_frames); got shape {C.shape}.")
+    C = check_signal(C, "The MFCCs", ndim=2, dtype=np.float64)
+    n_mels = check_int(n_mels, "n_mels", lo=1, hi=MAX_MELS)
+    lifter = check_number(lifter, "The lifter", lo=0.0, hi=1e6)
     n_mfcc = C.shape[0]
-    k = n_mfcc if k is None else int(k)
+    k = n_mfcc if k is None else check_int(k, "k", lo=1)
     if not 1 <= k <= n_mfcc or n_mfcc > int(n_mels):
         raise InputError(f"Need 1 <= k <= n_mfcc ({n_mfcc}) <= n_mels ({n_mels}); got k = {k}.")
     full = np.zeros((int(n_mels), C.shape[1]))
@@ -555,8 +595,11 @@ def delta(features: np.ndarray, *, width: int = 9, order: int = 1) -> np.ndarray
     ``n = 1..(width-1)/2``; edges fit a local polynomial (``mode="interp"``). Order 2 gives
     delta-deltas (acceleration).
     """
-    X = np.asarray(features, dtype=np.float64)
-    width, order = int(width), int(order)
+    X = check_signal(features, "The features", ndim=(1, 2), dtype=np.float64)
+    width = check_int(width, "The delta width", lo=3, hi=1001)
+    order = check_int(order, "The delta order", lo=1, hi=4)
+    if order >= width:
+        raise InputError(f"The delta order ({order}) must be below the width ({width}).")
     if width < 3 or width % 2 == 0:
         raise InputError(f"The delta width must be an odd number >= 3; got {width}.")
     if order < 1:
@@ -576,11 +619,12 @@ def log_mel_to_audio(log_mel_db: np.ndarray, sr: float, *, n_fft: int = 2048, ho
     was never stored; ``librosa.griffinlim`` estimates one consistent with the magnitudes
     (``n_iter`` rounds, seeded). Good enough to *hear* what a representation keeps, not a codec.
     """
-    L = np.asarray(log_mel_db, dtype=np.float64)
-    if L.ndim != 2 or L.shape[1] < 1:
-        raise InputError(f"Expected a log-mel spectrogram shaped (n_mels, n_frames); got shape {L.shape}.")
-    if not np.all(np.isfinite(L)):
-        raise InputError("The log-mel spectrogram contains NaN or infinite values.")
+    L = check_signal(log_mel_db, "The log-mel spectrogram", ndim=2, dtype=np.float64)
+    if float(L.max()) > 300:
+        raise InputError(f"A log-mel spectrogram in dB above 300 dB ({float(L.max()):.3g}) is not a level.")
+    n_iter = check_int(n_iter, "The number of Griffin-Lim rounds", lo=1, hi=500)
+    seed = check_int(seed, "The seed", lo=0, hi=2**32 - 1)
+    hop_length = check_int(hop_length, "Hop length", lo=1, hi=MAX_FRAME)
     if L.shape[1] > 20000:
         raise InputError("At most 20 000 frames (minutes of audio) can be turned back into sound here.")
     import librosa
