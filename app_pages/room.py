@@ -405,7 +405,7 @@ with tab_measured:
         else:
             with stop_on_input_error():
                 ir = load_audio(up.getvalue(), name=up.name, max_duration_s=10.0)
-                st.caption(f"**{escape_markdown(ir.name)}**: {ir.duration_s:.2f} s at {ir.sr} Hz")
+                st.caption(f"{escape_markdown(ir.name)}: {ir.duration_s:.2f} s at {ir.sr} Hz")
                 handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise", persist_state="page",
                                    help="Subtract the noise floor estimated from the tail and stop the integration "
                                         "where the decay meets it. Switch off to see how noise lengthens T30.")
