@@ -29,7 +29,7 @@ MODULES = ["audio", "features", "spectral", "signals", "aliasing", "fourier", "r
 #: Per call: wall time and new address space.
 TIME_CAP_S = 5.0
 MEMORY_CAP_MB = 1500
-EXAMPLES = 12
+EXAMPLES = 10
 
 #: Not fuzzed here: model loading and running (tests/lib/test_codec.py builds small DACs), network and
 #: cache lookups, context managers, and the decoded-bytes entry points (fuzzed with bytes below).
@@ -143,7 +143,8 @@ OVERRIDES = {
     "signals.tones": {"freqs_hz": [440.0, 660.0]},
     "spectral.log_mel_to_audio": {"n_iter": 2, "n_fft": 256, "hop_length": 64},
     "rvq.assign": {"x": RNG.standard_normal((300, 8))}, "rvq.kmeans": {"x": RNG.standard_normal((300, 8))},
-    "rvq.train_rvq": {"x": RNG.standard_normal((300, 8))}, "rvq.imdct": {"length": 600},
+    "rvq.train_rvq": {"x": RNG.standard_normal((300, 8)), "n_iter": 2}, "rvq.imdct": {"length": 600},
+    "rvq.mdct_rvq": {"n_stages": 2, "bits": 4, "n_iter": 2, "n_bins": 64},
 }
 #: Calls allowed longer than TIME_CAP_S (first use imports librosa and compiles its kernels).
 SLOW_S = {"spectral.log_mel_to_audio": 60.0}
