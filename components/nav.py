@@ -48,6 +48,9 @@ PAGES: tuple[PageInfo, ...] = (
              "How a neural codec (DAC) trades bits for quality with residual vector quantisation."),
     PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
              "How SyncNet tells whether lips and voice line up, and by how many frames they do not."),
+    PageInfo("Audio-visual", "app_pages/sync_training.py", "How SyncNet learns", ":material/model_training:",
+             "Self-supervised training: free in-sync and shifted pairs, a contrastive loss, a tiny two-tower "
+             "network trained live on the CPU and tested on a clip it never saw."),
 )
 
 

@@ -245,19 +245,32 @@ def mouth_boxes(face_boxes: np.ndarray) -> np.ndarray:
     return np.c_[b[:, 0] + 0.22 * w, b[:, 1] + 0.62 * h, b[:, 0] + 0.78 * w, b[:, 1] + 1.0 * h]
 
 
-def _region_motion(frames: np.ndarray, boxes: np.ndarray, size=(48, 32)) -> np.ndarray:
-    """Mean absolute frame difference inside a moving box, on a fixed-size grey patch, centred on each frame."""
+def grey_patches(frames: np.ndarray, boxes: np.ndarray, size: tuple[int, int] = (48, 32),
+                 blur: bool = True) -> np.ndarray:
+    """Grey crops of a moving box, resampled to ``size`` = (width, height) pixels: float32 ``[T, h, w]``.
+
+    A fixed patch size makes every measurement independent of the video's
+    resolution; the light 3×3 Gaussian blur calms compression noise.
+    """
     import cv2
 
+    frames = np.asarray(frames)
     T, H, W = frames.shape[:3]
     patches = np.empty((T, size[1], size[0]), np.float32)
     for i in range(T):
         x0, y0, x1, y1 = boxes[i]
         x0, y0 = int(np.clip(np.floor(x0), 0, W - 2)), int(np.clip(np.floor(y0), 0, H - 2))
         x1, y1 = int(np.clip(np.ceil(x1), x0 + 2, W)), int(np.clip(np.ceil(y1), y0 + 2, H))
-        crop = frames[i, y0:y1, x0:x1]
-        grey = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY)
-        patches[i] = cv2.GaussianBlur(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), (3, 3), 0)
+        grey = cv2.cvtColor(np.ascontiguousarray(frames[i, y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+        patch = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        patches[i] = cv2.GaussianBlur(patch, (3, 3), 0) if blur else patch
+    return patches
+
+
+def _region_motion(frames: np.ndarray, boxes: np.ndarray, size=(48, 32)) -> np.ndarray:
+    """Mean absolute frame difference inside a moving box, on a fixed-size grey patch, centred on each frame."""
+    T = len(frames)
+    patches = grey_patches(frames, boxes, size)
     # d[k] is the change between frames k and k+1, i.e. centred half a frame after frame k.
     # Averaging the changes into and out of frame t centres the motion *on* frame t; the plain
     # backward difference would lag by half a frame and tip close calls towards +1.
