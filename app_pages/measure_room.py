@@ -146,6 +146,13 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
                + f" before the linear response (L = T / ln(f2/f1) = {L:.3f} s). Everything left of time zero is cut "
                  "away; a level near −60 dB or below means a clean speaker.")
     ir = m.ir
+    fits = analyse(np.ascontiguousarray(ir, dtype=np.float64), int(m.sr), True)["fits"]
+    rt = next((fits[k]["rt60_s"] for k in ("T30", "T20", "EDT") if np.isfinite(fits[k]["rt60_s"])), float("nan"))
+    if np.isfinite(rt) and delays[2] < rt and np.isfinite(levels[2]) and levels[2] > -80:
+        need = rt * np.log(f2 / f1) / np.log(2)
+        st.info(f"The 2nd harmonic's response starts {delays[2]:.2f} s before the linear one but rings for about "
+                f"{rt:.1f} s, so its tail ({levels[2]:.0f} dB) overlaps the start of the response. A sweep of at "
+                f"least {need:.0f} s (L·ln 2 > RT60) keeps them apart.", icon=":material/straighten:")
     if reference is not None:
         scale = float(np.max(np.abs(reference))) or 1.0
         chart(mf.compare_responses(ir / scale, reference / scale, m.sr), key=f"{key}_cmp")
