@@ -38,8 +38,12 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("Foundations", "app_pages/mfcc.py", "MFCCs", ":material/stacked_bar_chart:",
              "From log-mel to the 13 numbers per frame models eat: the DCT, liftering, reconstruction from k "
              "coefficients, deltas, and librosa's MFCC against the python_speech_features convention SyncNet uses."),
+    PageInfo("Foundations", "app_pages/convolution.py", "Convolution", ":material/join_inner:",
+             "Flip, slide, multiply, sum: how a room, a filter or a CNN layer acts on a signal, and how FFTs make it fast."),
     PageInfo("Rooms & codecs", "app_pages/room.py", "Reverb room designer", ":material/meeting_room:",
              "How a room shapes sound: image sources, RT60, decay curves, and hearing a voice in the room."),
+    PageInfo("Rooms & codecs", "app_pages/measure_room.py", "Measure a room", ":material/settings_input_antenna:",
+             "Measure a real room's impulse response with a sine sweep: deconvolution, distortion cut away, RT60."),
     PageInfo("Rooms & codecs", "app_pages/codec.py", "Neural codec bitrate", ":material/compress:",
              "How a neural codec (DAC) trades bits for quality with residual vector quantisation."),
     PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
