@@ -41,6 +41,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from lib import sync  # noqa: E402
 from lib.audio import load_audio  # noqa: E402
+from lib.talking_face import UTTERANCES, load_utterance, talking_face  # noqa: E402
 from lib.video import FPS, SR, load_av, write_av  # noqa: E402
 from tests.lib import sync_synth as synth  # noqa: E402
 
@@ -290,6 +291,24 @@ def synthetic(quick: bool):
             vs = [sync.estimate_offset(*f(seed=s), **kw).verdict for s in range(3 if quick else 6)]
             ct.append(f"{label}: cannot tell {sum(x == 'cannot_tell' for x in vs)}/{len(vs)}")
         print(f"  negatives: {'; '.join(ct)}")
+        # The project's own drawn face (lib.talking_face): espeak-ng sentences, the mouth driven by
+        # espeak's phoneme timing (viseme targets), not by any audio feature.
+        e, v, neg = [], [], []
+        names = list(UTTERANCES)
+        for i, name in enumerate(names):
+            audio, phonemes = load_utterance(name)
+            for k in shifts[i % 2::3]:
+                frames, a = talking_face(audio, k, phonemes=phonemes)
+                r = sync.estimate_offset(frames, a, **kw)
+                e.append(r.offset_frames - k)
+                v.append(r.verdict)
+            other, _ = load_utterance(names[(i + 1) % len(names)])
+            frames, _ = talking_face(audio, 0, phonemes=phonemes)
+            other = np.resize(other, len(frames) * sync.SAMPLES_PER_FRAME)
+            neg.append(sync.estimate_offset(frames, other, **kw).verdict)
+        print(f"  {'espeak sentences, phoneme-timed':30s} {fmt(summary(e, v))}  [{codes(e, v)}]\n"
+              f"  {'':30s} face of one sentence + audio of another: cannot tell "
+              f"{sum(x == 'cannot_tell' for x in neg)}/{len(neg)}")
 
 
 def speed(clips):
