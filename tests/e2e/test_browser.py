@@ -111,7 +111,7 @@ def test_impossible_room_is_explained_in_the_browser(server, page):
 
 def test_measuring_uploaded_recordings_good_silent_short_and_clipped(server, page, tmp_path):
     """The browser-recording view: a good recording is measured; silent, too short and clipped ones are explained."""
-    from tests.recordings import DURATION_S, F2, silent_recording, sweep_recording  # noqa: F401
+    from tests.recordings import DURATION_S, F2, silent_recording, sweep_recording
 
     page.goto(f"{server}/measure_room?mr_tab=Record+in+the+browser&mr_sr=16000&mr_dur={DURATION_S}&mr_f2={F2}")
     wait_for_app(page, timeout_ms=240_000, min_charts=0)
