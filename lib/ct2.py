@@ -175,7 +175,7 @@ def write_model(path: str | os.PathLike, variables: dict[str, np.ndarray], *, sp
 
     parts = [struct.pack("<I", version), s(spec), struct.pack("<I", revision), struct.pack("<I", len(variables))]
     for name, value in variables.items():
-        a = np.ascontiguousarray(value)
+        a = np.asarray(value, order="C")
         if a.dtype not in codes:
             raise InputError(f"Cannot store dtype {a.dtype} in a CTranslate2 file.")
         parts += [s(name), struct.pack("<B", a.ndim), struct.pack("<" + "I" * a.ndim, *a.shape),

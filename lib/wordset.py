@@ -336,7 +336,7 @@ def load_wordset_zip(data: bytes, *, sr: int = SR, max_bytes: int = ZIP_MAX_BYTE
     from lib.audio import load_audio
 
     if len(data) > max_bytes:
-        raise InputError(f"The zip is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB.")
+        raise InputError(f"The zip is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB.")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -346,7 +346,7 @@ def load_wordset_zip(data: bytes, *, sr: int = SR, max_bytes: int = ZIP_MAX_BYTE
         if len(infos) > max_files:
             raise InputError(f"The zip holds {len(infos)} files; the limit is {max_files}.")
         if sum(i.file_size for i in infos) > max_bytes:
-            raise InputError(f"The zip unpacks to more than {max_bytes / 1e6:.0f} MB; the limit guards against "
+            raise InputError(f"The zip unpacks to more than {max_bytes / 1e6:.1f} MB; the limit guards against "
                              "zip bombs.")
         entries = []
         for info in infos:
