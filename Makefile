@@ -40,6 +40,8 @@ bench: $(VENV)/.dev-installed
 
 samples: $(VENV)/.app-installed
 	$(PY) samples/make_samples.py
+	$(PY) samples/make_talker_speech.py
+	$(PY) samples/make_sync_sample.py
 
 clean:
 	rm -rf $(VENV) $(ARTIFACTS) .pytest_cache

@@ -399,7 +399,7 @@ def real_audio() -> None:
         return
     c1, c2, c3 = st.columns(3)
     start = c1.number_input("Start (s)", 0.0, 600.0, 0.0, step=0.5, key="alias_seg_start")
-    length = c2.number_input("Length (s)", 0.001, 30.0, min(5.0, round(clip.duration_s, 3)), step=0.5,
+    length = c2.number_input("Length (s)", 0.001, 30.0, min(5.0, max(0.001, round(clip.duration_s, 3))), step=0.5,
                              key="alias_seg_len", format="%.3f")
     factor = c3.slider("Decimation factor M", 1, 16, 4, key="alias_factor", bind="query-params",
                        help="Keep one sample in M: the new rate is sr / M.")

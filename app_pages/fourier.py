@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from components import fourier_figures as ff
-from components.audio_io import pick_audio, player
+from components.audio_io import escape_plot_text, pick_audio, player
 from components.errors import show_input_error, stop_on_input_error
 from components.teach import in_depth, intro, show_code
 from lib import fourier as F
-from lib.audio import match_level
+from lib.audio import match_level, require_length
 from lib.errors import InputError
 
 PLAY_S = 1.2  #: length of the synthesized tones
@@ -332,6 +332,8 @@ def analyse_section() -> None:
     clip = pick_audio(key="fourier_audio", default="Sung vowel /a/ 120 Hz (sustained)")
     y, sr = clip.samples, clip.sr
     dur = len(y) / sr
+    with stop_on_input_error():  # a pitch estimate and a few periods need a tenth of a second
+        require_length(y, sr, int(np.ceil(0.1 * sr)), purpose="a pitch estimate and a fit over a few periods")
     c1, c2, c3, c4 = st.columns(4)
     start = c1.slider("Start of the analysed stretch (s)", 0.0, max(0.0, round(dur - 0.05, 2)),
                       min(0.5, max(0.0, round(dur - 0.3, 2))), 0.01, key="fourier_an_start", bind="query-params")
@@ -362,7 +364,7 @@ def analyse_section() -> None:
         st.caption(f"{fit.n_dropped} harmonic(s) would lie above Nyquist ({sr / 2:.0f} Hz) and were not fitted.")
     t = np.arange(len(fit.segment)) / sr
     st.plotly_chart(ff.analysis_figure(t, fit.segment, fit.reconstruction,
-                                       title=f"{clip.name}: {periods} period(s) from {start:.2f} s and the rebuild "
+                                       title=f"{escape_plot_text(clip.name)}: {periods} period(s) from {start:.2f} s and the rebuild "
                                              f"from {n} harmonics"),
                     width="stretch", key="fourier_an_fig")
     b1, b2 = st.columns(2)

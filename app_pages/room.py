@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import figures
 from components import room_figures as rf
-from components.audio_io import pick_audio, player
+from components.audio_io import escape_markdown, pick_audio, player
 from components.errors import stop_on_input_error
 from components.teach import in_depth, intro, show_code
 from lib import room
@@ -382,7 +382,7 @@ with tab_measured:
         else:
             with stop_on_input_error():
                 ir = load_audio(up.getvalue(), name=up.name, max_duration_s=10.0)
-                st.caption(f"**{ir.name}**: {ir.duration_s:.2f} s at {ir.sr} Hz")
+                st.caption(f"**{escape_markdown(ir.name)}**: {ir.duration_s:.2f} s at {ir.sr} Hz")
                 handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise",
                                    help="Subtract the noise floor estimated from the tail and stop the integration "
                                         "where the decay meets it. Switch off to see how noise lengthens T30.")

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from components import figures
-from components.audio_io import pick_audio, player
+from components.audio_io import escape_plot_text, pick_audio, player
 from components.errors import stop_on_input_error
 from components.teach import in_depth, intro, show_code
 from lib import signals, spectral
@@ -30,7 +30,8 @@ with st.sidebar:
     st.subheader("Audio")
     kind = st.radio("Signal", ["Recording", "Synthetic test signal"], key="sg_kind", horizontal=True)
     if kind == "Recording":
-        clip = pick_audio("sg", default="Speech with fricatives")
+        clip = pick_audio("sg", default="Speech with fricatives", min_samples=64,
+                          min_purpose="a spectrogram (the shortest window is 64 samples)")
         y, sr, name = clip.samples, clip.sr, clip.name
     else:
         synth = st.selectbox("Test signal", list(SYNTH), key="sg_synth", bind="query-params")
@@ -101,7 +102,7 @@ if scale == "mel":
         fb = spectral.mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
     mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
     left, right = st.columns([0.68, 0.32])
-    left.plotly_chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {name}",
+    left.plotly_chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {escape_plot_text(name)}",
                                           y_title="Frequency (Hz, mel-spaced)", colorscale=colorscale,
                                           colorbar_title=colorbar, y_ticks=figures.mel_ticks(fmax, htk)),
                       width="stretch", key="sg_mel")
@@ -116,7 +117,7 @@ if scale == "mel":
                f"from {fmin:.0f} to {fmax:.0f} Hz replace {res.n_bins} bins.")
 else:
     freqs = spectral.fft_frequencies(sr, n_fft)
-    st.plotly_chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {name}", log_y=scale == "log",
+    st.plotly_chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {escape_plot_text(name)}", log_y=scale == "log",
                                         colorscale=colorscale, colorbar_title=colorbar),
                     width="stretch", key="sg_main")
 
@@ -134,8 +135,12 @@ for col, nfft_cmp, label in ((s1, 256, "Short window (256)"), (s2, 4096, "Long w
 st.subheader("Hear a time segment")
 dur = len(y) / sr
 h1, h2 = st.columns([0.7, 0.3])
-t0, t1 = h1.slider("Segment (s)", 0.0, float(round(dur, 2)), (0.0, float(round(min(dur, 1.0), 2))), 0.01,
-                   key="sg_seg")
+if round(dur, 2) >= 0.02:
+    t0, t1 = h1.slider("Segment (s)", 0.0, float(round(dur, 2)), (0.0, float(round(min(dur, 1.0), 2))), 0.01,
+                       key="sg_seg")
+else:  # shorter than two slider steps: play it all
+    t0, t1 = 0.0, dur
+    h1.caption(f"The clip lasts {1000 * dur:.1f} ms: too short to choose a segment, so you hear all of it.")
 with h2:
     with stop_on_input_error():
         player(segment(y, sr, t0, t1), sr, label=f"{t0:.2f}–{t1:.2f} s", key="sg_play")

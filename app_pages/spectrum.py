@@ -34,11 +34,14 @@ def window_controls(key: str, default: str = "hann"):
     return window, beta
 
 
+#: Shortest clip the "Your audio" tab analyses (a 64-point DFT, as in the leakage lab).
+MIN_SAMPLES = 64
 tab_audio, tab_leak = st.tabs(["Your audio", "Leakage lab"])
 
 with st.sidebar:
     st.subheader("Audio")
-    clip = pick_audio("sp", default="Plucked string 220 Hz")
+    clip = pick_audio("sp", default="Plucked string 220 Hz", min_samples=MIN_SAMPLES,
+                      min_purpose="a spectrum worth reading")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -50,13 +53,21 @@ with tab_audio:
     y, sr = clip.samples, clip.sr
     dur = len(y) / sr
     c1, c2, c3 = st.columns(3)
-    lengths_ms = [5, 10, 20, 50, 100, 200, 500, 1000, 2000]
-    lengths_ms = [L for L in lengths_ms if L / 1000 <= dur] or [int(dur * 1000)]
-    length_ms = c1.select_slider("Segment length (ms)", lengths_ms, value=100 if 100 in lengths_ms else lengths_ms[-1],
-                                 key="sp_len", bind="query-params")
-    max_start = max(0.0, dur - length_ms / 1000)
-    start_s = c2.slider("Segment start (s)", 0.0, float(round(max_start, 3)), float(round(min(0.3, max_start), 3)),
-                        0.001, key="sp_start", format="%.3f")
+    lengths_ms = [L for L in (5, 10, 20, 50, 100, 200, 500, 1000, 2000) if L / 1000 <= dur]
+    if len(lengths_ms) > 1:
+        length_ms = c1.select_slider("Segment length (ms)", lengths_ms, value=100 if 100 in lengths_ms else lengths_ms[-1],
+                                     key="sp_len", bind="query-params")
+    else:  # a very short clip: the segment is the whole clip (or its one 5 ms choice)
+        length_ms = lengths_ms[0] if lengths_ms else 1000 * dur
+        c1.metric("Segment length (ms)", f"{length_ms:g}" if lengths_ms else f"{length_ms:.2f}",
+                  help="The clip is too short to choose a length: the whole clip is analysed.")
+    max_start = float(round(max(0.0, dur - length_ms / 1000), 3))
+    if max_start > 0:
+        start_s = c2.slider("Segment start (s)", 0.0, max_start, float(round(min(0.3, max_start), 3)),
+                            0.001, key="sp_start", format="%.3f")
+    else:
+        start_s = 0.0
+        c2.metric("Segment start (s)", "0.000", help="The segment spans the whole clip.")
     pad = c3.select_slider("Zero-padding factor", [1, 2, 4, 8, 16], value=4, key="sp_pad", bind="query-params")
     window, beta = window_controls("sp")
     d1, d2, d3 = st.columns(3)

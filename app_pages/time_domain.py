@@ -18,9 +18,11 @@ intro(
     "**Frame length**: long frames smooth the curves, short frames follow every attack.",
 )
 
+FRAME_MIN = 64
 with st.sidebar:
     st.subheader("Audio")
-    clip = pick_audio("td", default="Speech with fricatives")
+    clip = pick_audio("td", default="Speech with fricatives", min_samples=FRAME_MIN,
+                      min_purpose="framing (the shortest frame is 64 samples)")
 
 FRAME_CHOICES = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
 c1, c2, c3 = st.columns(3)
@@ -64,7 +66,11 @@ zcr_threshold = v1.slider("ZCR threshold (voiced below)", 0.0, 0.5, 0.12, 0.01, 
 rms_threshold = v2.slider("Level threshold (dBFS, voiced above)", -80, 0, -40, 1, key="td_rms_thr")
 voiced = features.voiced_mask(z, r, zcr_threshold=zcr_threshold, rms_threshold_db=rms_threshold)
 
-k = st.slider("Inspect frame k", 0, n_frames - 1, min(n_frames // 3, n_frames - 1), key="td_k")
+if n_frames > 1:
+    k = st.slider("Inspect frame k", 0, n_frames - 1, min(n_frames // 3, n_frames - 1), key="td_k")
+else:  # a clip shorter than one hop has a single frame: nothing to slide over
+    k = 0
+    st.caption(f"The clip ({len(y)} samples) is shorter than one hop ({hop_length}), so it is a single frame, k = 0.")
 half = frame_length // 2
 frame_start_s = (k * hop_length - half) / sr
 frame_span = (frame_start_s, frame_start_s + frame_length / sr)

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from lib import sync  # noqa: E402
-from lib.audio import load_audio  # noqa: E402
-from lib.video import FPS, load_av, talking_face  # noqa: E402
+from lib.talking_face import load_utterance, talking_face  # noqa: E402
+from lib.video import FPS, load_av  # noqa: E402
 
 DATA = Path(os.environ.get("AVE_DATA_DIR", ROOT.parent / "shared" / "data"))
 CLIPS = ("grid_bbaf2n.mpg", "grid_brbk7n.mpg")
@@ -66,7 +66,8 @@ def main() -> None:
     all_errs = {v: [] for v in variants}
     per_s = []
     # Warm up (imports, loading the cascade) so the timings below are per-call costs.
-    warm = talking_face(np.random.default_rng(0).normal(0, 0.1, 2 * 16000).astype(np.float32), 0)
+    warm = talking_face(np.random.default_rng(0).normal(0, 0.1, 2 * 16000).astype(np.float32), 0,
+                        openness=np.abs(np.sin(np.arange(50) / 3)))
     sync.estimate_offset(*warm)
     for name in CLIPS:
         path = DATA / name
@@ -107,12 +108,12 @@ def main() -> None:
                 report(f"every {every:2d} frames, {det_height} rows", np.concatenate(errs))
 
     print("\n== Drawn talking face (samples/speech_fricatives.flac), 160×120, raw frames ==")
-    audio = load_audio(ROOT / "samples" / "speech_fricatives.flac", sr=16000).samples
+    audio, phonemes = load_utterance("speech_fricatives")
     errs = []
     t = 0.0
     n_s = 0.0
     for k in SHIFTS:
-        frames, a = talking_face(audio, k)
+        frames, a = talking_face(audio, k, phonemes=phonemes)
         t0 = time.perf_counter()
         errs.append(sync.estimate_offset(frames, a).offset_frames - k)
         t += time.perf_counter() - t0
@@ -120,7 +121,7 @@ def main() -> None:
     report("drawn face", np.array(errs))
     print(f"  time per second of video: {t / n_s:.3f} s")
     for w, h in ((320, 240), (640, 480)):
-        frames, a = talking_face(audio, 4, width=w, height=h)
+        frames, a = talking_face(audio, 4, width=w, height=h, phonemes=phonemes)
         t0 = time.perf_counter()
         r = sync.estimate_offset(frames, a)
         dt = time.perf_counter() - t0
@@ -137,7 +138,7 @@ def main() -> None:
     try:
         model = syncnet.build_syncnet(seed=0).eval()
         torch.set_num_threads(2)
-        frames, a = talking_face(audio[: 4 * 16000], 4, width=320, height=240)
+        frames, a = talking_face(audio[: 4 * 16000], 4, width=320, height=240, phonemes=phonemes)
         r = sync.estimate_offset(frames, a)
         crops = syncnet.crop_faces(frames, r.boxes)
         t0 = time.perf_counter()

@@ -5,8 +5,30 @@ from __future__ import annotations
 import streamlit as st
 
 from components.errors import stop_on_input_error
-from lib.audio import DEFAULT_MAX_DURATION_S, Clip, clipped_fraction, level_dbfs, load_audio, to_wav_bytes
+from lib.audio import (DEFAULT_MAX_DURATION_S, Clip, clipped_fraction, level_dbfs, load_audio, require_length,
+                       to_wav_bytes)
 from lib.samples import available_samples, fetch_librosa_examples, librosa_examples_cached
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:&=\"'^")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal Markdown: no links, images, LaTeX, emphasis or icons from a file name.
+
+    Every ASCII punctuation character gets a backslash (CommonMark allows escaping all of them;
+    ``\\$`` is how Streamlit spells a literal dollar), and line breaks become spaces, so
+    ``[x](https://…) ![i](http://…/t.png) $x^2$.wav`` shows exactly as typed.
+    """
+    text = " ".join(str(text).split())
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def escape_plot_text(text: str) -> str:
+    """``text`` for a plotly title or label: its pseudo-HTML (``<a href>``, ``<br>``) shown, not obeyed."""
+    import html
+
+    return html.escape(" ".join(str(text).split()), quote=False)
+
 
 UPLOAD_TYPES = ["wav", "flac", "ogg", "oga", "opus", "mp3", "m4a", "aac", "mp4", "webm"]
 SOURCES = ("Built-in sample", "Upload a file", "Record with the microphone")
@@ -36,6 +58,8 @@ def pick_audio(
     label: str = "Audio source",
     require: bool = True,
     container=None,
+    min_samples: int = 1,
+    min_purpose: str = "this page",
 ) -> Clip | None:
     """Let the user choose a built-in sample, an upload or a microphone recording.
 
@@ -52,6 +76,9 @@ def pick_audio(
     require : bool
         When nothing is chosen yet (no upload, no recording), show a hint and
         stop the page instead of returning ``None``.
+    min_samples : int
+        Shorter clips get a clear message (``min_purpose`` says what needs the length)
+        instead of controls that cannot work (a slider over a single frame).
 
     Returns
     -------
@@ -90,13 +117,15 @@ def pick_audio(
             recording = c.audio_input("Record", sample_rate=None, key=f"{key}_mic")
             if recording is not None:
                 clip = _load_bytes(recording.getvalue(), "microphone recording", sr, max_duration_s)
+        if clip is not None:
+            require_length(clip.samples, clip.sr, min_samples, purpose=min_purpose)
     if clip is None:
         if require:
             c.info("Choose a file or make a recording to start; or switch back to a built-in sample.")
             st.stop()
         return None
     c.caption(
-        f"**{clip.name}**: {clip.duration_s:.2f} s at {clip.sr} Hz, "
+        f"**{escape_markdown(clip.name)}**: {clip.duration_s:.2f} s at {clip.sr} Hz, "
         f"peak {level_dbfs(float(abs(clip.samples).max())):.1f} dBFS"
     )
     for notice in clip.notices:

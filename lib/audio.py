@@ -17,7 +17,7 @@ from typing import BinaryIO, Union
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_SAMPLES, MAX_SR, InputError, check_number, check_sr
 
 #: Longest clip the interactive pages analyse, in seconds (longer input is trimmed).
 DEFAULT_MAX_DURATION_S = 30.0
@@ -25,6 +25,8 @@ DEFAULT_MAX_DURATION_S = 30.0
 CLIP_LEVEL = 0.999
 #: A clip whose peak is below this (about -100 dBFS) is treated as silence.
 SILENCE_PEAK = 1e-5
+#: A peak above this (+120 dBFS) is not an audio level: refused (squares would overflow float32).
+MAX_PEAK = 1e6
 
 AudioSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO]
 
@@ -75,30 +77,108 @@ def clip_hash(y: np.ndarray, sr: int) -> str:
 
 def _read_bytes(source: AudioSource) -> tuple[bytes, str]:
     """Return the raw bytes of ``source`` and a display name."""
-    if isinstance(source, (bytes, bytearray)):
+    if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), "clip"
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():
             raise InputError(f"No audio file at {path}.")
-        return path.read_bytes(), path.name
+        if not path.is_file():
+            raise InputError(f"{path} is a folder or a device, not an audio file.")
+        try:
+            return path.read_bytes(), path.name
+        except OSError as exc:
+            raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     if hasattr(source, "read"):
         if hasattr(source, "seek"):
             source.seek(0)
         data = source.read()
-        return bytes(data), Path(getattr(source, "name", "upload")).name
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise InputError(f"Reading the upload gave a {type(data).__name__}, not bytes.")
+        return bytes(data), Path(str(getattr(source, "name", "upload"))).name
     raise InputError(f"Cannot read audio from a {type(source).__name__}.")
 
 
-def _decode_soundfile(data: bytes) -> tuple[np.ndarray, int]:
+#: Samples (frames x channels) decoded per block while streaming: bounds the working memory
+#: whatever the channel count (a 255-channel Ogg of silence is a few kB on disk).
+_BLOCK_VALUES = 1 << 20
+
+
+@dataclass
+class _Decoded:
+    """Mono samples streamed from a file, with what the container declared."""
+
+    y: np.ndarray
+    sr: int
+    channels: int
+    declared_s: float | None = None  # the duration the file claims (None: unknown)
+    more: bool = False  # decoding stopped at the cap with audio left
+    damaged: str | None = None  # the decoder's complaint after some audio came out
+
+
+class _Mixer:
+    """Collects decoded blocks as mono float32, stopping after ``max_s`` seconds.
+
+    Without a duration cap, :data:`lib.errors.MAX_SAMPLES` still bounds the memory.
+    """
+
+    def __init__(self, max_s: float | None):
+        self.max_s = max_s
+        self.max_frames: int | None = None
+        self.parts: list[np.ndarray] = []
+        self.n = 0
+        self.more = False
+
+    def full(self) -> bool:
+        return self.max_frames is not None and self.n >= self.max_frames
+
+    def add(self, block: np.ndarray, sr: int) -> None:
+        """``block`` is (frames, channels); the mean runs in float64 (two 3e38 samples do not overflow)."""
+        if self.max_frames is None and sr > 0:
+            cap = MAX_SAMPLES if self.max_s is None else int(np.ceil(self.max_s * sr))
+            self.max_frames = min(cap, MAX_SAMPLES)
+        if block.size == 0:
+            return
+        if not np.all(np.isfinite(block)):
+            raise InputError("The file contains NaN or infinite samples; it cannot be analysed.")
+        mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float64)
+        if self.max_frames is not None and self.n + len(mono) > self.max_frames:
+            mono = mono[: self.max_frames - self.n]
+            self.more = True
+        self.parts.append(np.asarray(mono, dtype=np.float32))
+        self.n += len(mono)
+
+    def samples(self) -> np.ndarray:
+        return np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
+
+
+def _stream_soundfile(data: bytes, max_s: float | None) -> _Decoded:
     import soundfile as sf
 
-    y, sr = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    return y, int(sr)
+    with sf.SoundFile(io.BytesIO(data)) as f:
+        sr, ch = int(f.samplerate), int(f.channels)
+        declared = f.frames / sr if f.frames and sr > 0 else None
+        mix, damaged = _Mixer(max_s), None
+        block = max(1, _BLOCK_VALUES // max(ch, 1))
+        while not mix.full():
+            try:
+                got = f.read(frames=block, dtype="float32", always_2d=True)
+            except InputError:
+                raise
+            except Exception as exc:  # a damaged stream: keep what decoded, say so
+                if mix.n == 0:
+                    raise
+                damaged = str(exc) or type(exc).__name__
+                break
+            if len(got) == 0:
+                break
+            mix.add(got, sr)
+        more = mix.more or (mix.full() and f.frames > mix.n)
+    return _Decoded(mix.samples(), sr, ch, declared, more, damaged)
 
 
-def _decode_pyav(data: bytes) -> tuple[np.ndarray, int]:
-    """Decode any container/codec FFmpeg knows (M4A/AAC, MP3, Opus, video files)."""
+def _stream_pyav(data: bytes, max_s: float | None) -> _Decoded:
+    """Decode any container/codec FFmpeg knows (M4A/AAC, MP3, Opus, video files), block by block."""
     import av
 
     with av.open(io.BytesIO(data), mode="r") as container:
@@ -107,26 +187,67 @@ def _decode_pyav(data: bytes) -> tuple[np.ndarray, int]:
             raise InputError("The file has no audio track.")
         stream = streams[0]
         sr = int(stream.codec_context.sample_rate or stream.rate or 0)
-        # Ask the resampler for planar float32 so channels come out as rows.
+        ch = int(getattr(stream.codec_context, "channels", 0) or 1)
+        declared = None
+        if stream.duration and stream.time_base:
+            declared = float(stream.duration * stream.time_base)
+        elif container.duration:
+            declared = container.duration / 1e6
+        # planar float32 so channels come out as rows
         resampler = av.AudioResampler(format="fltp", layout=None, rate=sr or None)
-        chunks = []
-        for frame in container.decode(stream):
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray())
-                sr = out.sample_rate
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray())
-    if not chunks:
-        return np.zeros((0, 1), np.float32), sr
-    y = np.concatenate(chunks, axis=1).T.astype(np.float32)
-    return y, int(sr)
+        mix, damaged = _Mixer(max_s), None
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    sr = out.sample_rate
+                    mix.add(out.to_ndarray().T, sr)
+                if mix.full():
+                    mix.more = True
+                    break
+            else:
+                for out in resampler.resample(None):
+                    mix.add(out.to_ndarray().T, sr)
+        except InputError:
+            raise
+        except Exception as exc:
+            if mix.n == 0:
+                raise
+            damaged = str(exc) or type(exc).__name__
+    return _Decoded(mix.samples(), int(sr), ch, declared, mix.more, damaged)
 
 
-def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
+def _stream_decode(data: bytes, max_s: float | None) -> _Decoded:
+    """soundfile first (WAV, FLAC, OGG, MP3), PyAV second; stop after ``max_s`` seconds."""
+    if len(data) == 0:
+        raise InputError("The file is empty (0 bytes).")
+    errors, best = [], None
+    for decoder in (_stream_soundfile, _stream_pyav):
+        try:
+            got = decoder(data, max_s)
+        except InputError:
+            raise
+        except Exception as exc:  # decoders raise many types for bad bytes
+            errors.append(f"{decoder.__name__[8:]}: {exc}")
+            continue
+        if best is None or len(got.y) > len(best.y):
+            best = got
+        if not got.damaged:
+            break  # a clean decode: no need for the second opinion
+    if best is None:
+        raise InputError(
+            "Could not decode this file as audio. Supported: WAV, FLAC, OGG, MP3, "
+            "M4A/AAC and most formats FFmpeg reads. (" + "; ".join(errors)[:300] + ")"
+        )
+    return best
+
+
+def decode_audio(data: bytes, *, max_frames: int | None = None) -> tuple[np.ndarray, int]:
     """Decode encoded audio bytes into ``(frames, channels)`` float32 and a rate.
 
     soundfile (libsndfile: WAV, FLAC, OGG/Vorbis/Opus, MP3) is tried first, PyAV
-    (FFmpeg: M4A/AAC and nearly everything else) second.
+    (FFmpeg: M4A/AAC and nearly everything else) second. ``max_frames`` stops the
+    decoder there (a 2-hour file does not have to fit in memory to give its first
+    30 s). :func:`load_audio` streams and mixes to mono instead; use it for user files.
 
     Raises
     ------
@@ -138,7 +259,7 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
     errors = []
     for decoder in (_decode_soundfile, _decode_pyav):
         try:
-            return decoder(data)
+            return decoder(data, max_frames)
         except InputError:
             raise
         except Exception as exc:  # decoders raise many types for bad bytes
@@ -147,6 +268,41 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
         "Could not decode this file as audio. Supported: WAV, FLAC, OGG, MP3, "
         "M4A/AAC and most formats FFmpeg reads. (" + "; ".join(errors)[:300] + ")"
     )
+
+
+def _decode_soundfile(data: bytes, max_frames: int | None = None) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    with sf.SoundFile(io.BytesIO(data)) as f:
+        n = f.frames if max_frames is None else min(f.frames, int(max_frames))
+        return f.read(frames=n, dtype="float32", always_2d=True), int(f.samplerate)
+
+
+def _decode_pyav(data: bytes, max_frames: int | None = None) -> tuple[np.ndarray, int]:
+    import av
+
+    with av.open(io.BytesIO(data), mode="r") as container:
+        streams = container.streams.audio
+        if not streams:
+            raise InputError("The file has no audio track.")
+        stream = streams[0]
+        sr = int(stream.codec_context.sample_rate or stream.rate or 0)
+        resampler = av.AudioResampler(format="fltp", layout=None, rate=sr or None)
+        chunks, n = [], 0
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray())
+                n += chunks[-1].shape[1]
+                sr = out.sample_rate
+            if max_frames is not None and n >= max_frames:
+                break
+        else:
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray())
+    if not chunks:
+        return np.zeros((0, 1), np.float32), sr
+    y = np.concatenate(chunks, axis=1).T.astype(np.float32)
+    return (y if max_frames is None else y[: int(max_frames)]), int(sr)
 
 
 def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
@@ -186,7 +342,8 @@ def load_audio(
     sr : int, optional
         Resample to this rate (Hz); ``None`` keeps the file's rate.
     max_duration_s : float, optional
-        Keep at most this many seconds (a notice says so); ``None`` keeps all.
+        Keep at most this many seconds (a notice says so); ``None`` keeps all. Decoding stops
+        there: a 1 MB FLAC of 8 hours of silence costs 30 s of memory, not 10 GiB.
     name : str, optional
         Display name; defaults to the file name.
 
@@ -197,52 +354,109 @@ def load_audio(
     Raises
     ------
     InputError
-        For unreadable, empty, silent-only or non-finite audio, or a bad ``sr``.
+        For unreadable, empty, silent-only or non-finite audio, levels beyond +120 dBFS,
+        or a bad ``sr`` / ``max_duration_s``.
     """
+    if sr is not None:
+        sr = check_sr(sr, "The requested sampling rate", integer=True)
+    if max_duration_s is not None:
+        max_duration_s = check_number(max_duration_s, "The longest duration kept", lo=0.0, lo_open=True, unit="s")
     data, default_name = _read_bytes(source)
     name = name or default_name
-    y2, file_sr = decode_audio(data)
+    dec = _stream_decode(data, max_duration_s)
+    y, file_sr = dec.y, dec.sr
     notices: list[str] = []
-    if file_sr <= 0:
-        raise InputError(f"The file reports a sampling rate of {file_sr} Hz, which is impossible.")
-    if y2.size == 0 or y2.shape[0] == 0:
-        raise InputError(f"'{name}' holds no samples (a 0-length recording).")
-    if not np.all(np.isfinite(y2)):
-        raise InputError(f"'{name}' contains NaN or infinite samples; it cannot be analysed.")
-    if y2.shape[1] > 1:
-        notices.append(f"Mixed {y2.shape[1]} channels to mono (average of channels).")
-        y = y2.mean(axis=1)
-    else:
-        y = y2[:, 0]
-    y = np.ascontiguousarray(y, dtype=np.float32)
-    if max_duration_s is not None and len(y) > max_duration_s * file_sr:
-        keep = int(round(max_duration_s * file_sr))
-        notices.append(
-            f"Trimmed to the first {max_duration_s:g} s of {len(y) / file_sr:.1f} s "
-            "to keep the pages responsive."
+    if not 0 < file_sr <= MAX_SR:
+        raise InputError(f"The file reports a sampling rate of {file_sr} Hz, which is impossible for audio.")
+    if y.size == 0:
+        raise InputError("The file holds no samples (a 0-length recording).")
+    if dec.channels > 1:
+        notices.append(f"Mixed {dec.channels} channels to mono (average of channels).")
+    if dec.more and max_duration_s is None:
+        raise InputError(
+            f"The file is longer than {MAX_SAMPLES / file_sr / 60:.0f} minutes; pass max_duration_s to analyse "
+            "its beginning."
         )
-        y = y[:keep]
-    if sr is not None:
-        if sr <= 0:
-            raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-        if int(sr) != file_sr:
-            notices.append(f"Resampled from {file_sr} Hz to {int(sr)} Hz.")
-            y = resample(y, file_sr, int(sr))
-        out_sr = int(sr)
-    else:
-        out_sr = file_sr
+    if dec.more:
+        total = f" of {dec.declared_s:.1f} s" if dec.declared_s and dec.declared_s > max_duration_s else ""
+        notices.append(
+            f"Trimmed to the first {max_duration_s:g} s{total} to keep the pages responsive "
+            "(the rest was never decoded)."
+        )
+    got_s = len(y) / file_sr
+    if dec.damaged:
+        notices.append(
+            f"Decoding stopped after {got_s:.2f} s with an error ({dec.damaged[:80]}): the file looks damaged; "
+            "only the part before the damage is analysed."
+        )
+    elif not dec.more and dec.declared_s and dec.declared_s - got_s > max(0.05, 0.02 * dec.declared_s):
+        notices.append(
+            f"Only {got_s:.2f} s of the {dec.declared_s:.2f} s the file declares could be decoded: it looks "
+            "damaged or cut short."
+        )
+    if sr is not None and sr != file_sr:
+        notices.append(f"Resampled from {file_sr} Hz to {sr} Hz.")
+        y = resample(y, file_sr, sr)
+    out_sr = sr if sr is not None else file_sr
     peak = float(np.max(np.abs(y))) if y.size else 0.0
     if peak < SILENCE_PEAK:
         raise InputError(
-            f"'{name}' is silent (peak {level_dbfs(peak):.0f} dBFS); there is nothing to analyse."
+            f"The file is silent (peak {level_dbfs(peak):.0f} dBFS); there is nothing to analyse."
         )
-    clipped = clipped_fraction(y)
+    if peak > MAX_PEAK:
+        raise InputError(
+            f"The file peaks at {level_dbfs(peak, floor_db=-1e9):+.0f} dBFS, more than {level_dbfs(MAX_PEAK):+.0f} dBFS "
+            "above full scale: these are not audio levels (a floating-point file written in the wrong units?)."
+        )
+    clipped = clipped_run_fraction(y)
     if clipped > 1e-4:
         notices.append(
-            f"{100 * clipped:.2f} % of samples sit at full scale: the recording looks clipped, "
-            "so expect extra harmonics in its spectrum."
+            f"{100 * clipped:.2f} % of samples sit flat at the clip's peak ({level_dbfs(peak):+.1f} dBFS): the "
+            "recording looks clipped, so expect extra harmonics in its spectrum."
         )
-    return Clip(samples=y, sr=out_sr, name=name, notices=tuple(notices))
+    elif peak > 1.0 + 1e-6:
+        notices.append(
+            f"The file peaks at {level_dbfs(peak):+.1f} dBFS, above full scale (a floating-point file; nothing was "
+            "clipped). The analysis keeps the values; the players clip them at ±1."
+        )
+    return Clip(samples=np.ascontiguousarray(y, dtype=np.float32), sr=out_sr, name=name, notices=tuple(notices))
+
+
+def require_length(y: np.ndarray, sr: int, min_samples: int, *, purpose: str = "this analysis") -> None:
+    """Raise :class:`InputError` when ``y`` is shorter than ``min_samples`` (a very short take or file).
+
+    The message gives both lengths in samples and milliseconds, so the learner knows how much
+    longer a recording has to be. (Messages never embed a file name: pages show them as Markdown.)
+    """
+    n, need = len(y), int(min_samples)
+    if n < need:
+        raise InputError(
+            f"The clip is only {n:,} samples long ({1000 * n / sr:.1f} ms at {sr} Hz); {purpose} needs at least "
+            f"{need:,} samples ({1000 * need / sr:.1f} ms). Record or upload a longer clip."
+        )
+
+
+def clipped_run_fraction(y: np.ndarray, level: float = CLIP_LEVEL, min_run: int = 3) -> float:
+    """Fraction of samples in flat runs at the clip's extreme: the signature of clipping.
+
+    A sample counts when it equals the clip's maximum (or minimum) value, that value reaches
+    ``level`` in magnitude, and at least ``min_run`` such samples follow each other. A sine that
+    merely touches full scale, or a float file peaking at +26 dBFS, is not clipped; a waveform
+    sawn off at 1.0 (or at 32767) is.
+    """
+    y = np.asarray(y)
+    if y.size < min_run:
+        return 0.0
+    count = 0
+    for extreme in (float(y.max()), float(y.min())):
+        if abs(extreme) < level:
+            continue
+        at = np.abs(y - extreme) <= 1e-7 * max(1.0, abs(extreme))
+        # lengths of runs of True: diff of the padded mask marks starts (+1) and ends (-1)
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], at.view(np.int8), [0]))))
+        runs = edges[1::2] - edges[::2]
+        count += int(runs[runs >= min_run].sum())
+    return count / y.size
 
 
 def clipped_fraction(y: np.ndarray, level: float = CLIP_LEVEL) -> float:

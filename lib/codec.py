@@ -54,6 +54,9 @@ class DacSpec:
     encoder_hidden_size: int = 64
     decoder_hidden_size: int = 1536
     label: str = ""
+    #: Hub commit to download and load (a pin: a moved ``main`` branch cannot swap the weights).
+    #: ``None`` means the ``main`` branch; see :data:`DAC_REVISIONS`.
+    revision: str | None = None
 
     @property
     def frame_rate_hz(self) -> float:
@@ -80,6 +83,20 @@ MODELS: dict[str, DacSpec] = {
     "24khz": DacSpec("24khz", "descript/dac_24khz", 24000, 320, 32, (2, 4, 5, 8), label="24 kHz · 32 codebooks · 24 kbps"),
     "44khz": DacSpec("44khz", "descript/dac_44khz", 44100, 512, 9, (2, 4, 8, 8), label="44.1 kHz · 9 codebooks · 7.75 kbps"),
 }
+#: Pinned hub commits per model, applied to :data:`MODELS`. Fill each with the 40-hex commit of the
+#: first trusted download (the snapshot folder name under ``models--descript--dac_*/snapshots/``);
+#: ``AVE_DAC_REVISION_16KHZ`` (etc.) overrides it without editing the code. Empty: follow ``main``.
+DAC_REVISIONS: dict[str, str] = {}
+
+
+def dac_revision(model: str) -> str | None:
+    """The pinned hub commit for ``model`` (environment first, then :data:`DAC_REVISIONS`), or ``None``."""
+    rev = os.environ.get(f"AVE_DAC_REVISION_{model.upper()}") or DAC_REVISIONS.get(model) or get_spec(model).revision
+    if rev and not (len(rev) == 40 and all(c in "0123456789abcdef" for c in rev.lower())):
+        raise InputError(f"The pinned DAC revision for {model} must be a 40-hex-digit commit; got {rev!r}.")
+    return rev or None
+
+
 #: Files ``DacModel.from_pretrained`` needs from each repository.
 WEIGHT_FILES = ("config.json", "model.safetensors")
 
@@ -190,7 +207,8 @@ def find_dac(model: str = "44khz") -> str | None:
     try:
         from huggingface_hub import try_to_load_from_cache
 
-        paths = [try_to_load_from_cache(spec.repo_id, f) for f in WEIGHT_FILES]
+        rev = dac_revision(model)
+        paths = [try_to_load_from_cache(spec.repo_id, f, revision=rev) for f in WEIGHT_FILES]
     except Exception:
         return None
     if all(isinstance(p, str) and os.path.exists(p) for p in paths):
@@ -220,18 +238,23 @@ def _online() -> bool:
 def download_dac(model: str = "44khz", *, progress: Callable[[float, str], None] | None = None) -> str:
     """Download a checkpoint into the Hugging Face cache; return its folder.
 
+    Only an explicit action should call this (a button, a CLI step): :func:`load_dac` never
+    reaches the network unless asked to. The pinned revision (:func:`dac_revision`) is what
+    is fetched, so a changed ``main`` branch on the hub cannot swap the weights.
+
     Raises
     ------
     WeightsUnavailable
         When the hub cannot be reached (the message carries the manual steps).
     """
     spec = get_spec(model)
+    rev = dac_revision(model)
     try:
         from huggingface_hub import snapshot_download
 
         kwargs = {"tqdm_class": _progress_tqdm(progress)} if progress else {}
-        return snapshot_download(spec.repo_id, allow_patterns=list(WEIGHT_FILES) + ["*.json"], etag_timeout=5,
-                                 **kwargs)
+        return snapshot_download(spec.repo_id, revision=rev, allow_patterns=list(WEIGHT_FILES) + ["*.json"],
+                                 etag_timeout=5, **kwargs)
     except Exception as exc:  # no network, DNS failure, proxy, HTTP error ...
         raise WeightsUnavailable(f"Download failed ({type(exc).__name__}). " + weights_help(model)) from exc
 
@@ -252,7 +275,7 @@ def available_memory_mb() -> float | None:
 DAC_MEMORY_MB = 1600
 
 
-def load_dac(model: str = "44khz", *, allow_download: bool = True,
+def load_dac(model: str = "44khz", *, allow_download: bool = False,
              progress: Callable[[float, str], None] | None = None, num_threads: int | None = None):
     """Load an official DAC checkpoint as a ``transformers.DacModel`` ready for inference.
 
@@ -267,7 +290,8 @@ def load_dac(model: str = "44khz", *, allow_download: bool = True,
     ----------
     model : {"16khz", "24khz", "44khz"}
     allow_download : bool
-        Try the network when the cache misses.
+        Try the network when the cache misses. Off by default: a download is an explicit
+        action (a button), never a side effect of a visitor opening a page.
     progress : callable, optional
         ``progress(fraction_0_to_1, message)`` during a download.
     num_threads : int, optional

@@ -555,11 +555,18 @@ def shift_audio(path_in, path_out, offset_frames: int, *, fps: int = FPS, audio_
     :func:`estimate_offset` on the result reports ``k`` more. To *fix* a
     measured offset ``d``, call ``shift_audio(path, out, -d)``.
 
-    The picture is copied packet for packet when it is already H.264, else
+    Every picture frame is kept (the copy lasts as long as the original). The
+    picture is copied packet for packet when it is already H.264, else
     re-encoded with libx264 (same timestamps, so variable frame rate
     survives; frames taller than 1080 rows are downscaled). The audio is
-    decoded, trimmed or padded with silence at the start (its length stays
-    the same), and encoded as AAC. The output is MP4, which browsers play.
+    decoded, moved, and keeps its length: what is pushed off one end is
+    dropped and silence fills the other. It is encoded as AAC in MP4, which
+    browsers play; ``offset_frames=0`` therefore makes a browser-playable copy
+    of any file (MPEG-1, AVI, ...) with picture and sound exactly as they were.
+
+    The file is written to a temporary name beside ``path_out`` and renamed at
+    the end, so ``path_out`` may be ``path_in`` itself (it is replaced only once
+    the new copy is complete) and a failure never leaves half a file.
 
     Parameters
     ----------
@@ -575,39 +582,66 @@ def shift_audio(path_in, path_out, offset_frames: int, *, fps: int = FPS, audio_
     InputError
         Unreadable input, or no video or no audio track.
     """
-    import av
-
-    from lib.video import _open, _target_size
+    import os
+    import tempfile
 
     path_out = Path(path_out)
+    fd, tmp = tempfile.mkstemp(prefix=".shift_", suffix=".mp4", dir=path_out.parent)
+    os.close(fd)
+    try:
+        _write_shifted(path_in, tmp, int(offset_frames), fps=fps, audio_bitrate=audio_bitrate)
+        os.replace(tmp, path_out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path_out
+
+
+def _decode_audio_planar(path_in, layout: str, a_sr: int) -> tuple[np.ndarray, float]:
+    """All of a file's first audio track as float32 ``[channels, n]`` at ``a_sr``, and its start time (s)."""
+    import av
+
+    from lib.video import _open
+
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=a_sr)
+    chunks, a_t0 = [], None
     with _open(path_in) as src:
-        if not src.streams.video or not src.streams.audio:
-            raise InputError("Shifting audio needs a file with both a video and an audio track.")
-        vin, ain = src.streams.video[0], src.streams.audio[0]
-        a_sr = int(ain.codec_context.sample_rate or 48000)
-        if a_sr not in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000):
-            a_sr = 48000
-        channels = min(2, max(1, int(ain.codec_context.channels or 1)))
-        layout = "stereo" if channels == 2 else "mono"
-        # Decode the audio (and its start time) first.
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=a_sr)
-        chunks, a_t0 = [], None
-        for frame in src.decode(ain):
+        for frame in src.decode(src.streams.audio[0]):
             if a_t0 is None and frame.time is not None:
                 a_t0 = frame.time
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray())
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray())
-        if not chunks:
-            raise InputError("The audio track holds no decodable samples.")
-        audio = np.concatenate(chunks, axis=1)
-        n = int(round(offset_frames * a_sr / fps))
-        if n > 0:
-            audio = np.concatenate([audio[:, n:], np.zeros((channels, min(n, audio.shape[1])), np.float32)], axis=1)
-        elif n < 0:
-            audio = np.concatenate([np.zeros((channels, min(-n, audio.shape[1])), np.float32), audio[:, :n]], axis=1)
-        src.seek(0)
+    for out in resampler.resample(None):
+        chunks.append(out.to_ndarray())
+    if not chunks:
+        raise InputError("The audio track holds no decodable samples.")
+    return np.concatenate(chunks, axis=1), float(a_t0 or 0.0)
+
+
+def _write_shifted(path_in, path_out, offset_frames: int, *, fps: int, audio_bitrate: int) -> None:
+    import av
+
+    from lib.video import _open, _target_size
+
+    with _open(path_in) as probe_src:
+        if not probe_src.streams.video or not probe_src.streams.audio:
+            raise InputError("Shifting audio needs a file with both a video and an audio track.")
+        ain = probe_src.streams.audio[0]
+        a_sr = int(ain.codec_context.sample_rate or 48000)
+        channels = min(2, max(1, int(ain.codec_context.channels or 1)))
+    if a_sr not in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000):
+        a_sr = 48000
+    layout = "stereo" if channels == 2 else "mono"
+    # The audio is decoded in its own pass: seeking back to the start is unreliable in some
+    # containers (MPEG-PS lost its first 12 frames that way), so the picture gets a fresh open.
+    audio, a_t0 = _decode_audio_planar(path_in, layout, a_sr)
+    n = int(round(offset_frames * a_sr / fps))
+    if n > 0:
+        audio = np.concatenate([audio[:, n:], np.zeros((channels, min(n, audio.shape[1])), np.float32)], axis=1)
+    elif n < 0:
+        audio = np.concatenate([np.zeros((channels, min(-n, audio.shape[1])), np.float32), audio[:, :n]], axis=1)
+    with _open(path_in) as src:
+        vin = src.streams.video[0]
         copy_video = vin.codec_context.name == "h264"
         v_t0 = vin.start_time * vin.time_base if vin.start_time is not None else 0
         with av.open(str(path_out), mode="w", format="mp4") as dst:
@@ -623,7 +657,7 @@ def shift_audio(path_in, path_out, offset_frames: int, *, fps: int = FPS, audio_
             aout = dst.add_stream("aac", rate=a_sr)
             aout.layout = layout
             aout.bit_rate = audio_bitrate
-            first_pts = None
+            first_pts = last_pts = None
             for packet in src.demux(vin):
                 if copy_video:
                     if packet.dts is None:
@@ -634,8 +668,14 @@ def shift_audio(path_in, path_out, offset_frames: int, *, fps: int = FPS, audio_
                     for frame in packet.decode():
                         if first_pts is None:
                             first_pts = frame.pts or 0
+                        pts = (frame.pts - first_pts) if frame.pts is not None else None
+                        if pts is None or (last_pts is not None and pts <= last_pts):
+                            # Repeated or missing timestamps (seen in MPEG-1 program streams) would
+                            # make the MP4 muxer fail: keep the frame one tick after the previous.
+                            pts = 0 if last_pts is None else last_pts + 1
+                        last_pts = pts
                         img = frame.reformat(width=vout.width, height=vout.height, format="yuv420p")
-                        img.pts = (frame.pts - first_pts) if frame.pts is not None else None
+                        img.pts = pts
                         img.time_base = vin.time_base
                         for p in vout.encode(img):
                             dst.mux(p)
@@ -645,7 +685,7 @@ def shift_audio(path_in, path_out, offset_frames: int, *, fps: int = FPS, audio_
             # Keep the audio's start where it was relative to the picture: copied packets keep
             # their timestamps, re-encoded frames start at 0.
             v_start = float(v_t0) if copy_video else float((first_pts or 0) * vin.time_base)
-            a_start = float(a_t0 or 0.0) - (0.0 if copy_video else v_start)
+            a_start = a_t0 - (0.0 if copy_video else v_start)
             pad = int(round(a_start * a_sr))
             if pad > 0:
                 audio = np.concatenate([np.zeros((channels, pad), np.float32), audio], axis=1)
@@ -664,4 +704,3 @@ def shift_audio(path_in, path_out, offset_frames: int, *, fps: int = FPS, audio_
                     dst.mux(p)
             for p in aout.encode(None):
                 dst.mux(p)
-    return path_out

@@ -7,9 +7,13 @@ import numpy as np
 import pytest
 
 from lib.audio import load_audio
-from lib.video import SR, _encode_audio, talking_face, write_av
+from lib.talking_face import UTTERANCES, read_phonemes, talking_face
+from lib.video import SR, _encode_audio, write_av
 from tests.app.helpers import errors, page_app, shown_text
 from tests.conftest import ROOT
+
+#: When espeak-ng spoke each phoneme of the built-in sentence: what moves the drawn mouth.
+PHONEMES = read_phonemes(UTTERANCES["speech_fricatives"][1])
 
 PAGE = "app_pages/sync.py"
 UPLOAD = "Upload a video"
@@ -57,7 +61,11 @@ def test_apply_estimated_offset_fixes_the_file(app):
     assert app.slider(key="sync_shift").value == -4
     text = shown_text(app)
     assert "Expected offset after the shift: +0 frames" in text
-    assert "measured on the new file: **+0 frames**" in text
+    # The shifted file is re-encoded (AAC again): the estimate may move by one frame, no more.
+    import re
+
+    measured = int(re.search(r"measured on the new file: \*\*([+-]\d+) frames", text).group(1))
+    assert abs(measured) <= 1
     assert len(app.get("video")) == 2
 
 
@@ -85,7 +93,7 @@ def _only_an_error(at, pattern: str):
 
 
 def test_upload_a_good_variable_frame_rate_video(tmp_path, speech):
-    frames, audio = talking_face(speech[: int(4.0 * SR)], -3)
+    frames, audio = talking_face(speech[: int(4.0 * SR)], -3, phonemes=PHONEMES)
     keep = [i for i in range(len(frames)) if i % 3 != 1]
     path = write_av(tmp_path / "vfr.mp4", frames[keep], audio, frame_times_s=np.array(keep) / 25)
     at = _upload(page_app(PAGE), "phone_clip.mp4", path.read_bytes())
@@ -95,7 +103,7 @@ def test_upload_a_good_variable_frame_rate_video(tmp_path, speech):
 
 
 def test_upload_without_audio(tmp_path, speech):
-    frames, _ = talking_face(speech[: 2 * SR], 0)
+    frames, _ = talking_face(speech[: 2 * SR], 0, phonemes=PHONEMES)
     at = _upload(page_app(PAGE), "mute.mp4", write_av(tmp_path / "m.mp4", frames, None).read_bytes())
     _only_an_error(at, "no audio track")
 
@@ -118,7 +126,7 @@ def test_upload_without_a_face(tmp_path, speech):
 
 
 def test_upload_under_one_second(tmp_path, speech):
-    frames, audio = talking_face(speech[: int(0.6 * SR)], 0)
+    frames, audio = talking_face(speech[: int(0.6 * SR)], 0, phonemes=PHONEMES)
     at = _upload(page_app(PAGE), "short.mp4", write_av(tmp_path / "s.mp4", frames, audio).read_bytes())
     _only_an_error(at, "at least 1 s")
 
@@ -138,7 +146,7 @@ def test_syncnet_path_with_a_weights_file(tmp_path, monkeypatch, speech):
     monkeypatch.setenv("AVE_WEIGHTS_DIR", str(tmp_path))
     st.cache_resource.clear()
     try:
-        frames, audio = talking_face(speech[: int(1.6 * SR)], 0)
+        frames, audio = talking_face(speech[: int(1.6 * SR)], 0, phonemes=PHONEMES)
         at = _upload(page_app(PAGE), "short_face.mp4", write_av(tmp_path / "f.mp4", frames, audio).read_bytes())
         at.radio(key="sync_method").set_value("syncnet").run()
         assert not errors(at) and not at.warning

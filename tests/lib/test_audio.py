@@ -162,3 +162,74 @@ def test_librosa_examples_are_found_in_its_cache_without_network(tmp_path, monke
     found = librosa_examples_cached()
     assert list(found.values()) == [tmp_path / name]
     assert "Trumpet" in next(iter(found))
+
+
+# --------------------------------------------------------------- hostile files (issue: reliability)
+def test_a_decompression_bomb_is_decoded_only_up_to_the_cap(tmp_path):
+    """A long file compresses to almost nothing; decoding must stop at the cap, not fill memory first."""
+    import tracemalloc
+
+    sr, minutes = 16000, 10
+    path = tmp_path / "long.flac"
+    block = np.zeros((sr * 60, 2), np.float32)
+    with sf.SoundFile(str(path), "w", sr, 2, subtype="PCM_16", format="FLAC") as f:
+        f.write(np.stack([tone(sr=sr, seconds=60.0), tone(sr=sr, seconds=60.0)], axis=1))
+        for _ in range(minutes - 1):
+            f.write(block)
+    assert path.stat().st_size < 2_000_000  # 10 min of stereo: 77 MB as float32 once decoded
+    tracemalloc.start()
+    clip = audio.load_audio(path, max_duration_s=30.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(clip.samples) == 30 * sr
+    assert any("first 30 s of 600.0 s" in n for n in clip.notices), clip.notices
+    assert peak < 25e6, f"{peak / 1e6:.0f} MB traced while loading 30 s"
+
+
+def test_stereo_mix_of_huge_float_samples_does_not_overflow():
+    """Finite samples of 3e38 used to become inf when averaged in float32; now the level is refused."""
+    y = np.full((SR, 2), 3e38, np.float32)
+    y[::2] *= -1
+    with pytest.raises(InputError, match="dBFS"):
+        audio.load_audio(_wav(y, subtype="FLOAT"))
+    # A float file a little above full scale is kept, and the mono mix is exact.
+    y = np.stack([tone(amp=20.0), tone(amp=20.0)], axis=1)
+    clip = audio.load_audio(_wav(y, subtype="FLOAT"))
+    assert np.all(np.isfinite(clip.samples)) and np.max(np.abs(clip.samples)) == pytest.approx(20.0, rel=1e-4)
+
+
+def test_above_full_scale_is_not_called_clipped():
+    clip = audio.load_audio(_wav(tone(amp=20.0), subtype="FLOAT"))  # +26 dBFS, a float file
+    assert not any("clipped" in n and "looks clipped" in n for n in clip.notices), clip.notices
+    assert any("above full scale" in n and "+26" in n for n in clip.notices), clip.notices
+    # A sine normalised to touch full scale is not clipped either; a sawn-off one is.
+    assert audio.clipped_run_fraction(tone(amp=1.0, f=440.0)) == 0.0
+    assert not audio.load_audio(_wav(tone(amp=1.0), subtype="FLOAT")).notices
+    sawn = np.clip(tone(amp=1.5), -1.0, 1.0)
+    frac = audio.clipped_run_fraction(sawn)
+    # closed form: |1.5 sin| >= 1 for a fraction 1 - (2/pi) arcsin(1/1.5) of the time
+    assert frac == pytest.approx(1 - 2 / np.pi * np.arcsin(1 / 1.5), abs=0.01)
+
+
+def test_a_damaged_mp3_says_how_much_was_decoded():
+    y = tone(sr=44100, seconds=1.0)
+    buf = io.BytesIO()
+    sf.write(buf, y, 44100, format="MP3")
+    cut = buf.getvalue()[: len(buf.getvalue()) // 3]
+    clip = audio.load_audio(cut)
+    assert clip.duration_s < 0.5
+    assert any("damaged" in n and "1.00 s" in n for n in clip.notices), clip.notices
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"sr": "16000"}, "number"), ({"sr": float("inf")}, "finite"), ({"sr": 0}, "at least 1"),
+    ({"sr": 22050.5}, "whole"), ({"max_duration_s": -1.0}, "above 0"), ({"max_duration_s": float("nan")}, "finite"),
+])
+def test_bad_arguments_are_input_errors(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        audio.load_audio(_wav(tone()), **kwargs)
+
+
+def test_a_folder_is_not_an_audio_file(tmp_path):
+    with pytest.raises(InputError, match="folder"):
+        audio.load_audio(tmp_path)

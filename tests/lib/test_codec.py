@@ -426,7 +426,7 @@ def test_failed_download_raises_weights_unavailable(monkeypatch, tmp_path):
     monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
     seen = []
     with pytest.raises(WeightsUnavailable) as info:
-        codec.load_dac("44khz", progress=lambda f, m: seen.append(f))
+        codec.load_dac("44khz", allow_download=True, progress=lambda f, m: seen.append(f))
     assert calls["repo"] == "descript/dac_44khz"
     assert "Download failed (OSError)" in str(info.value) and "hf download descript/dac_44khz" in str(info.value)
     # The progress class reports fractions of the bytes as they arrive.
@@ -437,6 +437,49 @@ def test_failed_download_raises_weights_unavailable(monkeypatch, tmp_path):
     assert seen == [0.25, 1.0]
     with pytest.raises(WeightsUnavailable):
         codec.load_dac("44khz", allow_download=False)
+
+
+def _online_without_weights(monkeypatch, tmp_path):
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
+    monkeypatch.setattr(codec, "find_dac", lambda model: None)
+    calls = []
+
+    def fake_download(repo_id, **kwargs):
+        calls.append((repo_id, kwargs.get("revision")))
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_download)
+    return calls
+
+
+def test_load_dac_never_downloads_unless_asked(monkeypatch, tmp_path):
+    """A visitor opening a page must not start a download: only an explicit action does."""
+    calls = _online_without_weights(monkeypatch, tmp_path)
+    with pytest.raises(WeightsUnavailable):
+        codec.load_dac("16khz")
+    assert calls == []
+    with pytest.raises(WeightsUnavailable):
+        codec.download_dac("16khz")
+    assert calls == [("descript/dac_16khz", None)]
+
+
+def test_download_fetches_the_pinned_revision(monkeypatch, tmp_path):
+    calls = _online_without_weights(monkeypatch, tmp_path)
+    pin = "0123456789abcdef0123456789abcdef01234567"
+    monkeypatch.setitem(codec.DAC_REVISIONS, "24khz", pin)
+    with pytest.raises(WeightsUnavailable):
+        codec.download_dac("24khz")
+    assert calls[-1] == ("descript/dac_24khz", pin)
+    monkeypatch.setenv("AVE_DAC_REVISION_24KHZ", "f" * 40)
+    assert codec.dac_revision("24khz") == "f" * 40
+    monkeypatch.setenv("AVE_DAC_REVISION_24KHZ", "main; rm -rf /")
+    with pytest.raises(InputError):
+        codec.dac_revision("24khz")
 
 
 def test_fast_snake_equals_transformers_snake(clip):

@@ -1,8 +1,9 @@
 """lib.sync / lib.video: offsets recovered on constructed videos, the sign convention, the fix, bad input.
 
-Ground truth comes from construction: a drawn face whose mouth opens with the
-speech energy of the built-in espeak sentence, with the audio moved by a known
-number of frames (lib.video.talking_face). The real GRID clips (skipped when
+Ground truth comes from construction: a drawn face whose mouth moves with the
+phoneme timing espeak-ng reported for the built-in sentence (not with the sound's
+energy, which the estimator measures), with the audio moved by a known
+number of frames (lib.talking_face.talking_face). The real GRID clips (skipped when
 ../shared/data is absent) are checked under induced shifts.
 """
 
@@ -15,8 +16,12 @@ import pytest
 from lib import sync
 from lib.audio import load_audio
 from lib.errors import InputError
-from lib.video import FPS, SR, load_av, probe, talking_face, write_av
+from lib.talking_face import UTTERANCES, read_phonemes, talking_face
+from lib.video import FPS, SR, load_av, probe, write_av
 from tests.conftest import ROOT, data_file
+
+#: When espeak-ng spoke each phoneme of the built-in sentence: what moves the drawn mouth.
+PHONEMES = read_phonemes(UTTERANCES["speech_fricatives"][1])
 
 SPF = SR // FPS
 
@@ -30,7 +35,7 @@ def speech() -> np.ndarray:
 @pytest.fixture(scope="module")
 def face_video(tmp_path_factory, speech):
     """A 160×120 H.264/AAC file whose audio leads by 2 frames, and its path."""
-    frames, audio = talking_face(speech, 2)
+    frames, audio = talking_face(speech, 2, phonemes=PHONEMES)
     path = tmp_path_factory.mktemp("sync") / "face_plus2.mp4"
     write_av(path, frames, audio)
     return path
@@ -73,7 +78,7 @@ def test_speech_band_energy_of_a_sine_matches_parseval():
 def test_known_offsets_recovered_exactly_from_arrays(speech):
     short = speech[: int(4.0 * SR)]
     for k in range(-10, 11):
-        frames, audio = talking_face(short, k)
+        frames, audio = talking_face(short, k, phonemes=PHONEMES)
         res = sync.estimate_offset(frames, audio)
         assert res.offset_frames == k, f"induced {k}, estimated {res.offset_frames}"
         assert res.offset_ms == pytest.approx(40.0 * k)
@@ -86,7 +91,7 @@ def test_known_offsets_recovered_exactly_from_arrays(speech):
 
 @pytest.mark.parametrize("k", [-9, 0, 6])
 def test_known_offsets_recovered_exactly_through_h264_aac(tmp_path, speech, k):
-    frames, audio = talking_face(speech[: int(4.0 * SR)], k)
+    frames, audio = talking_face(speech[: int(4.0 * SR)], k, phonemes=PHONEMES)
     path = write_av(tmp_path / f"k{k}.mp4", frames, audio)
     info = probe(path)
     assert info["video"][0]["codec"] == "h264" and info["audio"][0]["codec"] == "aac"
@@ -124,7 +129,7 @@ def test_shift_audio_moves_the_samples_exactly(tmp_path, face_video):
 
 def test_shift_audio_reencodes_other_codecs(tmp_path, speech):
     """An MPEG-4 Part 2 file (not H.264) comes out as H.264 + AAC with the shift applied."""
-    frames, audio = talking_face(speech[: int(3.5 * SR)], 0)
+    frames, audio = talking_face(speech[: int(3.5 * SR)], 0, phonemes=PHONEMES)
     src = tmp_path / "mpeg4.mkv"
     with av.open(str(src), "w") as out:
         vs = out.add_stream("mpeg4", rate=FPS)
@@ -162,7 +167,7 @@ def test_grid_clip_induced_shifts(name):
 
 # ----------------------------------------------------------------------------- bad input
 def test_no_audio_track(tmp_path, speech):
-    frames, _ = talking_face(speech[: 2 * SR], 0)
+    frames, _ = talking_face(speech[: 2 * SR], 0, phonemes=PHONEMES)
     path = write_av(tmp_path / "mute.mp4", frames, None)
     with pytest.raises(InputError, match="no audio track"):
         load_av(path)
@@ -191,7 +196,7 @@ def test_no_face_found(tmp_path, speech):
 
 
 def test_under_one_second(tmp_path, speech):
-    frames, audio = talking_face(speech[: int(0.6 * SR)], 0)
+    frames, audio = talking_face(speech[: int(0.6 * SR)], 0, phonemes=PHONEMES)
     path = write_av(tmp_path / "short.mp4", frames, audio)
     with pytest.raises(InputError, match="at least 1 s"):
         load_av(path)
@@ -213,7 +218,7 @@ def test_missing_file(tmp_path):
 
 
 def test_4k_video_is_downscaled_then_analysed(tmp_path, speech):
-    small, audio = talking_face(speech[: int(1.2 * SR)], 0, width=960, height=720)
+    small, audio = talking_face(speech[: int(1.2 * SR)], 0, width=960, height=720, phonemes=PHONEMES)
 
     def frames_4k():
         buf = np.empty((2160, 3840, 3), np.uint8)
@@ -234,7 +239,7 @@ def test_4k_video_is_downscaled_then_analysed(tmp_path, speech):
 
 
 def test_variable_frame_rate_is_resampled_by_timestamps(tmp_path, speech):
-    frames, audio = talking_face(speech[: int(4.0 * SR)], 3)
+    frames, audio = talking_face(speech[: int(4.0 * SR)], 3, phonemes=PHONEMES)
     keep = [i for i in range(len(frames)) if i % 3 != 1]  # gaps of 40 and 80 ms
     path = write_av(tmp_path / "vfr.mp4", frames[keep], audio, frame_times_s=np.array(keep) / FPS)
     clip = load_av(path)
@@ -247,7 +252,7 @@ def test_variable_frame_rate_is_resampled_by_timestamps(tmp_path, speech):
 
 
 def test_other_frame_rates_are_resampled_to_25(tmp_path, speech):
-    frames, audio = talking_face(speech[: int(2.0 * SR)], 0)
+    frames, audio = talking_face(speech[: int(2.0 * SR)], 0, phonemes=PHONEMES)
     path = write_av(tmp_path / "f50.mp4", np.repeat(frames, 2, axis=0), audio, fps=50)
     clip = load_av(path)
     assert len(clip.frames) == len(frames)
@@ -255,7 +260,7 @@ def test_other_frame_rates_are_resampled_to_25(tmp_path, speech):
 
 
 def test_estimate_offset_rejects_bad_arguments(speech):
-    frames, audio = talking_face(speech[: 2 * SR], 0)
+    frames, audio = talking_face(speech[: 2 * SR], 0, phonemes=PHONEMES)
     with pytest.raises(InputError, match="Unknown method"):
         sync.estimate_offset(frames, audio, method="magic")
     with pytest.raises(InputError, match="uint8"):
@@ -271,7 +276,7 @@ def test_syncnet_method_with_random_weights_uses_reference_arithmetic(speech):
     syncnet = pytest.importorskip("lib.syncnet")
     pytest.importorskip("torch")
     model = syncnet.build_syncnet(seed=0).eval()
-    frames, audio = talking_face(speech[: int(1.6 * SR)], 0)
+    frames, audio = talking_face(speech[: int(1.6 * SR)], 0, phonemes=PHONEMES)
     res = sync.estimate_offset(frames, audio, method="syncnet", model=model, max_offset=3)
     assert res.method == "syncnet" and list(res.lags) == [-3, -2, -1, 0, 1, 2, 3]
     # The curve is in ascending-offset order: its minimum sits at the reported offset.
@@ -284,8 +289,18 @@ def test_moving_head_is_tracked_and_offsets_still_recovered(speech):
     """A head swaying by ±15 px (a moving box, not the still-head median box) keeps exact recovery."""
     short = speech[: int(4.0 * SR)]
     for k in (-8, 0, 5):
-        frames, audio = talking_face(short, k, sway_px=15.0)
+        frames, audio = talking_face(short, k, sway_px=15.0, phonemes=PHONEMES)
         boxes, found = sync.detect_faces(frames)
         assert found > 0.9
         assert np.ptp(boxes[:, 0]) > 15  # the track follows the sway
         assert sync.estimate_offset(frames, audio, boxes=boxes).offset_frames == k
+
+
+def test_video_decoding_needs_no_speech_features():
+    """lib.video (decoding, a lower-level module) imports no topic module, not even inside a function."""
+    import ast
+
+    tree = ast.parse((ROOT / "lib" / "video.py").read_text())
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert {n for n in names if n.startswith("lib")} <= {"lib.errors"}

@@ -1,0 +1,419 @@
+"""Measuring an impulse response with an exponential sine sweep (Farina 2000).
+
+The sweep
+---------
+``x(t) = sin(2 pi f1 L (exp(t / L) - 1))``, ``0 <= t < T``, with ``L = T / ln(f2 / f1)``.
+Its instantaneous frequency ``f(t) = f1 exp(t / L)`` rises by the same number of octaves per
+second, so the sweep spends time ``L / f`` per hertz: its power spectrum falls as ``1 / f``
+(pink). The inverse filter is the sweep reversed in time with an amplitude envelope
+``exp(-t / L)`` (6 dB per octave), which makes ``sweep * inverse`` a band-limited impulse
+with a flat spectrum from ``f1`` to ``f2``; convolving a recording of the sweep with it gives
+the impulse response.
+
+Where distortion goes
+---------------------
+A memoryless nonlinearity turns ``sin(phi(t))`` into harmonics ``sin(k phi(t))``, whose
+instantaneous frequency ``k f1 exp(t/L) = f1 exp((t + L ln k) / L)`` is the sweep's own
+frequency ``L ln k`` seconds later. Deconvolution therefore puts the ``k``-th harmonic's
+response ``Delta t_k = L ln k = T ln k / ln(f2 / f1)`` seconds *before* the linear one, where
+it can be cut away. (The law is exact for the envelope; each harmonic response also carries a
+constant phase ``2 pi f1 L (1 - k)``, which only changes its shape when ``f1 L`` is not whole.)
+
+References: A. Farina, "Simultaneous measurement of impulse response and distortion with a
+swept-sine technique", 108th AES Convention (2000); A. Novak et al., "Synchronized swept-sine:
+theory, application and implementation", JAES 63 (2015); S. Müller, P. Massarani, "Transfer-
+function measurement with sweeps", JAES 49 (2001).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lib.audio import SILENCE_PEAK, clipped_fraction, level_dbfs
+from lib.convolution import convolve, correlate
+from lib.errors import InputError
+
+#: Longest sweep accepted, in seconds.
+MAX_SWEEP_S = 60.0
+#: Longest recording accepted, in seconds.
+MAX_RECORDING_S = 120.0
+#: Below this ratio of the correlation peak to its typical level (dB) the sweep was not found.
+MIN_DETECTION_DB = 30.0
+#: How far before the correlation peak the direct sound is looked for, in seconds.
+SEARCH_S = 0.2
+#: A recording is flagged as clipped when this fraction of its samples sits at full scale.
+CLIPPED_FRACTION = 1e-4
+
+
+# --------------------------------------------------------------------------------------
+# the sweep
+# --------------------------------------------------------------------------------------
+
+def _finite(value, name: str, unit: str) -> float:
+    v = float(value)
+    if not np.isfinite(v):
+        raise InputError(f"{name} must be a finite number; got {value} {unit}.")
+    return v
+
+
+def _check_sweep(f1_hz, f2_hz, duration_s, sr) -> tuple[float, float, float, int]:
+    sr_f = _finite(sr, "The sampling rate", "Hz")
+    if sr_f <= 0 or sr_f != int(sr_f):
+        raise InputError(f"The sampling rate must be a positive whole number of hertz; got {sr} Hz.")
+    f1, f2 = _finite(f1_hz, "The start frequency", "Hz"), _finite(f2_hz, "The end frequency", "Hz")
+    T = _finite(duration_s, "The sweep duration", "s")
+    if f1 <= 0:
+        raise InputError(f"The sweep must start above 0 Hz (an exponential sweep never reaches 0); got {f1:g} Hz.")
+    if f2 <= f1:
+        raise InputError(f"The sweep must rise: the end frequency ({f2:g} Hz) must be above the start ({f1:g} Hz).")
+    if f2 > sr_f / 2:
+        raise InputError(
+            f"The end frequency {f2:g} Hz is above the Nyquist frequency ({sr_f / 2:g} Hz at {int(sr_f)} Hz "
+            "sampling): it would alias. Lower it or raise the sampling rate."
+        )
+    if not 0 < T <= MAX_SWEEP_S:
+        raise InputError(f"The sweep duration must be between 0 and {MAX_SWEEP_S:g} s; got {T:g} s.")
+    if T * sr_f < 16:
+        raise InputError(f"A {T:g}-s sweep at {int(sr_f)} Hz is only {int(T * sr_f)} samples; make it longer.")
+    return f1, f2, T, int(sr_f)
+
+
+def sweep_rate(f1_hz: float, f2_hz: float, duration_s: float) -> float:
+    """The sweep's time constant ``L = T / ln(f2 / f1)`` in seconds (``L ln 2`` s per octave)."""
+    if not (f1_hz > 0 and f2_hz > f1_hz and duration_s > 0):
+        raise InputError("A sweep needs 0 < f1 < f2 and a positive duration.")
+    return float(duration_s / np.log(f2_hz / f1_hz))
+
+
+def instantaneous_frequency(t_s, f1_hz: float, f2_hz: float, duration_s: float) -> np.ndarray:
+    """``f(t) = f1 exp(t / L)`` in Hz: the frequency the sweep plays at time ``t_s``."""
+    return f1_hz * np.exp(np.asarray(t_s, dtype=float) / sweep_rate(f1_hz, f2_hz, duration_s))
+
+
+def harmonic_delays_s(f1_hz: float, f2_hz: float, duration_s: float, orders=(2, 3, 4, 5)) -> np.ndarray:
+    """How far before the linear response the ``k``-th harmonic lands: ``L ln k`` seconds."""
+    k = np.asarray(orders, dtype=float)
+    if np.any(k < 1):
+        raise InputError("Harmonic orders start at 1 (the fundamental).")
+    return sweep_rate(f1_hz, f2_hz, duration_s) * np.log(k)
+
+
+def _fade(n: int, n_in: int, n_out: int) -> np.ndarray:
+    """Half-Hann fade-in over ``n_in`` samples and fade-out over ``n_out``."""
+    w = np.ones(n)
+    if n_in > 0:
+        w[:n_in] = 0.5 - 0.5 * np.cos(np.pi * np.arange(n_in) / n_in)
+    if n_out > 0:
+        w[n - n_out :] *= 0.5 + 0.5 * np.cos(np.pi * (np.arange(n_out) + 1) / n_out)
+    return w
+
+
+def ess_sweep(f1_hz: float, f2_hz: float, duration_s: float, sr: int, *,
+              fade_s: float | tuple[float, float] = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """Exponential sine sweep and its amplitude-compensated inverse filter (Farina 2000).
+
+    Parameters
+    ----------
+    f1_hz, f2_hz : float
+        Start and end frequency (``0 < f1 < f2 <= sr / 2``).
+    duration_s : float
+        Sweep length ``T``.
+    sr : int
+        Sampling rate in Hz.
+    fade_s : float or (float, float)
+        Half-Hann fade-in and fade-out lengths (one value: both). Fades keep the sweep from
+        starting and stopping with a click, which would spread energy over all frequencies
+        (and, at the end, ring before the impulse response).
+
+    Returns
+    -------
+    sweep : np.ndarray
+        float64 ``(round(T sr),)``, peak 1: ``sin(2 pi f1 L (exp(t/L) - 1))`` times the fades.
+    inverse : np.ndarray
+        float64, same length: the sweep reversed, times ``exp(-t / L)``, scaled so that
+        ``convolve(sweep, inverse)`` has unit gain across the band; its peak sits at index
+        ``len(sweep) - 1`` (time zero of :func:`deconvolve`).
+    """
+    f1, f2, T, sr = _check_sweep(f1_hz, f2_hz, duration_s, sr)
+    fades = (fade_s, fade_s) if np.isscalar(fade_s) else tuple(fade_s)
+    if len(fades) != 2:
+        raise InputError("fade_s is one length or a pair (fade-in, fade-out) in seconds.")
+    f_in, f_out = (_finite(f, "A fade length", "s") for f in fades)
+    if f_in < 0 or f_out < 0 or f_in + f_out > T:
+        raise InputError(f"The fades ({f_in:g} s in, {f_out:g} s out) must be >= 0 and fit in the {T:g}-s sweep.")
+    n = int(round(T * sr))
+    t = np.arange(n) / sr
+    L = T / np.log(f2 / f1)
+    sweep = np.sin(2 * np.pi * f1 * L * np.expm1(t / L)) * _fade(n, int(round(f_in * sr)), int(round(f_out * sr)))
+    inverse = sweep[::-1] * np.exp(-t / L)
+    # scale for unit gain in the band: the mean magnitude of sweep * inverse over the middle
+    # octaves (away from the fades), on a log-frequency grid
+    nfft = 1 << int(np.ceil(np.log2(2 * n)))
+    spec = np.abs(np.fft.rfft(sweep, nfft) * np.fft.rfft(inverse, nfft))
+    freqs = np.fft.rfftfreq(nfft, 1.0 / sr)
+    lo, hi = f1 * 2 ** 1, f2 / 2 ** 1
+    if hi <= lo:  # a narrow sweep: use its geometric middle
+        lo = hi = np.sqrt(f1 * f2)
+    grid = np.geomspace(lo, hi, 64)
+    inverse /= float(np.mean(np.interp(grid, freqs, spec)))
+    return sweep, inverse
+
+
+# --------------------------------------------------------------------------------------
+# deconvolution and alignment
+# --------------------------------------------------------------------------------------
+
+def _recording(recording, name: str = "recording") -> np.ndarray:
+    y = np.asarray(recording, dtype=float)
+    if y.ndim != 1:
+        y = np.squeeze(y)
+    if y.ndim != 1 or y.size == 0:
+        raise InputError(f"The {name} must be one channel of samples; got shape {np.shape(recording)}.")
+    if not np.all(np.isfinite(y)):
+        raise InputError(f"The {name} contains NaN or infinite samples.")
+    return y
+
+
+def deconvolve(recording, inverse, sr: int, *, pre_s: float = 0.0, length_s: float | None = None) -> np.ndarray:
+    """Impulse response from a recording of the sweep: ``convolve(recording, inverse)``, re-indexed.
+
+    Sample ``round(pre_s * sr)`` of the result is time zero: the moment the recording's sweep
+    started (the direct sound follows after the propagation and device latency). The ``pre_s``
+    seconds before it hold the harmonic distortion (at ``-L ln k``, :func:`harmonic_delays_s`);
+    the default ``pre_s = 0`` cuts it away.
+
+    Parameters
+    ----------
+    recording : array_like
+        What the microphone picked up, starting when the sweep started (see :func:`align`).
+    inverse : array_like
+        The inverse filter from :func:`ess_sweep`.
+    sr : int
+        Sampling rate in Hz (of both).
+    pre_s : float
+        Seconds kept before time zero.
+    length_s : float, optional
+        Seconds kept after time zero (default: all that the recording supports, i.e. its length
+        minus the sweep's).
+    """
+    y = _recording(recording)
+    inv = _recording(inverse, "inverse filter")
+    sr = int(_finite(sr, "The sampling rate", "Hz"))
+    if sr <= 0:
+        raise InputError(f"The sampling rate must be positive; got {sr} Hz.")
+    if len(y) > MAX_RECORDING_S * sr:
+        raise InputError(f"The recording lasts {len(y) / sr:.0f} s; the limit is {MAX_RECORDING_S:g} s.")
+    pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
+    if pre < 0:
+        raise InputError("pre_s must be >= 0.")
+    zero = len(inv) - 1
+    full = convolve(y, inv, method="fft")
+    stop = len(full) if length_s is None else zero + int(round(_finite(length_s, "length_s", "s") * sr))
+    stop = min(max(stop, zero + 1), len(full))
+    start = zero - pre
+    out = full[max(0, start) : stop]
+    if start < 0:  # asked for more history than exists: pad with zeros
+        out = np.concatenate([np.zeros(-start), out])
+    return out
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Where a recording's sweep starts (:func:`align`)."""
+
+    delay_samples: int      #: index of the recording where the sweep starts (may be < 0: it began earlier)
+    delay_s: float          #: the same in seconds
+    detection_db: float     #: correlation peak over its median magnitude, dB (below MIN_DETECTION_DB: not found)
+    found: bool             #: whether the peak stands clear enough to trust
+
+
+def align(recording, sweep, sr: int) -> Alignment:
+    """Find where the sweep starts in a recording by cross-correlation (a matched filter).
+
+    The correlation of the recording with the sweep peaks at the lag where the sweep's copy
+    lines up (for a room: its strongest arrival, not always the direct sound). Its height over
+    the median correlation magnitude says how sure that is: an ``N``-sample sweep stands about
+    ``10 log10(N)`` dB clear of noise as loud as itself (47 dB for 3 s at 16 kHz), while noise
+    alone rarely reaches 20 dB; below :data:`MIN_DETECTION_DB` the sweep counts as not found.
+    """
+    y = _recording(recording)
+    s = _recording(sweep, "sweep")
+    sr = int(_finite(sr, "The sampling rate", "Hz"))
+    if sr <= 0:
+        raise InputError(f"The sampling rate must be positive; got {sr} Hz.")
+    r = np.abs(correlate(y, s, method="fft"))
+    i = int(np.argmax(r))
+    lag = i - (len(s) - 1)
+    typical = float(np.median(r)) or 1e-300
+    det = float(20 * np.log10(max(r[i], 1e-300) / typical))
+    return Alignment(lag, lag / sr, det, det >= MIN_DETECTION_DB)
+
+
+# --------------------------------------------------------------------------------------
+# a whole measurement
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measurement:
+    """An impulse response measured from a recording of a sweep (:func:`measure`)."""
+
+    ir: np.ndarray          #: the linear impulse response from time zero (``margin_s`` before the direct sound,
+                            #: or the sweep's start when the recording was ``aligned``)
+    distortion: np.ndarray  #: the ``pre_s`` seconds before time zero (harmonic responses)
+    sr: int
+    alignment: Alignment
+    start_s: float          #: where in the recording time zero of ``ir`` lies
+    peak_dbfs: float        #: the recording's peak level
+    clipped_fraction: float #: share of recording samples at full scale
+    notices: tuple[str, ...]  #: warnings in words a page can show (clipping, low level, short tail)
+
+
+def check_recording(recording, sr: int, sweep_len: int, *, min_tail_s: float = 0.5) -> tuple[str, ...]:
+    """Reject recordings that cannot hold a measurement; return warnings for doubtful ones.
+
+    Raises :class:`InputError` when the recording is silent or shorter than the sweep plus
+    ``min_tail_s``; warns when it is clipped or very quiet.
+    """
+    y = _recording(recording)
+    peak = float(np.max(np.abs(y)))
+    if peak < SILENCE_PEAK:
+        raise InputError(
+            f"The recording is silent (peak {level_dbfs(peak):.0f} dBFS): was the microphone muted, "
+            "or the sweep not playing? Check the input level and record again."
+        )
+    need = sweep_len / sr + min_tail_s
+    if len(y) < need * sr:
+        raise InputError(
+            f"The recording is too short: {len(y) / sr:.2f} s, but the sweep alone lasts {sweep_len / sr:.2f} s "
+            f"and the room needs time to decay after it. Record at least {need:.1f} s: start recording, "
+            "play the sweep, and stop a second or two after it ends."
+        )
+    notes = []
+    frac = clipped_fraction(y)
+    if frac > CLIPPED_FRACTION:
+        notes.append(
+            f"The recording is clipped: {100 * frac:.2f} % of its samples sit at full scale. Clipping adds "
+            "harmonics (the sweep moves them before the response, where they are cut away) but also "
+            "distorts the level; turn the playback or the input gain down and record again."
+        )
+    if peak < 10 ** (-40 / 20):
+        notes.append(f"The recording is very quiet (peak {level_dbfs(peak):.0f} dBFS): the response will be noisy. "
+                     "Raise the playback level a little or move the microphone closer.")
+    return tuple(notes)
+
+
+def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre_s: float = 0.5,
+            margin_s: float = 0.005, aligned: bool = False) -> Measurement:
+    """Align a recording of the sweep, deconvolve it, split the distortion from the response.
+
+    Parameters
+    ----------
+    recording, sweep, inverse : array_like
+        The recording and the sweep/inverse pair from :func:`ess_sweep`, all at ``sr``.
+    ir_length_s : float
+        Seconds of impulse response kept (shortened to what the recording holds after the sweep).
+    pre_s : float
+        Seconds before time zero kept in ``distortion`` (where the harmonics land).
+    margin_s : float
+        With alignment, time zero is put this long before the detected arrival, so the direct
+        sound's pre-ringing is kept.
+    aligned : bool
+        True when the recording is known to start exactly with the sweep (a simulation, or a
+        sound card playing and recording at once): no search, time zero is the sweep's start.
+
+    Raises
+    ------
+    InputError
+        Silent or too short recordings, a sweep that cannot be found, a recording that
+        starts after the sweep began or stops before it ends.
+    """
+    y = _recording(recording)
+    s = _recording(sweep, "sweep")
+    sr = int(_finite(sr, "The sampling rate", "Hz"))
+    notes = list(check_recording(y, sr, len(s)))
+    pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
+    if aligned:
+        al = Alignment(0, 0.0, float("inf"), True)
+        start = 0
+    else:
+        al = align(y, s, sr)
+        if not al.found:
+            raise InputError(
+                f"The sweep was not found in the recording (the best match stands only {al.detection_db:.0f} dB above "
+                "the rest). Was it this sweep (same range, length and sampling rate) that played, loud enough to "
+                "hear over the room's noise?"
+            )
+        if al.delay_samples < -int(round(0.05 * sr)):
+            raise InputError(
+                f"The recording starts {-al.delay_s:.2f} s after the sweep began, so its low frequencies are missing. "
+                "Start recording first, then play the sweep."
+            )
+        # the correlation peaks on the strongest arrival, which in a room can come after the direct
+        # sound: search for the onset up to SEARCH_S before it in the (whitened) deconvolution
+        start = max(0, al.delay_samples - int(round(SEARCH_S * sr)))
+    tail = len(y) - start - len(s)
+    if tail < 0.3 * sr:
+        raise InputError(
+            f"The recording stops {abs(tail) / sr:.2f} s {'before' if tail < 0 else 'after'} the sweep ends"
+            f"{'' if tail < 0 else ', too soon'}: the room's decay (and, if it stopped early, the high frequencies) "
+            "is missing. Keep recording for a second or two after the sweep."
+        )
+    full = deconvolve(y[start:], inverse, sr, pre_s=pre_s, length_s=tail / sr)
+    causal = full[pre:]
+    if aligned:
+        zero = 0
+    else:
+        e = causal[: int(round(2 * SEARCH_S * sr))] ** 2
+        onset = int(np.argmax(e >= 0.01 * e.max()))  # first sample within 20 dB of the peak (ISO 3382-1)
+        zero = max(0, onset - int(round(margin_s * sr)))
+    n_ir = min(int(round(float(ir_length_s) * sr)), len(causal) - zero)
+    if n_ir < int(round(float(ir_length_s) * sr)):
+        notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that length.")
+    ir = causal[zero : zero + n_ir]
+    distortion = full[zero : zero + pre]
+    return Measurement(ir=ir, distortion=distortion, sr=sr, alignment=al, start_s=(start + zero) / sr,
+                       peak_dbfs=level_dbfs(float(np.max(np.abs(y)))), clipped_fraction=clipped_fraction(y),
+                       notices=tuple(notes))
+
+
+# --------------------------------------------------------------------------------------
+# a simulated measurement
+# --------------------------------------------------------------------------------------
+
+def loudspeaker(x, *, clip_level: float = np.inf, second_harmonic: float = 0.0) -> np.ndarray:
+    """A memoryless loudspeaker nonlinearity: ``c tanh((x + a x^2) / c)``.
+
+    ``second_harmonic`` (``a``) bends the curve asymmetrically (even harmonics, as a cone's
+    suspension does); ``clip_level`` (``c``) saturates it smoothly (odd harmonics, an amplifier
+    running out of voltage). ``clip_level = inf`` and ``a = 0`` is a perfect speaker.
+    """
+    x = np.asarray(x, dtype=float)
+    c = float(clip_level)
+    a = _finite(second_harmonic, "second_harmonic", "")
+    if not c > 0:
+        raise InputError(f"The clipping level must be positive; got {clip_level}.")
+    y = x + a * x * x
+    return y if np.isinf(c) else c * np.tanh(y / c)
+
+
+def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, clip_level: float = np.inf,
+                       second_harmonic: float = 0.0, lead_s: float = 0.0, tail_s: float | None = None,
+                       seed: int = 0) -> np.ndarray:
+    """What a microphone in a simulated room records while a (possibly distorting) speaker plays the sweep.
+
+    ``lead_s`` seconds of noise come first, ``tail_s`` (default: the response's length) after
+    the sweep; white noise is added ``snr_db`` below the recorded sweep's RMS. Seeded.
+    """
+    s = _recording(sweep, "sweep")
+    h = _recording(rir, "impulse response")
+    sr = int(sr)
+    tail = len(h) / sr if tail_s is None else float(tail_s)
+    lead = int(round(float(lead_s) * sr))
+    played = np.concatenate([np.zeros(lead), loudspeaker(s, clip_level=clip_level, second_harmonic=second_harmonic),
+                             np.zeros(int(round(tail * sr)))])
+    rec = convolve(played, h, method="fft")[: len(played)]
+    rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2)))
+    rng = np.random.default_rng(seed)
+    return rec + rng.standard_normal(len(rec)) * rms * 10 ** (-float(snr_db) / 20)
