@@ -34,4 +34,7 @@ PAGES: tuple[PageInfo, ...] = (
              "How a neural codec (DAC) trades bits for quality with residual vector quantisation."),
     PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
              "How SyncNet tells whether lips and voice line up, and by how many frames they do not."),
+    PageInfo("Models", "app_pages/embeddings.py", "What speech models learn", ":material/hub:",
+             "Inside wav2vec2, HuBERT and Whisper: which layer knows the word, which the voice, against an "
+             "untrained control."),
 )

@@ -120,6 +120,8 @@ class SpeechModel:
     net: object
     source: str  #: where the weights came from, in words
     tokenizer: object = None  #: Whisper only (for transcription)
+    seed: int = 0
+    config_overrides: dict | None = None
 
     @property
     def name(self) -> str:
@@ -140,17 +142,21 @@ class SpeechModel:
 
     @property
     def model_id(self) -> str:
-        """A cache key part that changes with the weights (and the shape of a test config)."""
-        return f"{self.spec.key}-{self.weights}-{_config_digest(self.net)}"
+        """A cache key part that changes with the weights (see :func:`model_id`)."""
+        return model_id(self.spec.key, self.weights, seed=self.seed, config_overrides=self.config_overrides)
 
     def layer_names(self) -> list[str]:
         return layer_names(self)
 
 
-def _config_digest(net) -> str:
-    cfg = getattr(net, "config", None)
-    text = cfg.to_json_string(use_diff=False) if hasattr(cfg, "to_json_string") else repr(cfg)
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
+def model_id(name: str, weights: str = "pretrained", *, seed: int = 0, config_overrides: dict | None = None) -> str:
+    """Cache key part for a model without loading it: name, weights, the seed of a random one, a test config."""
+    out = f"{get_spec(name).key}-{weights}"
+    if weights == "random":
+        out += f"-seed{int(seed)}"
+    if config_overrides:
+        out += "-" + hashlib.sha1(repr(sorted(config_overrides.items())).encode()).hexdigest()[:8]
+    return out
 
 
 # --------------------------------------------------------------------- weights
@@ -302,7 +308,8 @@ def load_speech_model(name: str, *, weights: str = "pretrained", allow_download:
         raise InputError(f"weights must be 'pretrained' or 'random'; got {weights!r}.")
     if weights == "random":
         net = build_random(spec, seed=seed, config_overrides=config_overrides)
-        return SpeechModel(spec, "random", net, f"random initialisation (seed {seed}): an untrained network")
+        return SpeechModel(spec, "random", net, f"random initialisation (seed {seed}): an untrained network",
+                           seed=int(seed), config_overrides=config_overrides)
     if config_overrides:
         raise InputError("config_overrides only apply to random weights.")
     if spec.family == "dac":
@@ -357,13 +364,18 @@ def n_layers(model: SpeechModel) -> int:
     return len(c.downsampling_ratios)
 
 
-def layer_names(model: SpeechModel) -> list[str]:
-    """Names of what :func:`layer_states` returns, front end first."""
-    n = n_layers(model)
-    if model.family == "whisper":
+def layer_names(model: SpeechModel | str) -> list[str]:
+    """Names of what :func:`layer_states` returns, front end first (a model name works without loading it)."""
+    if isinstance(model, str):
+        spec = get_spec(model)
+        family = spec.family
+        n = {"whisper": spec.config.get("encoder_layers"), "dac": 4}.get(family, spec.config.get("num_hidden_layers"))
+    else:
+        family, n = model.family, n_layers(model)
+    if family == "whisper":
         return ["conv front end (conv1→GELU→conv2→GELU)"] + [f"layer {i}" for i in range(1, n)] + [
             f"layer {n} + final LayerNorm"]
-    if model.family in ("wav2vec2", "hubert"):
+    if family in ("wav2vec2", "hubert"):
         return ["CNN front end (7 convs on samples)", "transformer input (projection + conv positions)"] + [
             f"layer {i}" for i in range(1, n + 1)]
     return [f"encoder block {i}" for i in range(1, n + 1)] + [
@@ -1021,3 +1033,130 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
         for j, hw in enumerate(h, start=1):
             d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (rw != hw))
     return float(d[-1] / len(r))
+
+
+# ------------------------------------------------------------ maps and curves
+PROJECTIONS = ("PCA", "t-SNE", "UMAP")
+
+
+@dataclass(frozen=True)
+class Projection:
+    coords: np.ndarray  #: [n, dims]
+    method: str
+    explained: np.ndarray | None  #: PCA: share of variance per component
+
+
+def pca(X: np.ndarray, dims: int = 2) -> Projection:
+    """Principal components by SVD of the centred data; ``explained`` = variance share of each component."""
+    X = np.asarray(X, dtype=np.float64)
+    Xc = X - X.mean(axis=0)
+    U, S, _ = np.linalg.svd(Xc, full_matrices=False)
+    var = S**2
+    total = var.sum()
+    k = min(int(dims), len(S))
+    coords = U[:, :k] * S[:k]
+    # Fix the sign like scikit-learn (largest |loading| of each component positive in U).
+    signs = np.sign(U[np.argmax(np.abs(U[:, :k]), axis=0), np.arange(k)])
+    signs[signs == 0] = 1
+    return Projection((coords * signs).astype(np.float32), "PCA",
+                      var[:k] / total if total > 0 else np.zeros(k))
+
+
+def project(X: np.ndarray, method: str = "PCA", dims: int = 2, *, seed: int = 0) -> Projection:
+    """2-D or 3-D map of pooled vectors: PCA, t-SNE (cosine) or UMAP (cosine); deterministic from ``seed``."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 4:
+        raise InputError("A map needs at least four clips.")
+    if dims not in (2, 3):
+        raise InputError(f"Maps are 2-D or 3-D; got {dims}.")
+    if method == "PCA":
+        return pca(X, dims)
+    if method == "t-SNE":
+        from sklearn.manifold import TSNE
+
+        perplexity = float(min(30.0, max(2.0, (len(X) - 1) / 3)))
+        coords = TSNE(n_components=dims, metric="cosine", perplexity=perplexity, init="pca", random_state=seed,
+                      max_iter=750).fit_transform(X)
+        return Projection(coords.astype(np.float32), method, None)
+    if method == "UMAP":
+        import umap
+
+        reducer = umap.UMAP(n_components=dims, metric="cosine", n_neighbors=min(15, len(X) - 1), random_state=seed,
+                            n_jobs=1)
+        return Projection(reducer.fit_transform(X).astype(np.float32), method, None)
+    raise InputError(f"Unknown map {method!r}; choose one of {', '.join(PROJECTIONS)}.")
+
+
+def depth_curves(layers: Sequence[np.ndarray], words: Sequence[str], voices: Sequence[str], *, cv: int = 5,
+                 seed: int = 0, progress: Callable[[float, str], None] | None = None) -> dict[str, np.ndarray]:
+    """Word and voice identity scores for every layer.
+
+    Word scores are grouped by voice (the probe and the neighbours never
+    see the test voice), voice scores grouped by word (never the test word),
+    so each says what generalises rather than what was memorised.
+
+    Returns
+    -------
+    dict
+        ``word_<score>`` and ``voice_<score>`` arrays of length ``len(layers)``
+        for score in silhouette, knn, probe, probe_std; ``word_chance`` and
+        ``voice_chance`` floats (as 0-d arrays).
+    """
+    words, voices = np.asarray(words), np.asarray(voices)
+    out: dict[str, list] = {}
+    n_voices, n_words = len(np.unique(voices)), len(np.unique(words))
+    for i, X in enumerate(layers):
+        for target, labels, groups, ok in (("word", words, voices, n_voices >= 2),
+                                           ("voice", voices, words, n_voices >= 2 and n_words >= 2)):
+            if ok:
+                s = probe_scores(X, labels, cv=cv, groups=groups, seed=seed)
+            else:
+                s = dict.fromkeys(("silhouette", "knn", "probe", "probe_std", "chance"), float("nan"))
+            for k in ("silhouette", "knn", "probe", "probe_std"):
+                out.setdefault(f"{target}_{k}", []).append(s[k])
+            out[f"{target}_chance"] = [s["chance"]]
+        if progress:
+            progress((i + 1) / len(layers), f"Scored layer {i + 1} of {len(layers)}")
+    return {k: np.array(v if not k.endswith("_chance") else v[0]) for k, v in out.items()}
+
+
+def frame_sample(cache: EmbeddingCache, model_id: str, clips: Sequence, *, per_clip: int = 12, padding: str = "slice",
+                 seed: int = 0) -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Up to ``per_clip`` frames of every clip, from every cached layer, with their acoustic facts.
+
+    Returns ``(layers, targets, clip_index)``: ``layers[i]`` is ``[n_frames_total, dim]``,
+    ``targets`` holds ``rms_db``, ``zcr``, ``f0_hz`` per sampled frame.
+    """
+    rng = np.random.default_rng(int(seed))
+    per_layer: list[list[np.ndarray]] = []
+    targets: dict[str, list] = {"rms_db": [], "zcr": [], "f0_hz": []}
+    index = []
+    for ci, clip in enumerate(clips):
+        states = cache.get(clip.fingerprint, model_id, padding)
+        if states is None:
+            raise InputError("Some embeddings are not computed yet; extract them first.")
+        n = min(s.shape[0] for s in states)
+        pick = np.sort(rng.choice(n, size=min(int(per_clip), n), replace=False))
+        facts = frame_targets(clip.samples, clip.sr, n)
+        if not per_layer:
+            per_layer = [[] for _ in states]
+        for li, s in enumerate(states):
+            per_layer[li].append(s[pick])
+        for k in targets:
+            targets[k].append(facts[k][pick])
+        index.append(np.full(len(pick), ci))
+    return ([np.concatenate(p) for p in per_layer], {k: np.concatenate(v) for k, v in targets.items()},
+            np.concatenate(index))
+
+
+def frame_r2_curves(layers: Sequence[np.ndarray], targets: dict[str, np.ndarray], groups: np.ndarray, *,
+                    cv: int = 5) -> dict[str, np.ndarray]:
+    """:func:`frame_probe_r2` of every target at every layer: ``{target: [R² per layer]}``."""
+    return {k: np.array([frame_probe_r2(X, t, groups, cv=cv) for X in layers]) for k, t in targets.items()}
+
+
+def self_similarity(states: np.ndarray) -> np.ndarray:
+    """Cosine similarity between every pair of frames of one layer: ``[frames, frames]`` in [-1, 1]."""
+    X = np.asarray(states, dtype=np.float64)
+    Z = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+    return np.clip(Z @ Z.T, -1.0, 1.0).astype(np.float32)
