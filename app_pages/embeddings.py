@@ -288,7 +288,8 @@ if pending or pending_control:
             ok = extract(name, weights, clips, padding)
             if ok and weights == "pretrained":
                 extract(name, "random", clips, padding)
-        ready = not missing(name, weights, clips, padding)
+        if ok:
+            st.rerun()
 
 tab_map, tab_depth, tab_cka, tab_clip, tab_shapes, tab_dac = st.tabs(TABS, key="emb_tab", on_change="rerun",
                                                                      bind="query-params")
@@ -324,9 +325,11 @@ if tab_map.open:
                 proj = projection(mid, hashes, how, position, padding, layer, method, dims)
             title = f"{E.MODELS[name].label}{' · UNTRAINED (random weights)' if weights == 'random' else ''} · " \
                     f"{layer_name} · {POOL_LABELS[how]}"
-            st.plotly_chart(ef.embedding_map(proj.coords, words, voices, title=title, explained=proj.explained,
-                                             method=method, names=[c.name for c in clips]),
-                            width="stretch", key="emb_map_fig")
+            event = st.plotly_chart(ef.embedding_map(proj.coords, words, voices, title=title,
+                                                     explained=proj.explained, method=method,
+                                                     names=[c.name for c in clips]),
+                                    width="stretch", key="emb_map_fig", on_select="rerun", selection_mode="points")
+            picked = [p.get("customdata") for p in (event.selection.points if event else []) if "customdata" in p]
             X = pooled(mid, hashes, how, position, padding)[layer]
             s = E.probe_scores(X, words, groups=voices if len(set(voices)) > 1 else None)
             k1, k2, k3, k4 = st.columns(4)
@@ -346,9 +349,11 @@ if tab_map.open:
                            "of them the encoder's response to silence, so clips look alike and a few PCs 'explain' "
                            "almost everything. Switch the window back to *sliced to the clip*.",
                            icon=":material/warning:")
-            with st.expander("Hear a clip of the map"):
-                pick = st.selectbox("Clip", range(len(clips)), format_func=lambda i: clips[i].name, key="emb_hear")
-                player(clips[pick].samples, clips[pick].sr, key="emb_hear_play")
+            if picked and dims == 2:
+                c = clips[int(picked[0])]
+                player(c.samples, c.sr, label=f"Clicked: {c.name}", key="emb_click_play")
+            else:
+                st.caption("Click a point of the 2-D map to hear that clip.")
 
 # ------------------------------------------------------------ which layer knows what
 if tab_depth.open:
@@ -367,15 +372,15 @@ if tab_depth.open:
                               format_func={"probe": "linear probe accuracy", "knn": "nearest-neighbour accuracy",
                                            "silhouette": "silhouette (cosine)"}.get, bind="query-params")
             main = f"{spec.label}" + (" (untrained)" if weights == "random" else "")
-            series = {f"word · {main}": {"layers": LAYERS, "values": cur[f"word_{metric}"],
+            series = {f"word · {main}": {"layers": LAYERS, "values": cur[f"word_{metric}"], "color": "#4C78A8",
                                          "error": cur["word_probe_std"] if metric == "probe" else None}}
             if ctl is not None:
                 series["word · untrained control"] = {"layers": LAYERS, "values": ctl[f"word_{metric}"],
-                                                      "control": True}
+                                                      "control": True, "color": "#4C78A8"}
             series[f"voice · {main}"] = {"layers": LAYERS, "values": cur[f"voice_{metric}"], "color": "#B279A2"}
             if ctl is not None:
                 series["voice · untrained control"] = {"layers": LAYERS, "values": ctl[f"voice_{metric}"],
-                                                       "control": True, "color": "#D8B5CF"}
+                                                       "control": True, "color": "#B279A2"}
             chance = float(cur["word_chance"]) if metric != "silhouette" else 0.0
             st.plotly_chart(ef.depth_figure(series, title="Which layer knows the word, which knows the voice",
                                             y_title={"probe": "held-out accuracy", "knn": "held-out accuracy",
@@ -383,8 +388,8 @@ if tab_depth.open:
                             width="stretch", key="emb_depth_fig")
             best = int(np.nanargmax(cur["word_probe"]))
             d1, d2, d3 = st.columns(3)
-            d1.metric("Best layer for the word (probe)", LAYERS[best], f"{100 * cur['word_probe'][best]:.0f} %",
-                      delta_color="off")
+            d1.metric("Best layer for the word (probe)", ef.short_name(LAYERS[best]),
+                      f"{100 * cur['word_probe'][best]:.0f} %", delta_color="off", help=LAYERS[best])
             if ctl is not None:
                 gain = cur["word_probe"][best] - ctl["word_probe"][best]
                 d2.metric("Gain over the untrained control", f"{100 * gain:+.0f} points")
@@ -399,10 +404,14 @@ if tab_depth.open:
             with st.spinner("Fitting per-frame probes…"):
                 fr = frame_curves(mid, set_id, padding, clips)
                 fr_ctl = frame_curves(control_mid, set_id, padding, clips) if have_control else None
-            names_t = {"rms_db": "level (RMS dB)", "zcr": "zero-crossing rate", "f0_hz": "f0 (voiced frames)"}
-            fc = {f"{names_t[k]}": {"values": v} for k, v in fr.items()}
-            if fr_ctl is not None:
-                fc.update({f"{names_t[k]} · untrained": {"values": v, "control": True} for k, v in fr_ctl.items()})
+            names_t = {"rms_db": ("level (RMS dB)", "#4C78A8"), "zcr": ("zero-crossing rate", "#F58518"),
+                       "f0_hz": ("f0 in semitones (voiced frames)", "#54A24B")}
+            fc = {}
+            for k, v in fr.items():
+                fc[names_t[k][0]] = {"values": v, "color": names_t[k][1]}
+                if fr_ctl is not None:
+                    fc[f"{names_t[k][0]} · untrained"] = {"values": fr_ctl[k], "control": True,
+                                                          "color": names_t[k][1]}
             st.plotly_chart(ef.frame_r2_figure(fc, LAYERS, title="How well each layer keeps level, noisiness and pitch"),
                             width="stretch", key="emb_frame_fig")
 
@@ -417,7 +426,9 @@ if tab_cka.open:
             st.plotly_chart(ef.cka_heatmap(M, LAYERS, LAYERS, title=f"Linear CKA between the layers of {spec.label}",
                                            y_title="layer", x_title="layer"), width="stretch", key="emb_cka_within")
             st.caption("Mean-pooled vectors of every clip; 1 = the same representation up to rotation and scale. "
-                       "Blocks of high CKA are stretches of layers that barely change the representation.")
+                       "Blocks of high CKA are stretches of layers that barely change the representation. With few "
+                       "clips linear CKA is biased upward (every pair of layers looks similar): compare against the "
+                       "untrained control below rather than reading absolute values.")
             st.markdown("**Across two models**")
             options = [(n, w) for n in list(E.MODELS) for w in ("pretrained", "random")]
             default = options.index((name, "random")) if weights == "pretrained" else options.index((name, "pretrained"))

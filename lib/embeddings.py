@@ -430,9 +430,10 @@ class FrameFacts:
 def frame_facts(model: SpeechModel | str) -> FrameFacts:
     family = model.family if isinstance(model, SpeechModel) else get_spec(model).family
     if family == "whisper":
-        return FrameFacts(320, 20.0, 60.0, WHISPER_WINDOW_S,
+        return FrameFacts(320, 20.0, 65.0, WHISPER_WINDOW_S,
                           "log-mel with a 25 ms window and 10 ms hop; conv1 (kernel 3) sees 3 mel frames, conv2 "
-                          "(kernel 3, stride 2) halves the rate to 20 ms frames; the input is always padded to 30 s")
+                          "(kernel 3, stride 2) sees 5 of them (4 hops + one window = 65 ms) and halves the rate to "
+                          "20 ms frames; the input is always padded to 30 s")
     if family in ("wav2vec2", "hubert"):
         return FrameFacts(320, 20.0, 25.0, None,
                           "7 convolutions on raw samples (kernels 10,3,3,3,3,2,2; strides 5,2,2,2,2,2,2): "
@@ -864,6 +865,10 @@ def frame_targets(y: np.ndarray, sr: int, n_frames: int) -> dict[str, np.ndarray
     f0 = np.pad(f0, (0, max(0, n - len(f0))), constant_values=np.nan)
     voiced = (rms_db > rms_db.max() - 35) & (frames_z < 0.25)
     f0 = np.where(voiced, f0, np.nan)
+    if np.isfinite(f0).any():
+        # YIN's octave jumps: drop frames more than 7 semitones from the clip's median pitch.
+        semis = 12 * np.log2(f0 / np.nanmedian(f0))
+        f0 = np.where(np.abs(semis) <= 7, f0, np.nan)
     return {"rms_db": rms_db.astype(np.float32), "zcr": frames_z.astype(np.float32), "f0_hz": f0.astype(np.float32)}
 
 
@@ -1120,7 +1125,7 @@ def depth_curves(layers: Sequence[np.ndarray], words: Sequence[str], voices: Seq
     return {k: np.array(v if not k.endswith("_chance") else v[0]) for k, v in out.items()}
 
 
-def frame_sample(cache: EmbeddingCache, model_id: str, clips: Sequence, *, per_clip: int = 12, padding: str = "slice",
+def frame_sample(cache: EmbeddingCache, model_id: str, clips: Sequence, *, per_clip: int = 16, padding: str = "slice",
                  seed: int = 0) -> tuple[list[np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """Up to ``per_clip`` frames of every clip, from every cached layer, with their acoustic facts.
 
@@ -1136,8 +1141,13 @@ def frame_sample(cache: EmbeddingCache, model_id: str, clips: Sequence, *, per_c
         if states is None:
             raise InputError("Some embeddings are not computed yet; extract them first.")
         n = min(s.shape[0] for s in states)
-        pick = np.sort(rng.choice(n, size=min(int(per_clip), n), replace=False))
         facts = frame_targets(clip.samples, clip.sr, n)
+        # Half the frames voiced (where f0 exists), the rest anywhere: pitch needs enough voiced frames.
+        voiced = np.flatnonzero(np.isfinite(facts["f0_hz"]))
+        k = min(int(per_clip), n)
+        first = rng.choice(voiced, size=min(k // 2, len(voiced)), replace=False) if len(voiced) else np.array([], int)
+        rest = rng.choice(np.setdiff1d(np.arange(n), first), size=k - len(first), replace=False)
+        pick = np.sort(np.concatenate([first, rest]).astype(int))
         if not per_layer:
             per_layer = [[] for _ in states]
         for li, s in enumerate(states):
@@ -1151,8 +1161,15 @@ def frame_sample(cache: EmbeddingCache, model_id: str, clips: Sequence, *, per_c
 
 def frame_r2_curves(layers: Sequence[np.ndarray], targets: dict[str, np.ndarray], groups: np.ndarray, *,
                     cv: int = 5) -> dict[str, np.ndarray]:
-    """:func:`frame_probe_r2` of every target at every layer: ``{target: [R² per layer]}``."""
-    return {k: np.array([frame_probe_r2(X, t, groups, cv=cv) for X in layers]) for k, t in targets.items()}
+    """:func:`frame_probe_r2` of every target at every layer: ``{target: [R² per layer]}``.
+
+    f0 is regressed on a log scale (semitones), as pitch is heard.
+    """
+    out = {}
+    for k, t in targets.items():
+        t = np.log2(t) * 12 if k == "f0_hz" else t
+        out[k] = np.array([frame_probe_r2(X, t, groups, cv=cv) for X in layers])
+    return out
 
 
 def self_similarity(states: np.ndarray) -> np.ndarray:
