@@ -2,17 +2,27 @@
 
 import streamlit as st
 
+from components import presenter
 from components.audio_io import playback_note
 from components.nav import PAGES
 
 st.set_page_config(page_title="AudioVideoEra Explorer", page_icon=":material/graphic_eq:", layout="wide")
+presenting = presenter.app_setup()
 
 sections: dict[str, list] = {}
+info_of = {}
 for info in PAGES:
-    sections.setdefault(info.section, []).append(
-        st.Page(info.path, title=info.title, icon=info.icon, default=info.path == "app_pages/welcome.py")
-    )
+    p = st.Page(info.path, title=info.title, icon=info.icon, default=info.path == "app_pages/welcome.py")
+    sections.setdefault(info.section, []).append(p)
+    info_of[p.url_path] = info
 
-page = st.navigation(sections)
-playback_note()
+page = st.navigation(sections, position="top" if presenting else "sidebar")
+presenter.set_current_page(info_of.get(page.url_path))
 page.run()
+# After the page, so the page's own inputs come first in the sidebar.
+st.sidebar.divider()
+presenter.toggle()
+playback_note()
+if not presenting and presenter.has_next():
+    st.divider()
+    presenter.next_link()

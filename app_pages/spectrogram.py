@@ -4,8 +4,10 @@ import numpy as np
 import streamlit as st
 
 from components import figures
-from components.audio_io import escape_plot_text, pick_audio, player
+from components.audio_io import SAMPLE_KEY, escape_plot_text, pick_audio, player
+from components.controls import clamp, ensure, follower, remember
 from components.errors import stop_on_input_error
+from components.presenter import chart, demo_scenarios, figure_slot, inputs
 from components.teach import in_depth, intro, show_code
 from lib import signals, spectral
 from lib.audio import segment
@@ -15,8 +17,9 @@ intro(
     "A spectrogram is a magnitude spectrum for every short frame, stacked over time (the STFT). "
     "A long window resolves close frequencies but smears fast events; a short one does the opposite — "
     "and the mel scale then squeezes high frequencies the way hearing (and most audio ML models) do.",
-    "pick *Two close tones 440 + 460 Hz* and move **n_fft** from 256 to 4096: the two lines separate "
-    "only when Δf = sr/n_fft drops below their 20 Hz gap.",
+    "pick *Two close tones 440 + 460 Hz* and move **n_fft** from 256 to 4096 (the window follows it): the "
+    "two lines separate once the window spans several periods of their 20 Hz beat (Δf = sr/n_fft well "
+    "below 20 Hz). The demo buttons set up exactly this, zoomed on 300-600 Hz.",
 )
 
 SYNTH = {
@@ -25,12 +28,27 @@ SYNTH = {
     "Impulse train 10 Hz": lambda sr: signals.impulse_train(10, sr, 2.0),
     "White noise": lambda sr: signals.white_noise(sr, 2.0, rms_level=0.1),
 }
+POW2 = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
+_TONES = {"sg_kind": "Recording", "sg_source": "Built-in sample", SAMPLE_KEY: "Two close tones 440 + 460 Hz",
+          "sg_scale": "linear", "sg_fview": (300.0, 600.0)}
+demo_scenarios({
+    "Two tones, long window": {**_TONES, "sg_nfft": 4096, "sg_win": 4096, "sg_hop": 1024},
+    "Two tones, short window": {**_TONES, "sg_nfft": 256, "sg_win": 256, "sg_hop": 64},
+    "Clicks: short window": {"sg_kind": "Recording", "sg_source": "Built-in sample", SAMPLE_KEY: "Click train 4 Hz",
+                             "sg_scale": "linear", "sg_nfft": 256, "sg_win": 256, "sg_hop": 64, "sg_fview": (0.0, 11025.0)},
+    "Speech on the mel scale": {"sg_kind": "Recording", "sg_source": "Built-in sample",
+                                SAMPLE_KEY: "Speech with fricatives", "sg_scale": "mel", "sg_nfft": 2048,
+                                "sg_win": 2048, "sg_hop": 512, "sg_nmels": 128},
+}, key="sg")
 
-with st.sidebar:
-    st.subheader("Audio")
-    kind = st.radio("Signal", ["Recording", "Synthetic test signal"], key="sg_kind", horizontal=True)
+src = inputs()
+with src.side:
+    if not src.presenting:
+        st.subheader("Audio")
+    kind = st.radio("Signal", ["Recording", "Synthetic test signal"], key="sg_kind", horizontal=True,
+                    bind="query-params")
     if kind == "Recording":
-        clip = pick_audio("sg", default="Speech with fricatives", min_samples=64,
+        clip = pick_audio("sg", default="Speech with fricatives", uploads=src.main, min_samples=64,
                           min_purpose="a spectrogram (the shortest window is 64 samples)")
         y, sr, name = clip.samples, clip.sr, clip.name
     else:
@@ -38,33 +56,62 @@ with st.sidebar:
         sr = 22050
         y, name = SYNTH[synth](sr), synth
 
-POW2 = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
-c1, c2, c3, c4 = st.columns(4)
-n_fft = c1.select_slider("n_fft", POW2, value=2048, key="sg_nfft", bind="query-params")
-win_choices = [w for w in POW2 if w <= n_fft]
-if st.session_state.get("sg_win") not in win_choices:
-    st.session_state["sg_win"] = n_fft
-win_length = c2.select_slider("win_length", win_choices, key="sg_win",
-                              help="The window's length; it is zero-padded to n_fft (finer grid, same resolution)")
-hop_choices = [h for h in POW2 if h <= win_length] or [win_length]
-if st.session_state.get("sg_hop") not in hop_choices:
-    st.session_state["sg_hop"] = hop_choices[-3] if len(hop_choices) >= 3 else hop_choices[0]
-hop_length = c3.select_slider("hop_length", hop_choices, key="sg_hop", bind="query-params")
-window = c4.selectbox("Window", ["hann", "hamming", "blackman", "rect"], key="sg_window")
 
-d1, d2, d3, d4 = st.columns(4)
+def win_options(n_fft):
+    return [w for w in POW2 if w <= n_fft]
+
+
+def hop_options(win):
+    return [h for h in POW2 if h <= win] or [win]
+
+
+# win_length follows n_fft and hop follows win_length, both ways, keeping their ratios (the
+# zero-padding factor and the overlap): see components.controls.
+c1, c2, c3, c4 = st.columns(4)
+n_fft = c1.select_slider("n_fft", POW2, value=2048, key="sg_nfft", bind="query-params",
+                         on_change=follower(("sg_nfft", "sg_win", win_options, "ratio"),
+                                            ("sg_win", "sg_hop", hop_options, "ratio")),
+                         help="FFT size: the frequency grid is sr / n_fft. win_length follows it.")
+win_choices = win_options(n_fft)
+ensure("sg_win", win_choices, n_fft)
+win_length = c2.select_slider("win_length", win_choices, value=n_fft, key="sg_win", bind="query-params",
+                              on_change=follower(("sg_win", "sg_hop", hop_options, "ratio")),
+                              help="The window's length; it is zero-padded to n_fft (finer grid, same resolution). "
+                                   "The hop follows it, keeping the overlap.")
+hop_choices = hop_options(win_length)
+hop_default = hop_choices[-3] if len(hop_choices) >= 3 else hop_choices[0]
+ensure("sg_hop", hop_choices, hop_default)
+hop_length = c3.select_slider("hop_length", hop_choices, value=hop_default, key="sg_hop", bind="query-params")
+window = c4.selectbox("Window", ["hann", "hamming", "blackman", "rect"], key="sg_window", bind="query-params")
+remember(sg_nfft=n_fft, sg_win=win_length, sg_hop=hop_length)
+
+nyquist = float(sr / 2)
+d1, d2, d3, d4 = st.columns([1, 1, 1.5, 0.5], vertical_alignment="bottom")
 scale = d1.radio("Frequency scale", ["linear", "log", "mel"], key="sg_scale", horizontal=True, bind="query-params")
-top_db = d2.slider("Dynamic range top_db (dB)", 20, 120, 80, 5, key="sg_topdb")
-amplitude = d3.radio("Amplitude", ["power (dB)", "magnitude (dB)"], key="sg_amp", horizontal=True,
-                     help="In dB both look the same shape; power = 10 log10 |X|², magnitude = 20 log10 |X|")
-colorscale = d4.selectbox("Colour map", ["Magma", "Viridis", "Inferno", "Greys"], key="sg_cmap")
+top_db = d2.slider("Dynamic range top_db (dB)", 20, 120, 80, 5, key="sg_topdb", bind="query-params")
+with d4.popover("Display", icon=":material/palette:", help="Amplitude (power or magnitude dB) and colour map"):
+    amplitude = st.radio("Amplitude", ["power (dB)", "magnitude (dB)"], key="sg_amp", horizontal=True,
+                         bind="query-params",
+                         help="In dB both look the same shape; power = 10 log10 |X|², magnitude = 20 log10 |X|")
+    colorscale = st.selectbox("Colour map", ["Magma", "Viridis", "Inferno", "Greys"], key="sg_cmap",
+                              bind="query-params")
+if scale != "mel":
+    f_view = d3.slider("Frequency axis shown (Hz)", 0.0, nyquist, (0.0, nyquist), 10.0, key="sg_fview",
+                       bind="query-params", help="Zoom on a band: every FFT bin in it is drawn (no pooling).")
+    if f_view[1] - f_view[0] < 20:
+        f_view = (max(0.0, f_view[0] - 10), min(nyquist, f_view[1] + 10))
 
 if scale == "mel":
     e1, e2, e3, e4 = st.columns(4)
     n_mels = e1.slider("n_mels", 8, 256, 128, 8, key="sg_nmels", bind="query-params")
-    fmin = e2.number_input("fmin (Hz)", 0.0, float(sr / 2 - 1), 0.0, 10.0, key="sg_fmin")
-    fmax = e3.number_input("fmax (Hz)", 1.0, float(sr / 2), float(sr / 2), 100.0, key="sg_fmax")
-    htk = e4.radio("Mel formula", ["Slaney (librosa)", "HTK (torchaudio)"], key="sg_htk") != "Slaney (librosa)"
+    clamp("sg_fmin", 0.0, nyquist - 1)  # a new clip can have a lower Nyquist
+    clamp("sg_fmax", 1.0, nyquist)
+    fmin = e2.number_input("fmin (Hz)", 0.0, nyquist - 1, 0.0, 10.0, key="sg_fmin", bind="query-params")
+    fmax = e3.number_input("fmax (Hz)", 1.0, nyquist, nyquist, 100.0, key="sg_fmax", bind="query-params")
+    htk = e4.radio("Mel formula", ["Slaney (librosa)", "HTK (torchaudio)"], key="sg_htk",
+                   bind="query-params") != "Slaney (librosa)"
+    f_view = (0.0, nyquist)
+slot = figure_slot()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -101,36 +148,37 @@ if scale == "mel":
         M_db = mel_db(y, sr, n_fft, hop_length, win_length, window, n_mels, fmin, fmax, htk, float(top_db))
         fb = spectral.mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
     mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
-    left, right = st.columns([0.68, 0.32])
-    left.plotly_chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {escape_plot_text(name)}",
-                                          y_title="Frequency (Hz, mel-spaced)", colorscale=colorscale,
-                                          colorbar_title=colorbar, y_ticks=figures.mel_ticks(fmax, htk)),
-                      width="stretch", key="sg_mel")
+    left, right = (slot or st).columns([0.68, 0.32])
+    chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {escape_plot_text(name)}",
+                              y_title="Frequency (Hz, mel-spaced)", colorscale=colorscale,
+                              colorbar_title=colorbar, y_ticks=figures.mel_ticks(fmax, htk)),
+          key="sg_mel", where=left)
     freqs_fb = spectral.fft_frequencies(sr, n_fft)
     shown = fb[:: max(1, n_mels // 24)]
     fbfig = figures.line(freqs_fb, {f"band {i}": row for i, row in enumerate(shown)},
                          title="Mel filterbank", x_title="Frequency (Hz)",
                          y_title="Weight (Slaney area-normalised)", height=420)
     fbfig.update_layout(showlegend=False)
-    right.plotly_chart(fbfig, width="stretch", key="sg_fb")
+    chart(fbfig, key="sg_fb", where=right)
     st.caption(f"Each mel band is a triangle over the linear bins; {n_mels} triangles evenly spaced in mels "
                f"from {fmin:.0f} to {fmax:.0f} Hz replace {res.n_bins} bins.")
 else:
     freqs = spectral.fft_frequencies(sr, n_fft)
-    st.plotly_chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {escape_plot_text(name)}", log_y=scale == "log",
-                                        colorscale=colorscale, colorbar_title=colorbar),
-                    width="stretch", key="sg_main")
+    zoomed = f_view != (0.0, nyquist)
+    chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {escape_plot_text(name)}", log_y=scale == "log",
+                              colorscale=colorscale, colorbar_title=colorbar, y_range=f_view if zoomed else None),
+          key="sg_main", slot=slot)
 
 st.subheader("Short window against long window, same clip")
 s1, s2 = st.columns(2)
 for col, nfft_cmp, label in ((s1, 256, "Short window (256)"), (s2, 4096, "Long window (4096)")):
     D = stft_db(y, nfft_cmp, nfft_cmp // 4, nfft_cmp, "hann", 2.0, 80.0)
     r_cmp = spectral.stft_resolution(len(y), sr, n_fft=nfft_cmp, hop_length=nfft_cmp // 4)
-    col.plotly_chart(figures.spectrogram(np.arange(D.shape[1]) * (nfft_cmp // 4) / sr,
-                                         spectral.fft_frequencies(sr, nfft_cmp), D,
-                                         title=f"{label}<br><sup>Δf {r_cmp.df_hz:.0f} Hz, window {1000 * r_cmp.window_s:.0f} ms</sup>",
-                                         log_y=True, colorscale=colorscale, height=340),
-                     width="stretch", key=f"sg_cmp_{nfft_cmp}")
+    chart(figures.spectrogram(np.arange(D.shape[1]) * (nfft_cmp // 4) / sr,
+                              spectral.fft_frequencies(sr, nfft_cmp), D,
+                              title=f"{label}<br><sup>Δf {r_cmp.df_hz:.0f} Hz, window {1000 * r_cmp.window_s:.0f} ms</sup>",
+                              log_y=True, colorscale=colorscale, height=340),
+          key=f"sg_cmp_{nfft_cmp}", where=col)
 
 st.subheader("Hear a time segment")
 dur = len(y) / sr

@@ -4,8 +4,10 @@ import numpy as np
 import streamlit as st
 
 from components import figures
-from components.audio_io import pick_audio, player
+from components.audio_io import SAMPLE_KEY, pick_audio, player
+from components.controls import clamp, ensure, follower, remember
 from components.errors import stop_on_input_error
+from components.presenter import chart, demo_scenarios, figure_slot, inputs
 from components.teach import in_depth, intro, show_code
 from lib import features
 
@@ -19,21 +21,49 @@ intro(
 )
 
 FRAME_MIN = 64
-with st.sidebar:
-    st.subheader("Audio")
-    clip = pick_audio("td", default="Speech with fricatives", min_samples=FRAME_MIN,
+_BUILT_IN = {"td_source": "Built-in sample"}
+demo_scenarios({
+    "Speech: vowels vs s/sh": {**_BUILT_IN, SAMPLE_KEY: "Speech with fricatives", "td_frame": 1024, "td_hop": 512},
+    "Drums, short frames": {**_BUILT_IN, SAMPLE_KEY: "Drum loop (percussive)", "td_frame": 256, "td_hop": 128},
+    "Drums, long frames": {**_BUILT_IN, SAMPLE_KEY: "Drum loop (percussive)", "td_frame": 8192, "td_hop": 4096},
+    "Noise: ZCR near 0.5": {**_BUILT_IN, SAMPLE_KEY: "White noise", "td_frame": 1024, "td_hop": 512},
+}, key="td")
+
+src = inputs()
+with src.side:
+    if not src.presenting:
+        st.subheader("Audio")
+    clip = pick_audio("td", default="Speech with fricatives", uploads=src.main, min_samples=FRAME_MIN,
                       min_purpose="framing (the shortest frame is 64 samples)")
+n_samples = len(clip.samples)
 
 FRAME_CHOICES = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
+
+
+def hop_options(frame):
+    return [h for h in FRAME_CHOICES if h <= frame] or [frame]
+
+
+def frame_indices(hop):
+    return range(1 + n_samples // int(hop))
+
+
+# The hop follows the frame (keeping the overlap) and "inspect frame k" follows the hop (keeping the
+# time it points at), in both directions: components.controls.
 c1, c2, c3 = st.columns(3)
 frame_length = c1.select_slider("Frame length (samples)", FRAME_CHOICES, value=1024, key="td_frame",
-                                bind="query-params")
-hop_choices = [h for h in FRAME_CHOICES if h <= frame_length] or [frame_length]
-if st.session_state.get("td_hop") not in hop_choices:
-    st.session_state["td_hop"] = hop_choices[-2] if len(hop_choices) > 1 else hop_choices[0]
-hop_length = c2.select_slider("Hop length (samples)", hop_choices, key="td_hop", bind="query-params")
-show_grid = c3.toggle("Show the frame grid", value=False, key="td_grid",
+                                bind="query-params",
+                                on_change=follower(("td_frame", "td_hop", hop_options, "ratio"),
+                                                   ("td_hop", "td_k", frame_indices, "inverse")),
+                                help="Samples per frame. The hop follows it, keeping the overlap.")
+hop_choices = hop_options(frame_length)
+hop_default = hop_choices[-2] if len(hop_choices) > 1 else hop_choices[0]
+ensure("td_hop", hop_choices, hop_default)
+hop_length = c2.select_slider("Hop length (samples)", hop_choices, value=hop_default, key="td_hop",
+                              bind="query-params", on_change=follower(("td_hop", "td_k", frame_indices, "inverse")))
+show_grid = c3.toggle("Show the frame grid", value=False, key="td_grid", bind="query-params",
                       help="Draws a line at each frame centre (only when there are at most 300 frames).")
+slot = figure_slot()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -63,14 +93,18 @@ st.subheader("Voiced or not? A two-threshold split")
 v1, v2 = st.columns(2)
 zcr_threshold = v1.slider("ZCR threshold (voiced below)", 0.0, 0.5, 0.12, 0.01, key="td_zcr_thr",
                           bind="query-params")
-rms_threshold = v2.slider("Level threshold (dBFS, voiced above)", -80, 0, -40, 1, key="td_rms_thr")
+rms_threshold = v2.slider("Level threshold (dBFS, voiced above)", -80, 0, -40, 1, key="td_rms_thr",
+                          bind="query-params")
 voiced = features.voiced_mask(z, r, zcr_threshold=zcr_threshold, rms_threshold_db=rms_threshold)
 
 if n_frames > 1:
-    k = st.slider("Inspect frame k", 0, n_frames - 1, min(n_frames // 3, n_frames - 1), key="td_k")
+    clamp("td_k", 0, n_frames - 1)  # a shorter clip has fewer frames
+    k = st.slider("Inspect frame k", 0, n_frames - 1, min(n_frames // 3, n_frames - 1), key="td_k",
+                  bind="query-params")
 else:  # a clip shorter than one hop has a single frame: nothing to slide over
     k = 0
     st.caption(f"The clip ({len(y)} samples) is shorter than one hop ({hop_length}), so it is a single frame, k = 0.")
+remember(td_frame=frame_length, td_hop=hop_length, td_k=k)
 half = frame_length // 2
 frame_start_s = (k * hop_length - half) / sr
 frame_span = (frame_start_s, frame_start_s + frame_length / sr)
@@ -78,7 +112,7 @@ grid = t_frames if show_grid and n_frames <= 300 else None
 
 fig = figures.time_features(np.arange(len(y)) / sr, y, t_frames, env, r, rms_db, z, voiced=voiced,
                             grid=grid, highlight=frame_span)
-st.plotly_chart(fig, width="stretch", key="td_main")
+chart(fig, key="td_main", slot=slot)
 if show_grid and grid is None:
     st.caption(f"The grid is hidden at {n_frames} frames: raise the hop or frame length to see it.")
 
@@ -96,10 +130,9 @@ frame_edge = padded_edge[k * hop_length : k * hop_length + frame_length]
 crossings = features.zero_crossings(frame_edge)
 t_local = frame_start_s + np.arange(frame_length) / sr
 c_left, c_right = st.columns([0.65, 0.35])
-c_left.plotly_chart(
-    figures.frame_zoom(t_local, frame, crossings=crossings, peak=float(env[k]), rms_value=float(r[k]),
-                       title=f"Frame {k}: {t_local[0]:.3f}–{t_local[-1]:.3f} s"),
-    width="stretch", key="td_frame_fig")
+chart(figures.frame_zoom(t_local, frame, crossings=crossings, peak=float(env[k]), rms_value=float(r[k]),
+                         title=f"Frame {k}: {t_local[0]:.3f}–{t_local[-1]:.3f} s"),
+      key="td_frame_fig", where=c_left)
 with c_right:
     q1, q2 = st.columns(2)
     q1.metric("Envelope max |x|", f"{env[k]:.3f}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from components.errors import stop_on_input_error
@@ -49,6 +50,17 @@ def _librosa_examples() -> dict[str, str]:
     return {k: str(v) for k, v in librosa_examples_cached().items()}
 
 
+#: Widget key (and URL parameter) of the built-in sample picker, shared by every page, so a sample
+#: chosen on one page stays chosen on the next and a link says which sample it shows.
+SAMPLE_KEY = "sample"
+
+
+def _sample_choices() -> dict[str, str]:
+    choices = {k: str(v) for k, v in available_samples().items()}
+    choices.update(_librosa_examples())
+    return choices
+
+
 def pick_audio(
     key: str,
     *,
@@ -58,24 +70,40 @@ def pick_audio(
     label: str = "Audio source",
     require: bool = True,
     container=None,
+    uploads=None,
     min_samples: int = 1,
     min_purpose: str = "this page",
 ) -> Clip | None:
     """Let the user choose a built-in sample, an upload or a microphone recording.
 
+    The sample choice is bound to the URL by name (``?sample=Drum+loop+(percussive)``) under one key
+    shared by all pages, so it persists across pages and travels with a link; ``default`` is only
+    this page's choice when the user has not picked one. An upload or a recording cannot go into a
+    link, and the picker says so.
+
+    While "Upload" or "Microphone" is chosen and nothing has arrived yet, the page keeps running on
+    the built-in sample (with a note) instead of stopping: a page that stops before its controls
+    makes Streamlit forget their values, and the browser then shows defaults the page is not using.
+
     Parameters
     ----------
     key : str
-        Prefix for the widget keys (unique per picker on a page).
+        Prefix for the page's own widget keys (source radio, uploader, recorder).
     default : str, optional
-        Label of the built-in sample selected first.
+        Label of the built-in sample this page starts with.
     sr : int, optional
         Resample to this rate; ``None`` keeps the source's rate.
     max_duration_s : float, optional
         Longer clips are trimmed to this, with a notice.
     require : bool
-        When nothing is chosen yet (no upload, no recording), show a hint and
-        stop the page instead of returning ``None``.
+        True: always return a clip (the built-in sample until an upload/recording arrives).
+        False: return ``None`` while nothing is uploaded or recorded.
+    container :
+        Where the source radio and the sample picker go (default: in place). Pages pass
+        ``components.presenter.inputs().side``.
+    uploads :
+        Where the uploader or the recorder goes (default: ``container``). Pages pass
+        ``components.presenter.inputs().main`` so the file box is on screen, not under the fold.
     min_samples : int
         Shorter clips get a clear message (``min_purpose`` says what needs the length)
         instead of controls that cannot work (a slider over a single frame).
@@ -84,46 +112,60 @@ def pick_audio(
     -------
     Clip or None
     """
+    from components.presenter import presenting
+
     c = container or st
-    source = c.radio(label, SOURCES, key=f"{key}_source", horizontal=True)
+    up = uploads or c
+    left = right = c
+    source = left.radio(label, SOURCES, key=f"{key}_source", horizontal=True)
     clip = None
     with stop_on_input_error():
-        if source == SOURCES[0]:
-            choices = {k: str(v) for k, v in available_samples().items()}
-            choices.update(_librosa_examples())
+        if source == SOURCES[1]:
+            upload = up.file_uploader(
+                "Audio file (WAV, FLAC, OGG, MP3, M4A/AAC)", type=UPLOAD_TYPES, key=f"{key}_upload"
+            )
+            if upload is not None:
+                clip = _load_bytes(upload.getvalue(), upload.name, sr, max_duration_s)
+        elif source == SOURCES[2]:
+            recording = up.audio_input("Record", sample_rate=None, key=f"{key}_mic")
+            if recording is not None:
+                clip = _load_bytes(recording.getvalue(), "microphone recording", sr, max_duration_s)
+        if clip is None and (source == SOURCES[0] or require):
+            choices = _sample_choices()
             if not choices:
                 c.error("No built-in samples found: run `python samples/make_samples.py`.")
                 st.stop()
             names = list(choices)
             index = names.index(default) if default in names else 0
-            name = c.selectbox("Sample", names, index=index, key=f"{key}_sample")
+            if source == SOURCES[0]:
+                name = right.selectbox("Sample", names, index=index, key=SAMPLE_KEY, bind="query-params",
+                                       help="Built-in clips; your choice follows you to the other pages and "
+                                            "into a shared link.")
+            else:  # the page keeps running on the sample until a file arrives
+                name = st.session_state.get(SAMPLE_KEY)
+                name = name if name in choices else names[index]
+                what = "a file" if source == SOURCES[1] else "a recording"
+                up.info(f"Choose a file or make a recording to start: until {what} arrives, the page shows "
+                        f"the built-in sample **{name}**. An upload or a recording stays on this computer; "
+                        "a shared link opens with the built-in sample.", icon=":material/upload_file:")
             clip = _load_path(choices[name], sr, max_duration_s, name)
-            if not any(k.startswith("librosa:") for k in choices):
-                if c.button("Fetch librosa's example recordings", key=f"{key}_fetch",
-                            help="Downloads librosa's CC-licensed examples if this machine is online."):
+            if source == SOURCES[0] and not presenting() and not any(k.startswith("librosa:") for k in choices):
+                if right.button("Fetch librosa's example recordings", key=f"{key}_fetch",
+                                help="Downloads librosa's CC-licensed examples if this machine is online."):
                     with st.spinner("Contacting librosa's example server..."):
                         got = fetch_librosa_examples()
                     _librosa_examples.clear()
                     if got:
                         st.rerun()
-                    c.caption("librosa's examples are not reachable from here; the built-in samples remain.")
-        elif source == SOURCES[1]:
-            upload = c.file_uploader(
-                "Audio file (WAV, FLAC, OGG, MP3, M4A/AAC)", type=UPLOAD_TYPES, key=f"{key}_upload"
-            )
-            if upload is not None:
-                clip = _load_bytes(upload.getvalue(), upload.name, sr, max_duration_s)
-        else:
-            recording = c.audio_input("Record", sample_rate=None, key=f"{key}_mic")
-            if recording is not None:
-                clip = _load_bytes(recording.getvalue(), "microphone recording", sr, max_duration_s)
+                    right.caption("librosa's examples are not reachable from here; the built-in samples remain.")
         if clip is not None:
             require_length(clip.samples, clip.sr, min_samples, purpose=min_purpose)
     if clip is None:
-        if require:
-            c.info("Choose a file or make a recording to start; or switch back to a built-in sample.")
-            st.stop()
         return None
+    if presenting():  # one short line under the inputs; the figures' titles name the clip
+        if clip.notices:
+            up.caption(" · ".join(f":material/info: {n}" for n in clip.notices))
+        return clip
     c.caption(
         f"**{escape_markdown(clip.name)}**: {clip.duration_s:.2f} s at {clip.sr} Hz, "
         f"peak {level_dbfs(float(abs(clip.samples).max())):.1f} dBFS"
@@ -181,3 +223,34 @@ def playback_note() -> None:
         st.sidebar.caption(":material/speaker: Local playback available (buttons under the players).")
     else:
         st.sidebar.caption(f":material/volume_off: Play-on-this-computer is hidden: {reason}")
+
+
+@st.cache_resource(show_spinner=False)
+def local_duplex_status() -> tuple[bool, str]:
+    """Whether ``sounddevice`` can play and record at once on this computer, and if not, why."""
+    ok, reason = local_playback_status()
+    if not ok:
+        return False, reason
+    import sounddevice as sd
+
+    try:
+        sd.query_devices(kind="input")
+    except Exception:
+        return False, "no audio input (microphone) device on the machine running the app."
+    return True, "ready"
+
+
+def play_and_record(y, sr: int) -> np.ndarray:
+    """Play ``y`` on the default output and record the default input at the same time (mono, blocking).
+
+    Raises :class:`lib.errors.InputError` when the device refuses (busy, unplugged, wrong rate).
+    """
+    import sounddevice as sd
+
+    from lib.errors import InputError
+
+    try:
+        rec = sd.playrec(np.asarray(y, dtype=np.float32), samplerate=int(sr), channels=1, blocking=True)
+    except Exception as exc:  # PortAudio errors come in several types
+        raise InputError(f"The sound device could not play and record at {int(sr)} Hz: {exc}") from None
+    return np.asarray(rec, dtype=np.float64).reshape(len(rec), -1)[:, 0]

@@ -189,17 +189,26 @@ def spectrogram(times_s: np.ndarray, freqs: np.ndarray, S_db: np.ndarray, *, tit
                 zmin: float | None = None, zmax: float | None = None, colorbar_title: str = "dB",
                 height: int = 420, y_ticks: tuple[list, list] | None = None, max_rows: int = 400,
                 max_cols: int = 900, colorbar: bool = True, y_max: float | None = None,
-                overlay: tuple | None = None, shapes: list | None = None) -> go.Figure:
+                overlay: tuple | None = None, shapes: list | None = None,
+                y_range: tuple[float, float] | None = None) -> go.Figure:
     """A time-frequency image (rows = frequency, columns = time), pooled for display.
 
     ``overlay`` is an optional ``(t, f, name)`` dotted line drawn over the image; ``shapes`` are
-    extra layout shapes (e.g. a Nyquist line); ``y_max`` caps the frequency axis.
+    extra layout shapes (e.g. a Nyquist line); ``y_max`` caps the frequency axis; ``y_range``
+    ``(lo, hi)`` zooms on a band. Rows outside the shown band are dropped *before* pooling, so a
+    zoom keeps every bin (pooling 2049 bins into 400 rows first would merge tones 20 Hz apart).
     """
     S_db = np.asarray(S_db)
     freqs = np.asarray(freqs)
     if log_y:
         keep = freqs > 0
         freqs, S_db = freqs[keep], S_db[keep]
+    if y_range is not None and freqs.size > 1:
+        lo, hi = float(y_range[0]), float(y_range[1])
+        i0 = max(0, int(np.searchsorted(freqs, lo)) - 1)
+        i1 = min(len(freqs), int(np.searchsorted(freqs, hi, side="right")) + 1)
+        if i1 - i0 >= 2:
+            freqs, S_db = freqs[i0:i1], S_db[i0:i1]
     img, rows, cols = pool_image(S_db, max_rows, max_cols)
     if zmin is not None or zmax is not None:
         # Values far outside the colour range (digital silence at ~-135 dB) were drawn in a
@@ -221,6 +230,10 @@ def spectrogram(times_s: np.ndarray, freqs: np.ndarray, S_db: np.ndarray, *, tit
         yaxis = dict(yaxis, tickvals=y_ticks[0], ticktext=y_ticks[1])
     if y_max is not None:
         yaxis = dict(yaxis, range=[0, y_max])
+    if y_range is not None:
+        lo, hi = float(y_range[0]), float(y_range[1])
+        yaxis = dict(yaxis, range=[np.log10(max(lo, freqs.min() if freqs.size else 1.0)), np.log10(hi)] if log_y
+                     else [lo, hi])
     return new_figure(traces, title=title, x_title="Time (s)", y_title=y_title, height=height,
                       legend=overlay is not None, yaxis=yaxis, shapes=list(shapes or ()))
 

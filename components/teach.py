@@ -14,7 +14,16 @@ def _source(fn) -> str:
 
 
 def intro(title: str, idea: str, try_first: str) -> None:
-    """Title, the idea in two sentences, and the one control to try first."""
+    """Title, the idea in two sentences, and the one control to try first.
+
+    In presenter mode (components.presenter) this is one line: the title, the idea and the control
+    to try in a popover, "Next →" and an exit button, so the main figure fits on the first screen.
+    """
+    from components import presenter
+
+    if presenter.presenting():
+        presenter.header(title, idea, try_first)
+        return
     st.title(title)
     st.markdown(idea)
     st.info(f"**Try first:** {try_first}", icon=":material/touch_app:")

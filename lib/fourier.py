@@ -766,3 +766,91 @@ def fit_error_vs_n(y, sr: float, f0_hz: float, n_max: int, *, n_periods: float =
     out = np.full(n_max, 10 * np.log10(resid[-1] / energy))
     out[:n_fit] = 10 * np.log10(resid / energy)
     return out
+
+
+# --- the Fourier transform as a winding machine (3Blue1Brown's picture) ---------------------------
+
+#: Largest (samples x winding frequencies) block evaluated at once (bounds memory: 2 M complex = 32 MB).
+_WIND_BLOCK = 2_000_000
+
+
+def _check_wind_input(y, sr) -> tuple[np.ndarray, float]:
+    x = np.asarray(y, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        raise InputError("Give a non-empty mono signal to wind.")
+    if not np.all(np.isfinite(x)):
+        raise InputError("The signal contains NaN or infinite samples.")
+    try:
+        sr = float(sr)
+    except (TypeError, ValueError):
+        raise InputError(f"Sampling rate must be a number of Hz; got {sr!r}.") from None
+    if not np.isfinite(sr) or sr <= 0:
+        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    return x, sr
+
+
+def wound_signal(y, sr: float, winding_hz: float) -> np.ndarray:
+    """The signal wrapped around the origin: ``y[n] exp(-2 pi i f n / sr)``, one complex point per sample.
+
+    Each sample is drawn at distance ``y[n]`` from the origin, at an angle that turns
+    clockwise ``winding_hz`` times per second. (A negative sample lands on the opposite side.)
+    """
+    x, sr = _check_wind_input(y, sr)
+    f = float(winding_hz)
+    if not np.isfinite(f):
+        raise InputError(f"The winding frequency must be finite; got {winding_hz!r}.")
+    return x * np.exp(-2j * np.pi * f * np.arange(x.size) / sr)
+
+
+def winding_center(y, sr: float, winding_hz):
+    """Centre of mass of the wound signal: ``(1/N) sum_n y[n] exp(-2 pi i f n / sr)``.
+
+    Away from the signal's frequencies the wound curve wraps evenly around the origin and
+    the centre stays near 0; when the winding frequency matches a component, that
+    component lines up on one side and the centre moves out. ``N * winding_center`` is the
+    discrete-time Fourier transform at ``f``; on the DFT grid ``f = k sr / N`` it equals
+    ``np.fft.fft(y)[k]`` exactly.
+
+    Parameters
+    ----------
+    y : array_like
+        Mono samples.
+    sr : float
+        Sampling rate in Hz.
+    winding_hz : float or array_like
+        Winding frequency (or several) in Hz; any real value (negative winds the other way).
+
+    Returns
+    -------
+    complex or np.ndarray of complex
+    """
+    x, sr = _check_wind_input(y, sr)
+    f = np.asarray(winding_hz, dtype=np.float64)
+    if f.size == 0 or not np.all(np.isfinite(f)):
+        raise InputError("Winding frequencies must be finite numbers.")
+    flat = f.ravel()
+    n = np.arange(x.size)
+    out = np.empty(flat.size, dtype=np.complex128)
+    step = max(1, _WIND_BLOCK // x.size)
+    for i in range(0, flat.size, step):
+        block = flat[i : i + step]
+        out[i : i + step] = np.exp(-2j * np.pi * np.outer(block, n) / sr) @ x / x.size
+    return complex(out[0]) if f.ndim == 0 else out.reshape(f.shape)
+
+
+def two_sided_spectrum(y, sr: float, *, centered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The full complex DFT ``X[k] = sum_n y[n] exp(-2 pi i k n / N)``, k = 0..N-1, with each bin's frequency.
+
+    Bins above N/2 hold the negative frequencies ``k sr / N - sr``; for a real signal they
+    mirror the positive ones, ``X[N - k] = conj(X[k])``, which is why a one-sided spectrum
+    (``rfft``) loses nothing. ``centered=True`` reorders the bins to run from -sr/2 to
+    +sr/2 (``fftshift``); otherwise the frequencies run 0 ... sr - sr/N.
+    """
+    x, sr = _check_wind_input(y, sr)
+    if x.size > 1 << 22:
+        raise InputError("At most 4 M samples for a full two-sided spectrum.")
+    X = np.fft.fft(x)
+    f = np.arange(x.size) * sr / x.size
+    if centered:
+        return np.fft.fftshift(np.fft.fftfreq(x.size, 1.0 / sr)), np.fft.fftshift(X)
+    return f, X

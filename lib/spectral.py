@@ -332,3 +332,167 @@ def stft_resolution(n_samples: int, sr: float, *, n_fft: int, hop_length: int, w
         n_bins=1 + int(n_fft) // 2,
     )
 
+
+
+# --------------------------------------------------------------------------- MFCCs
+
+#: MFCC conventions :func:`mfcc` knows.
+MFCC_CONVENTIONS = ("librosa", "python_speech_features")
+
+
+def dct_basis(n_coeffs: int, n_bands: int) -> np.ndarray:
+    """Orthonormal DCT-II basis, one row per coefficient: ``mfcc = basis @ log_mel``.
+
+    Row k is ``sqrt(2/M) cos(pi k (m + 1/2) / M)`` (row 0 scaled by ``1/sqrt(2)``): c0 weighs
+    every band alike (overall level), c1 is a half cosine (low bands against high bands:
+    spectral tilt), c2 a full cosine (middle against both ends), and so on: ever finer ripples
+    of the log spectrum.
+    """
+    n_coeffs, n_bands = int(n_coeffs), int(n_bands)
+    if not 1 <= n_coeffs <= n_bands:
+        raise InputError(f"Need 1 <= number of coefficients <= number of bands; got {n_coeffs} and {n_bands}.")
+    import scipy.fft
+
+    return scipy.fft.dct(np.eye(n_bands), type=2, norm="ortho", axis=0)[:n_coeffs]
+
+
+def lifter_weights(n_mfcc: int, lifter: float, *, convention: str = "librosa") -> np.ndarray:
+    """Cepstral lifter: multiplies coefficient n to lift the small high coefficients.
+
+    librosa: ``1 + (L/2) sin(pi (n + 1) / L)``; python_speech_features (HTK):
+    ``1 + (L/2) sin(pi n / L)``: the same curve shifted by one coefficient.
+    ``lifter = 0`` leaves the coefficients as they are.
+    """
+    n = np.arange(int(n_mfcc), dtype=np.float64)
+    if lifter < 0:
+        raise InputError(f"The lifter must be 0 (off) or positive; got {lifter}.")
+    if lifter == 0:
+        return np.ones_like(n)
+    shift = 1.0 if convention == "librosa" else 0.0
+    return 1.0 + (lifter / 2.0) * np.sin(np.pi * (n + shift) / lifter)
+
+
+def mfcc(
+    y: np.ndarray,
+    sr: float,
+    *,
+    n_mfcc: int = 13,
+    convention: str = "librosa",
+    n_fft: int = 2048,
+    hop_length: int = 512,
+    n_mels: int = 128,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    htk: bool = False,
+    lifter: float = 0.0,
+    top_db: float | None = 80.0,
+) -> np.ndarray:
+    """Mel-frequency cepstral coefficients: log-mel spectrum -> DCT-II -> the first ``n_mfcc``.
+
+    ``convention="librosa"`` (default) matches ``librosa.feature.mfcc`` with the same
+    arguments: :func:`mel_spectrogram` (power, Hann window, ``center=True``, Slaney mel),
+    ``power_to_db`` (10 log10, ``top_db`` floor), orthonormal DCT-II along the mel axis,
+    then the optional lifter (:func:`lifter_weights`).
+
+    ``convention="python_speech_features"`` is the convention SyncNet's audio stream was
+    trained on (``python_speech_features.mfcc`` defaults: pre-emphasis 0.97, 25 ms frames
+    every 10 ms, rectangular window, 512-point FFT, 26 mel filters, natural log, lifter 22,
+    c0 replaced by the log frame energy). It needs 16 kHz audio and returns 13 coefficients at
+    100 frames/s; it is computed by :func:`lib.syncnet.mfcc_features` (one implementation,
+    tested against the package) and the other arguments are ignored.
+
+    Returns
+    -------
+    np.ndarray
+        ``(n_mfcc, n_frames)`` float32.
+    """
+    if convention == "python_speech_features":
+        if int(n_mfcc) != 13:
+            raise InputError("The python_speech_features convention (SyncNet's) has 13 coefficients.")
+        if float(sr) != 16000:
+            raise InputError(f"The python_speech_features convention here expects 16 kHz audio (SyncNet's rate); "
+                             f"got {sr:g} Hz. Resample first.")
+        from lib.syncnet import mfcc_features  # lazy: the SyncNet module owns this convention
+
+        return mfcc_features(np.asarray(y), int16_scale=True)
+    if convention != "librosa":
+        raise InputError(f"Unknown MFCC convention {convention!r}; choose one of {', '.join(MFCC_CONVENTIONS)}.")
+    y = np.asarray(y)
+    if y.ndim != 1 or y.size == 0:
+        raise InputError("Give a non-empty mono signal.")
+    if not np.all(np.isfinite(y)):
+        raise InputError("The audio contains NaN or infinite samples.")
+    if not 1 <= int(n_mfcc) <= int(n_mels):
+        raise InputError(f"n_mfcc must lie between 1 and n_mels ({n_mels}); got {n_mfcc}.")
+    M = mel_spectrogram(y, sr, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
+    log_mel = power_to_db(M, top_db=top_db).astype(np.float64)
+    import scipy.fft
+
+    C = scipy.fft.dct(log_mel, type=2, norm="ortho", axis=0)[: int(n_mfcc)]
+    C *= lifter_weights(int(n_mfcc), lifter)[:, None]
+    return C.astype(np.float32)
+
+
+def mfcc_to_log_mel(C: np.ndarray, n_mels: int, *, k: int | None = None, lifter: float = 0.0) -> np.ndarray:
+    """The log-mel spectrum (dB) that the first ``k`` MFCCs describe: undo the lifter, inverse DCT.
+
+    The missing coefficients ``k..n_mels-1`` are taken as zero, so only the ``k`` smoothest
+    cosine ripples of each frame's log spectrum come back: formants (the envelope) survive,
+    harmonics (fine ripples) are lost. With ``k = n_mels`` it is exact.
+    """
+    C = np.asarray(C, dtype=np.float64)
+    if C.ndim != 2:
+        raise InputError(f"Expected MFCCs shaped (n_mfcc, n_frames); got shape {C.shape}.")
+    n_mfcc = C.shape[0]
+    k = n_mfcc if k is None else int(k)
+    if not 1 <= k <= n_mfcc or n_mfcc > int(n_mels):
+        raise InputError(f"Need 1 <= k <= n_mfcc ({n_mfcc}) <= n_mels ({n_mels}); got k = {k}.")
+    full = np.zeros((int(n_mels), C.shape[1]))
+    full[:k] = C[:k] / lifter_weights(n_mfcc, lifter)[:k, None]
+    import scipy.fft
+
+    return scipy.fft.idct(full, type=2, norm="ortho", axis=0)
+
+
+def delta(features: np.ndarray, *, width: int = 9, order: int = 1) -> np.ndarray:
+    """Time derivative of feature rows (``librosa.feature.delta``): a Savitzky-Golay fit over ``width`` frames.
+
+    With order 1 this is the regression slope ``sum_n n (c[t+n] - c[t-n]) / (2 sum n^2)``,
+    ``n = 1..(width-1)/2``; edges fit a local polynomial (``mode="interp"``). Order 2 gives
+    delta-deltas (acceleration).
+    """
+    X = np.asarray(features, dtype=np.float64)
+    width, order = int(width), int(order)
+    if width < 3 or width % 2 == 0:
+        raise InputError(f"The delta width must be an odd number >= 3; got {width}.")
+    if order < 1:
+        raise InputError(f"The delta order must be at least 1; got {order}.")
+    if X.ndim < 1 or X.shape[-1] < width:
+        raise InputError(f"Deltas over {width} frames need at least {width} frames; got {X.shape[-1] if X.ndim else 0}.")
+    return scipy.signal.savgol_filter(X, width, polyorder=order, deriv=order, axis=-1, mode="interp")
+
+
+def log_mel_to_audio(log_mel_db: np.ndarray, sr: float, *, n_fft: int = 2048, hop_length: int = 512,
+                     htk: bool = False, fmin: float = 0.0, fmax: float | None = None, n_iter: int = 32,
+                     seed: int = 0) -> np.ndarray:
+    """Listen to a log-mel spectrogram (dB of power): undo the mel filters, then Griffin-Lim for the phase.
+
+    The mel filterbank has fewer rows than FFT bins, so the linear power spectrum comes back
+    through its pseudo-inverse (negative values clipped): smooth within each mel band. The phase
+    was never stored; ``librosa.griffinlim`` estimates one consistent with the magnitudes
+    (``n_iter`` rounds, seeded). Good enough to *hear* what a representation keeps, not a codec.
+    """
+    L = np.asarray(log_mel_db, dtype=np.float64)
+    if L.ndim != 2 or L.shape[1] < 1:
+        raise InputError(f"Expected a log-mel spectrogram shaped (n_mels, n_frames); got shape {L.shape}.")
+    if not np.all(np.isfinite(L)):
+        raise InputError("The log-mel spectrogram contains NaN or infinite values.")
+    if L.shape[1] > 20000:
+        raise InputError("At most 20 000 frames (minutes of audio) can be turned back into sound here.")
+    import librosa
+
+    fb = mel_filterbank(sr, n_fft, n_mels=L.shape[0], fmin=fmin, fmax=fmax, htk=htk)
+    power = np.maximum(np.linalg.pinv(fb) @ (10.0 ** (L / 10.0)), 0.0)
+    y = librosa.griffinlim(np.sqrt(power), n_iter=int(n_iter), hop_length=int(hop_length), n_fft=int(n_fft),
+                           random_state=int(seed))
+    return y.astype(np.float32)

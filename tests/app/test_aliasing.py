@@ -163,7 +163,7 @@ def test_decimation_factor_one_and_other_clips(at):
     at.slider(key="alias_factor").set_value(1).run()
     assert not errors(at)
     assert "Factor 1 keeps every sample" in shown_text(at)
-    at.selectbox(key="alias_audio_sample").set_value("Chirp 50 Hz to 10 kHz").run()
+    at.selectbox(key="sample").set_value("Chirp 50 Hz to 10 kHz").run()
     at.slider(key="alias_factor").set_value(3).run()
     assert not errors(at)
     assert metric(at, "New sample rate") == fmt_hz(22050 / 3)

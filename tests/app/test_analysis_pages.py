@@ -64,7 +64,7 @@ def test_zero_length_microphone_recording(path):
 def test_time_domain_widgets_and_numbers():
     at = page_app("app_pages/time_domain.py").run()
     assert not errors(at)
-    at.selectbox(key="td_sample").set_value("Sine 440 Hz").run()
+    at.selectbox(key="sample").set_value("Sine 440 Hz").run()
     # 2 s sine at 22050 Hz, frame 1024 hop 512 -> 1 + 44100 // 512 frames; RMS 0.5/sqrt2 = -9.0 dBFS.
     assert metric(at, "Frames") == str(1 + 44100 // 512)
     assert float(metric(at, "RMS (dBFS)")) == pytest.approx(20 * np.log10(0.5 / np.sqrt(2)), abs=0.1)
@@ -84,7 +84,7 @@ def test_time_domain_widgets_and_numbers():
 
 def test_spectrum_reads_the_sine_frequency_and_resolution():
     at = page_app("app_pages/spectrum.py").run()
-    at.selectbox(key="sp_sample").set_value("Sine 440 Hz").run()
+    at.selectbox(key="sample").set_value("Sine 440 Hz").run()
     assert float(metric(at, "Peak (Hz)")) == pytest.approx(440, abs=1.0)
     assert float(metric(at, "Peak amplitude")) == pytest.approx(0.5, abs=0.01)
     assert float(metric(at, "sr/N")) == pytest.approx(22050 / 2205, abs=0.01)

@@ -173,7 +173,7 @@ def test_analyse_the_vowel():
 
 def test_analyse_the_plucked_string():
     at = analyse_app()
-    at.selectbox(key="fourier_audio_sample").set_value("Plucked string 220 Hz").run()
+    at.selectbox(key="sample").set_value("Plucked string 220 Hz").run()
     assert not errors(at)
     assert number(metrics(at)["Estimated f0"]) == pytest.approx(220.0, rel=0.01)
 
@@ -181,14 +181,14 @@ def test_analyse_the_plucked_string():
 @pytest.mark.parametrize("sample", ["White noise", "Drum loop (percussive)"])
 def test_aperiodic_recordings_give_a_clear_error(sample):
     at = analyse_app()
-    at.selectbox(key="fourier_audio_sample").set_value(sample).run()
+    at.selectbox(key="sample").set_value(sample).run()
     assert not at.exception
     assert any("No clear pitch" in e.value or "silent" in e.value for e in at.error)
 
 
 def test_a_sweep_is_flagged_as_not_periodic():
     at = analyse_app()
-    at.selectbox(key="fourier_audio_sample").set_value("Chirp 50 Hz to 10 kHz").run()
+    at.selectbox(key="sample").set_value("Chirp 50 Hz to 10 kHz").run()
     at.slider(key="fourier_an_start").set_value(1.9).run()
     assert not errors(at)  # YIN finds a (spurious) dip in the sweep ...
     assert number(metrics(at)["Rebuild error"]) > -6  # ... but the rebuild explains almost nothing
