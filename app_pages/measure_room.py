@@ -9,6 +9,7 @@ from components import figures
 from components import measure_figures as mf
 from components.audio_io import local_duplex_status, pick_audio, play_and_record, player
 from components.errors import show_input_error, stop_on_input_error
+from components.presenter import chart, demo_scenarios, figure_slot, inputs
 from components.responses import DEFAULT_ROOM, ROOMS, remember, simulated_room
 from components.room_analysis import analysis_panel, analyse
 from components.teach import in_depth, intro, show_code
@@ -28,9 +29,19 @@ intro(
 )
 
 HARMONICS = (2, 3, 4, 5)
+TABS = ["The sweep", "Simulated room", "Record in the browser", "Sound card"]
 
-with st.sidebar:
-    st.subheader("Sweep")
+demo_scenarios({
+    "Clip the speaker": {"mr_tab": TABS[1], "mr_level": 0, "mr_noise": -85},
+    "Noisy room": {"mr_tab": TABS[1], "mr_level": -20, "mr_noise": -45, "mr_dur": 3.0},
+    "Long sweep in the noise": {"mr_tab": TABS[1], "mr_level": -20, "mr_noise": -45, "mr_dur": 15.0},
+    "Measure your room": {"mr_tab": TABS[2], "mr_level": -20},
+}, key="mr")
+
+src = inputs()
+with src.side:
+    if not src.presenting:
+        st.subheader("Sweep")
     c = st.columns(2)
     f1 = c[0].select_slider("Start (Hz)", [20, 30, 50, 100, 200], value=50, key="mr_f1", bind="query-params")
     f2 = c[1].select_slider("End (Hz)", [4000, 8000, 12000, 16000, 20000], value=16000, key="mr_f2",
@@ -40,13 +51,15 @@ with st.sidebar:
                                                      "doubling of the length gains 3 dB of signal-to-noise ratio.")
     fade_ms = st.slider("Fade in/out (ms)", 0, 200, 50, 5, key="mr_fade")
     sr = st.select_slider("Sampling rate (Hz)", [16000, 44100, 48000], value=48000, key="mr_sr", bind="query-params")
-    st.subheader("Level (protect ears and speakers)")
+    if not src.presenting:
+        st.subheader("Level (protect ears and speakers)")
     level_db = st.slider("Playback level (dBFS)", -40, 0, -20, key="mr_level", bind="query-params",
                          help="Peak level of the sweep file. Start low and raise your speaker's volume step by step.")
     tail_s = st.slider("Silence after the sweep (s)", 1.0, 8.0, 3.0, 0.5, key="mr_tail",
                        help="Time for the room to decay; longer than its reverberation time.")
 
 level = 10 ** (level_db / 20)
+t_sweep, t_sim, t_rec, t_card = st.tabs(TABS, key="mr_tab", bind="query-params", on_change="rerun")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -72,21 +85,40 @@ def guard() -> None:
                f"({f2 / 1000:g} kHz): never at full volume on headphones or small tweeters.", icon=":material/hearing:")
 
 
-TABS = ["The sweep", "Simulated room", "Record in the browser", "Sound card"]
-t_sweep, t_sim, t_rec, t_card = st.tabs(TABS, key="mr_tab", bind="query-params", on_change="rerun")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def sweep_views(sweep: np.ndarray, inverse: np.ndarray, sr: int):
+def sweep_views(sweep: np.ndarray, inverse: np.ndarray, sr: int, f1: float, f2: float, dur: float) -> dict:
+    """The sweep tab's spectrogram (as a finished figure dict) and the click around time zero."""
+    from scipy import fft as sfft
+
     n_fft = 2048 if sr > 22050 else 1024
     S = np.abs(stft(sweep.astype(np.float32), n_fft=n_fft, hop_length=n_fft // 4))
-    d = convolve(sweep, inverse, method="fft")
-    return S, d
+    times = np.arange(S.shape[1]) * (n_fft // 4) / sr
+    t_line = np.linspace(0, dur, 200)
+    # a smooth line on a dark field: a coarse image carries it (and keeps the page light)
+    spec = figures.spectrogram(times, fft_frequencies(sr, n_fft), amplitude_to_db(S, ref=float(S.max()), top_db=80),
+                               title="The sweep: its frequency rises by the same number of octaves every second",
+                               log_y=True, zmin=-80, zmax=0, colorbar_title="dB re max", height=360, max_rows=160,
+                               max_cols=300, overlay=(t_line, measure.instantaneous_frequency(t_line, f1, f2, dur),
+                                                      "f(t) = f₁·exp(t/L)")).to_dict()
+    # sweep * inverse near its peak: a circular convolution of >= n points is exact there (what wraps
+    # around is the far end of the full result, where both signals have faded)
+    n = len(sweep)
+    m = sfft.next_fast_len(n, real=True)
+    d = sfft.irfft(sfft.rfft(sweep, m) * sfft.rfft(inverse, m), m)
+    w = int(0.01 * sr)
+    zero = n - 1
+    click = figures.line(np.arange(-w, w) / sr * 1000, {"sweep ∗ inverse": d[zero - w : zero + w]},
+                         title="Sweep convolved with its inverse: a band-limited click at time zero",
+                         x_title="Time (ms)", y_title="Amplitude", height=260).to_dict()
+    return {"spec": spec, "inverse": mf.inverse_filter(sweep, inverse, sr).to_dict(), "click": click}
 
 
 def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: np.ndarray | None = None,
                      true_fits: dict | None = None) -> None:
     """Everything about one measured response: alignment, distortion, the response, its analysis, use it."""
+    slot = figure_slot()
     for note in m.notices:
         st.warning(note, icon=":material/warning:")
     c = st.columns(5)
@@ -105,7 +137,7 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
     c[3].metric("Recording peak", f"{m.peak_dbfs:.1f} dBFS")
     c[4].metric("Clipped samples", f"{100 * m.clipped_fraction:.2f} %")
     levels = measure.harmonic_levels_db(m.distortion, m.ir, m.sr, f1, f2, dur, HARMONICS)
-    st.plotly_chart(mf.deconvolution(m.distortion, m.ir, m.sr, delays), width="stretch", key=f"{key}_deconv")
+    chart(mf.deconvolution(m.distortion, m.ir, m.sr, delays), key=f"{key}_deconv", slot=slot)
     hc = st.columns(len(HARMONICS))
     for col, (k, lv) in zip(hc, levels.items()):
         col.metric(f"Harmonic {k}", f"{lv:.0f} dB" if np.isfinite(lv) else "n/a",
@@ -114,9 +146,16 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
                + f" before the linear response (L = T / ln(f2/f1) = {L:.3f} s). Everything left of time zero is cut "
                  "away; a level near −60 dB or below means a clean speaker.")
     ir = m.ir
+    fits = analyse(np.ascontiguousarray(ir, dtype=np.float64), int(m.sr), True)["fits"]
+    rt = next((fits[k]["rt60_s"] for k in ("T30", "T20", "EDT") if np.isfinite(fits[k]["rt60_s"])), float("nan"))
+    if np.isfinite(rt) and delays[2] < rt and np.isfinite(levels[2]) and levels[2] > -80:
+        need = rt * np.log(f2 / f1) / np.log(2)
+        st.info(f"The 2nd harmonic's response starts {delays[2]:.2f} s before the linear one but rings for about "
+                f"{rt:.1f} s, so its tail ({levels[2]:.0f} dB) overlaps the start of the response. A sweep of at "
+                f"least {need:.0f} s (L·ln 2 > RT60) keeps them apart.", icon=":material/straighten:")
     if reference is not None:
         scale = float(np.max(np.abs(reference))) or 1.0
-        st.plotly_chart(mf.compare_responses(ir / scale, reference / scale, m.sr), width="stretch", key=f"{key}_cmp")
+        chart(mf.compare_responses(ir / scale, reference / scale, m.sr), key=f"{key}_cmp")
         n = min(len(ir), len(reference))
         r = float(np.corrcoef(ir[:n], reference[:n])[0, 1])
         st.metric("Correlation with the ideal measurement", f"{r:.4f}",
@@ -126,7 +165,7 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
         fig = figures.waveform(ir / (np.abs(ir).max() or 1), m.sr, title="Measured impulse response", name="response",
                                height=260)
         fig.update_yaxes(title_text="Pressure (re its peak)")
-        st.plotly_chart(fig, width="stretch", key=f"{key}_ir")
+        chart(fig, key=f"{key}_ir")
     st.subheader("The room, read from the measured response")
     with stop_on_input_error():
         analysis_panel(ir, m.sr, f"{key}_an", reference=true_fits)
@@ -159,28 +198,15 @@ def try_measure(recording: np.ndarray, **kwargs) -> measure.Measurement | None:
 # ---------------------------------------------------------------------------- the sweep
 with t_sweep:
     if t_sweep.open:
-        S, d = sweep_views(sweep, inverse, sr)
-        n_fft = 2048 if sr > 22050 else 1024
-        times = np.arange(S.shape[1]) * (n_fft // 4) / sr
-        t_line = np.linspace(0, dur, 200)
-        fig = figures.spectrogram(times, fft_frequencies(sr, n_fft), amplitude_to_db(S, ref=float(S.max()), top_db=80),
-                                  title="The sweep: its frequency rises by the same number of octaves every second",
-                                  log_y=True, zmin=-80, zmax=0, colorbar_title="dB re max", height=360,
-                                  overlay=(t_line, measure.instantaneous_frequency(t_line, f1, f2, dur),
-                                           "f(t) = f₁·exp(t/L)"))
-        st.plotly_chart(fig, width="stretch", key="mr_spec")
+        views = sweep_views(sweep, inverse, sr, float(f1), float(f2), float(dur))
+        chart(views["spec"], key="mr_spec", slot=figure_slot())
         m = st.columns(4)
         m[0].metric("L = T / ln(f₂/f₁)", f"{L:.3f} s")
         m[1].metric("Octaves per second", f"{np.log2(f2 / f1) / dur:.2f}")
         m[2].metric("Octaves", f"{np.log2(f2 / f1):.1f}")
         m[3].metric("Harmonic 2 lands", f"{-delays[2] * 1000:.0f} ms", help="L·ln 2 before the linear response")
-        st.plotly_chart(mf.inverse_filter(sweep, inverse, sr), width="stretch", key="mr_inv")
-        zero = len(sweep) - 1
-        w = int(0.01 * sr)
-        st.plotly_chart(figures.line((np.arange(-w, w) / sr) * 1000, {"sweep ∗ inverse": d[zero - w : zero + w]},
-                                     title="Sweep convolved with its inverse: a band-limited click at time zero",
-                                     x_title="Time (ms)", y_title="Amplitude", height=260),
-                        width="stretch", key="mr_click")
+        chart(views["inverse"], key="mr_inv")
+        chart(views["click"], key="mr_click")
         guard()
         wav = sweep_file(sweep, sr, level, tail_s)
         player(wav, sr, label=f"The sweep file: 1 s silence, the sweep at {level_db} dBFS, {tail_s:g} s silence",

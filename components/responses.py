@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from components.errors import stop_on_input_error
+from components.errors import show_input_error, stop_on_input_error
 from lib import room
 from lib.audio import load_audio, resample
+from lib.errors import InputError
 
 #: name -> (room L x W x H in m, source, microphone, RT60 in s). Uniform absorption solved from
 #: Eyring's formula, which the hybrid image-source + diffuse-tail model's tail follows.
@@ -74,8 +75,12 @@ def _load_ir(data: bytes, name: str):
     return load_audio(data, name=name, max_duration_s=10.0)
 
 
-def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response:
-    """Choose a simulated room, a response measured in this session, or an uploaded file; resampled to ``sr``."""
+def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response | None:
+    """Choose a simulated room, a response measured in this session, or an uploaded file; resampled to ``sr``.
+
+    Returns ``None`` (after saying what is missing) while nothing is measured or uploaded yet; the
+    page keeps running (it never stops before its controls).
+    """
     sources = ["Simulated room", "Measured in this session", "Upload an impulse response"]
     kinds = st.radio("Impulse response", sources, key=f"{key}_irsrc", horizontal=True)
     if kinds == sources[0]:
@@ -90,7 +95,7 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
         if not store:
             st.info("Nothing measured yet in this session: measure a room on the **Measure a room** page "
                     "(its simulated view takes a few seconds), then come back.")
-            st.stop()
+            return None
         names = list(store)[::-1]
         name = st.selectbox("Measured response", names, key=f"{key}_measured")
         ir, ir_sr = store[name]
@@ -99,9 +104,12 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
                           key=f"{key}_irup")
     if up is None:
         st.info("Upload an impulse response (a clap, a balloon pop, a sweep measurement) to hear a clip in that space.")
-        st.stop()
-    with stop_on_input_error():
+        return None
+    try:
         clip = _load_ir(up.getvalue(), up.name)
-        for notice in clip.notices:
-            st.caption(f":material/info: {notice}")
-        return Response(resample(clip.samples, clip.sr, sr), int(sr), clip.name, "uploaded")
+    except InputError as exc:
+        show_input_error(exc)
+        return None
+    for notice in clip.notices:
+        st.caption(f":material/info: {notice}")
+    return Response(resample(clip.samples, clip.sr, sr), int(sr), clip.name, "uploaded")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.app.helpers import errors, page_app, shown_text
+from tests.app.helpers import errors, metric, page_app, shown_text
 
 PAGE = "app_pages/convolution.py"
 
 
-def metric(at, label: str) -> str:
-    for m in at.metric:
-        if m.label == label:
-            return m.value
-    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
+def shown_step(at) -> str:
+    """The y[n] metric's label must name the step the slider shows (a widget that lies fails this)."""
+    label = [m.label for m in at.metric if m.label.startswith("y[")][0]
+    assert label == f"y[{at.slider(key='cv_n').value}]", (label, at.slider(key="cv_n").value)
+    return label
 
 
 def open_tab(tab: str | None = None, **state):
@@ -37,8 +37,10 @@ def test_mechanism_presets_and_bad_sequences():
     assert "same coefficients: **True**" in shown_text(at)
     # shorter sequences: the step slider (at 6) is pulled back inside the new range, not an exception
     at.text_input(key="cv_x").set_value("1, 2, 3").run()
+    assert shown_step(at) == "y[6]"  # the range changed (8 -> 6) and the step stayed
     at.text_input(key="cv_h").set_value("1 1").run()
     assert not errors(at), errors(at)
+    assert shown_step(at) == "y[3]"
     assert metric(at, "Output length N + M − 1") == "4"
     assert at.slider(key="cv_n").value == 3 and metric(at, "y[3]") == "3"
     assert any(r"\big(1 + 2z + 3z^{2}\big)\big(1 + z\big) = 1 + 3z + 5z^{2} + 3z^{3}" in lx.value for lx in at.latex)
@@ -50,6 +52,14 @@ def test_mechanism_presets_and_bad_sequences():
     assert any("'two'" in e.value for e in at.error)
     at.text_input(key="cv_x").set_value("1, 2").run()
     assert not errors(at)
+    at.button(key="cv_demo_0").click().run()  # demo "Moving average": a step through a 3-tap average
+    assert not errors(at), errors(at)
+    assert at.text_input(key="cv_x").value == "1, 1, 1, 1, 1, 1, 1, 1"
+    assert shown_step(at) == "y[4]" and metric(at, "y[4]") == "0.9999"  # three taps of 0.3333 on the step
+    at.session_state["present"] = True
+    at.run()
+    assert not errors(at), errors(at)
+    assert metric(at, "y[4]") == "0.9999"
 
 
 def test_circular_wraps_until_padded_and_the_matched_filter_finds_the_chirp():

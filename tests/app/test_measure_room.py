@@ -10,19 +10,12 @@ import pytest
 
 from components.responses import ROOMS, eyring_absorption
 from lib import room
-from tests.app.helpers import errors, page_app, shown_text
+from tests.app.helpers import errors, metric, page_app, shown_text
 from tests.recordings import DURATION_S, F1, F2, LEAD_S, silent_recording, sweep_recording
 
 PAGE = "app_pages/measure_room.py"
 #: quicker than the page's defaults (48 kHz, 3 s); the page's logic is the same
 FAST = {"mr_sr": 16000, "mr_dur": DURATION_S}
-
-
-def metric(at, label: str) -> str:
-    for m in at.metric:
-        if m.label == label:
-            return m.value
-    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
 
 
 def open_tab(tab: str, **state):
@@ -60,8 +53,9 @@ def test_simulated_room_measures_its_t20_and_shows_distortion_at_negative_times(
     assert _t20(metric(at, "T20")) == pytest.approx(t20_true, rel=0.03)
     assert float(metric(at, "Correlation with the ideal measurement")) > 0.99
     quiet_h3 = float(metric(at, "Harmonic 3").split()[0])
-    at.slider(key="mr_level").set_value(0).run()  # drive the speaker into clipping
+    at.button(key="mr_demo_0").click().run()  # demo "Clip the speaker": the level goes to 0 dBFS
     assert not errors(at), errors(at)
+    assert at.slider(key="mr_level").value == 0
     loud_h3 = float(metric(at, "Harmonic 3").split()[0])
     assert loud_h3 > quiet_h3 + 10  # much more 3rd harmonic...
     assert _t20(metric(at, "T20")) == pytest.approx(t20_true, rel=0.03)  # ...cut away: T20 unchanged
@@ -100,11 +94,15 @@ def test_browser_recordings_good_silent_short_and_clipped():
     assert float(metric(at, "Clipped samples")[:-2]) > 1
 
 
-def test_sound_card_tab_without_a_device_says_why():
+def test_sound_card_tab_without_a_device_says_why_also_in_presenter_mode():
     at = open_tab("Sound card")
     assert not errors(at), errors(at)
     assert "Play-and-record is hidden here" in shown_text(at)
     assert not [b for b in at.button if b.key == "mr_card_go"]
+    at.session_state["present"] = True
+    at.run()
+    assert not errors(at), errors(at)
+    assert "Play-and-record is hidden here" in shown_text(at)
 
 
 @pytest.fixture
