@@ -35,6 +35,9 @@ PAGES: tuple[PageInfo, ...] = (
              "How a room shapes sound: image sources, RT60, decay curves, and hearing a voice in the room."),
     PageInfo("Rooms & codecs", "app_pages/codec.py", "Neural codec bitrate", ":material/compress:",
              "How a neural codec (DAC) trades bits for quality with residual vector quantisation."),
+    PageInfo("Rooms & codecs", "app_pages/dataset.py", "Speech data generator", ":material/dataset:",
+             "Training data for speech enhancement: speech in thousands of simulated rooms with noise and codec "
+             "damage, an aligned target, and a command that renders it on a cluster."),
     PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
              "How SyncNet tells whether lips and voice line up, and by how many frames they do not."),
 )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,7 +17,6 @@ import soundfile as sf
 from lib import signals
 from pipeline import generate, manifest
 from pipeline import job as jobs
-from tests.conftest import ROOT
 
 SPEC_TOML = """
 sr = 8000
@@ -164,19 +161,16 @@ def test_a_killed_worker_loses_and_duplicates_nothing(reference, inputs, cluster
 def test_interrupted_cli_resumes_and_rechecks_finished_chunks(reference, inputs, cluster, tmp_path):
     lc, _ = cluster
     out = tmp_path / "cli"
-    args = [sys.executable, "-m", "pipeline.generate", "--speech", str(inputs["speech"]), "--out", str(out),
-            "--n", "10", "--seed", "7", "--spec", str(inputs["spec"]), "--chunk-size", "2",
-            "--scheduler", lc.scheduler_address]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    argv = ["--speech", str(inputs["speech"]), "--out", str(out), "--n", "10", "--seed", "7",
+            "--spec", str(inputs["spec"]), "--chunk-size", "2", "--scheduler", lc.scheduler_address]
     parts = out / jobs.PARTS_DIR
-    deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None and not (parts.exists() and list(parts.glob("*.parquet"))):
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "run the same command again to resume" in err
+
+    def stop_after_first_part(line):
+        if parts.exists() and list(parts.glob("*.parquet")):
+            raise KeyboardInterrupt  # what a Ctrl-C in the caller does: the child gets SIGINT
+
+    with pytest.raises(KeyboardInterrupt):
+        generate.run_subprocess(argv, stop_after_first_part)
     assert not (out / "manifest.parquet").exists()
     finished = sorted(parts.glob("*.parquet"))
     assert 1 <= len(finished) < 5
@@ -184,9 +178,12 @@ def test_interrupted_cli_resumes_and_rechecks_finished_chunks(reference, inputs,
     first = manifest.read(finished[0]).to_pylist()[0]
     with open(out / first["input_path"], "r+b") as f:
         f.truncate(100)
-    again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0, again.stderr
-    assert "resuming" in again.stderr and "checked" in again.stderr
+    lines: list[str] = []
+    code, tail = generate.run_subprocess(argv, lines.append)
+    assert code == 0, tail
+    assert any("resuming" in ln and "checked" in ln for ln in lines)
+    progress = [p for p in map(generate.parse_progress, lines) if p]
+    assert progress and progress[-1][:2] == (10, 10)
     assert tree_bytes(out) == tree_bytes(reference)
 
 
