@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from lib.errors import InputError
 from pipeline import job as jobs
 from pipeline import manifest
@@ -264,20 +266,20 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
     status = Status(total=n)
     t0 = time.perf_counter()
     lock = threading.Lock()
-    partial: dict[int, int] = {}
-    results: dict[int, dict] = {}
+    partial: dict[int, int] = {}  # examples done so far in chunks still running (bounded by the window)
+    finished_chunks: set[int] = set()
 
     def report() -> None:
         with lock:
             status.elapsed_s = time.perf_counter() - t0
-            status.done = sum(r["examples"] for r in results.values()) + sum(
-                v for c, v in partial.items() if c not in results)
+            status.done = status.verified + status.rendered + sum(partial.values())
         if on_progress:
             on_progress(status)
 
     def finished(res: dict) -> None:
         with lock:
-            results[res["chunk"]] = res
+            finished_chunks.add(res["chunk"])
+            partial.pop(res["chunk"], None)
             key = "verified" if res["status"] == "verified" else "rendered"
             setattr(status, key, getattr(status, key) + res["examples"])
         report()
@@ -287,7 +289,8 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
         for c in range(nc):
             def progress(chunk, k):
                 with lock:
-                    partial[chunk] = k
+                    if chunk not in finished_chunks:
+                        partial[chunk] = k
                 report()
             finished(jobs.run_chunk(str(out), c, n, fp, progress))
     else:
@@ -309,7 +312,8 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
             def on_event(event) -> None:
                 chunk, k = event[1]
                 with lock:
-                    partial[chunk] = max(partial.get(chunk, 0), k)
+                    if chunk not in finished_chunks:  # a late event of a finished chunk changes nothing
+                        partial[chunk] = max(partial.get(chunk, 0), k)
 
             client.subscribe_topic(topic, on_event)
             # a bounded window of chunks in flight: memory on the client stays flat for any n
@@ -358,7 +362,8 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
     report()
     import pyarrow.parquet as pq
 
-    audio_s = float(pq.read_table(out / jobs.MANIFEST, columns=["duration_s"]).column(0).to_numpy().sum())
+    audio_s = sum(float(np.sum(b.column(0).to_numpy())) for b in
+                  pq.ParquetFile(out / jobs.MANIFEST).iter_batches(columns=["duration_s"], batch_size=65536))
     return {"examples": n, "rendered": status.rendered, "verified": status.verified, "audio_hours": audio_s / 3600,
             "elapsed_s": time.perf_counter() - t0, "manifest": str(out / jobs.MANIFEST), "workers": n_workers}
 
