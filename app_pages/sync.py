@@ -12,17 +12,17 @@ import streamlit as st
 
 from components import sync_figures as SF
 from components.errors import show_weights_unavailable, stop_on_input_error
+from components.session_files import SessionFolder, session_folder
 from components.teach import in_depth, intro, show_code
 from lib import sync
 from lib.errors import InputError, WeightsUnavailable
-from lib.video import FPS, load_av
+from lib.video import FPS, browser_playable, load_av, probe
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "talking_face_offset.mp4"
 SAMPLE_OFFSET = 4  # frames the built-in sample's audio leads by (samples/make_sync_sample.py)
 UPLOAD_TYPES = ["mp4", "mov", "mkv", "avi", "mpg", "mpeg", "webm", "m4v"]
 MAX_S = 10.0  # seconds analysed on this page
-WORK = Path(tempfile.gettempdir()) / "ave_sync"
 SOURCES = ("Built-in sample (a drawn face; audio leads by 4 frames)", "Upload a video")
 METHODS = {"energy": "Mouth motion × speech energy (no weights)", "syncnet": "SyncNet (needs its weights)"}
 
@@ -32,16 +32,18 @@ def _digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()[:16]
 
 
+# The cached functions are keyed by the file's content digest; the path (``_path``, not hashed)
+# is each session's own private copy, so two sessions with the same upload share the work.
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _clip(path: str, digest: str, name: str):
+def _clip(_path: str, digest: str, name: str):
     # cache_resource: the frames (up to 10 s at ≤ 360 rows, ~170 MB) are not copied on every
     # rerun; they are only read. Two clips at most stay in memory.
-    return load_av(path, max_duration_s=MAX_S, name=name)
+    return load_av(_path, max_duration_s=MAX_S, name=name)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _estimate(path: str, digest: str, name: str, method: str):
-    clip = _clip(path, digest, name)
+def _estimate(_path: str, digest: str, name: str, method: str):
+    clip = _clip(_path, digest, name)
     model = _syncnet_model() if method == "syncnet" else None
     return sync.estimate_offset(clip.frames, clip.audio, method=method, model=model)
 
@@ -53,41 +55,61 @@ def _syncnet_model():
     return load_syncnet(download=False)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _shifted(path: str, digest: str, shift: int) -> bytes:
-    WORK.mkdir(exist_ok=True)
-    out = WORK / f"{digest}_shift{shift:+d}.mp4"
-    sync.shift_audio(path, out, shift)
-    return out.read_bytes()
+@st.cache_data(max_entries=8, show_spinner=False)
+def _shifted(_path: str, digest: str, shift: int) -> bytes:
+    """The file with its audio moved by ``shift`` frames, as MP4 bytes (written in a private temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix="ave_shift_") as tmp:
+        return sync.shift_audio(_path, Path(tmp) / "shifted.mp4", shift).read_bytes()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _measure_bytes(data: bytes, digest: str) -> int:
-    WORK.mkdir(exist_ok=True)
-    path = WORK / f"{digest}_check.mp4"
-    path.write_bytes(data)
-    clip = load_av(path, max_duration_s=MAX_S)
-    return sync.estimate_offset(clip.frames, clip.audio).offset_frames
+@st.cache_data(max_entries=4, show_spinner=False)
+def _playable(_path: str, digest: str) -> tuple[bytes | None, str]:
+    """``(bytes to play, note)``: the file itself if a browser plays it, else an H.264/AAC MP4 copy."""
+    if browser_playable(_path):
+        return None, ""
+    info = probe(_path)
+    codecs = f"{info['video'][0]['codec']}" + (f" + {info['audio'][0]['codec']}" if info["audio"] else "")
+    return _shifted(_path, digest, 0), (f"Browsers do not play this file's {codecs} in a {info['format'].split(',')[0]} "
+                                        "container, so the player shows an H.264/AAC MP4 copy (picture and sound "
+                                        "unchanged); every measurement uses the original file.")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _box_images(path: str, digest: str, name: str) -> list[bytes]:
+def _check_shifted(data: bytes, digest: str, method: str) -> dict:
+    """Re-measure a shifted copy: its offset (same method), its soundtrack, its duration."""
+    with tempfile.TemporaryDirectory(prefix="ave_check_") as tmp:
+        path = Path(tmp) / "shifted.mp4"
+        path.write_bytes(data)
+        clip = load_av(path, max_duration_s=MAX_S)
+        model = _syncnet_model() if method == "syncnet" else None
+        res = sync.estimate_offset(clip.frames, clip.audio, method=method, model=model)
+        return {"offset": res.offset_frames, "audio": clip.audio, "duration_s": probe(path)["duration_s"],
+                "frames": len(clip.frames)}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _box_images(_path: str, digest: str, name: str) -> list[bytes]:
     """Four frames with the boxes drawn, as PNG bytes (encoded once, not on every rerun)."""
     import cv2
 
-    clip = _clip(path, digest, name)
-    res = _estimate(path, digest, name, "energy")
+    clip = _clip(_path, digest, name)
+    res = _estimate(_path, digest, name, "energy")
     idx = np.linspace(0, len(clip.frames) - 1, 4).round().astype(int)
     images = SF.boxes_on_frames(clip.frames, res.boxes, res.mouth_boxes, idx)
     return [cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))[1].tobytes() for img in images]
 
 
+@st.cache_resource(show_spinner=False)
+def _regenerated_folder() -> SessionFolder:
+    """A private folder for this server process (removed when it exits)."""
+    return SessionFolder()
+
+
 def _builtin_sample() -> Path:
-    """The built-in video; regenerated into a temp folder if the repository copy is missing."""
+    """The built-in video; regenerated into a private temporary folder if the repository copy is missing."""
     if SAMPLE.exists():
         return SAMPLE
-    WORK.mkdir(exist_ok=True)
-    out = WORK / SAMPLE.name
+    out = _regenerated_folder().path / SAMPLE.name
     if not out.exists():
         spec = importlib.util.spec_from_file_location("make_sync_sample", ROOT / "samples" / "make_sync_sample.py")
         mod = importlib.util.module_from_spec(spec)
@@ -130,10 +152,8 @@ else:
     if not data:
         st.error("The uploaded file is empty (0 bytes).", icon=":material/error:")
         st.stop()
-    WORK.mkdir(exist_ok=True)
-    path = WORK / f"{_digest(data)}{Path(name).suffix.lower() or '.mp4'}"
-    if not path.exists():
-        path.write_bytes(data)
+    # A private, per-session folder (0700, removed when the session ends; see components/session_files.py).
+    path = session_folder().save(data, Path(name).suffix or ".mp4")
     true_offset = None
 digest = _digest(data)
 
@@ -142,6 +162,23 @@ with stop_on_input_error():
         clip = _clip(str(path), digest, name)
     with st.spinner("Finding the face and measuring the mouth..."):
         energy_result = _estimate(str(path), digest, name, "energy")
+
+
+def _start_new_clip(clip_id: str, values: dict) -> None:
+    """When the clip changes, widgets whose meaning depends on it start again from the new clip's values.
+
+    Without this, a slider kept the previous clip's value in session state while the page
+    drew a new default (the new estimate): the slider showed one lag and the figures used
+    another. The first clip of a session keeps what the URL says (shared links).
+    """
+    previous = st.session_state.get("sync_clip_id")
+    st.session_state["sync_clip_id"] = clip_id
+    if previous is not None and previous != clip_id:
+        for key, value in values.items():
+            st.session_state.pop(key, None)  # the widget starts again from its default: value
+
+
+_start_new_clip(digest, {"sync_lag": int(energy_result.offset_frames), "sync_shift": 0})
 
 st.caption(
     f"**{name}**: {clip.duration_s:.2f} s, {clip.source_size[0]}×{clip.source_size[1]} px at "
@@ -259,8 +296,12 @@ st.button(f"Apply the estimated offset (shift by {-result.offset_frames:+d} fram
           on_click=_apply_estimate, icon=":material/auto_fix_high:")
 v1, v2 = st.columns(2)
 with v1:
-    st.markdown("**As uploaded**")
-    st.video(data)
+    st.markdown("**As uploaded**" if true_offset is None else "**As built**")
+    with stop_on_input_error():
+        playable, note = _playable(str(path), digest)
+    st.video(playable if playable is not None else data)
+    if note:
+        st.caption(f":material/info: {note}")
 with v2:
     st.markdown(f"**Audio shifted by {shift:+d} frames ({1000 * shift / FPS:+.0f} ms)**")
     if shift == 0:
@@ -271,11 +312,31 @@ with v2:
         st.video(fixed)
         st.download_button("Download the shifted MP4", fixed, file_name=f"{Path(name).stem}_audio{shift:+d}f.mp4",
                            mime="video/mp4", key="sync_download_fixed", icon=":material/download:")
-        expected = energy_result.offset_frames + shift
-        with stop_on_input_error():
-            measured = _measure_bytes(fixed, _digest(fixed))
-        st.caption(f"Expected offset after the shift: {expected:+d} frames; measured on the new file: "
-                   f"**{measured:+d} frames** (weight-free estimator).")
+if shift != 0:
+    expected = result.offset_frames + shift
+    with stop_on_input_error(), st.spinner("Checking the shifted copy..."):
+        check = _check_shifted(fixed, _digest(fixed), result.method)
+        moved = sync.audio_shift_frames(clip.audio, check["audio"], max_frames=sync.MAX_OFFSET + 1)
+        original_s = probe(str(path))["duration_s"]
+    k1, k2, k3 = st.columns(3)
+    k1.metric("Promised offset after the shift", f"{expected:+d} frames",
+              help=f"the estimate {result.offset_frames:+d} plus the shift {shift:+d}")
+    k2.metric("Re-measured on the new file", f"{check['offset']:+d} frames",
+              delta=f"{check['offset'] - expected:+d} vs. promise" if check["offset"] != expected else None,
+              delta_color="off")
+    k3.metric("Sound moved by (tracks compared)", f"{moved:+.2f} frames",
+              help="Cross-correlation of the original and the new soundtrack: positive = the sound now comes earlier.")
+    st.caption(
+        f"The copy lasts {check['duration_s']:.2f} s like the original ({original_s:.2f} s) and keeps all "
+        f"{check['frames']} frames: the sound pushed past one end is dropped and silence fills the other. "
+        f"Comparing the two soundtracks directly shows the sound moved by {moved:+.2f} frames "
+        f"(asked: {shift:+d}), so the file does what the button promised."
+        + ("" if check["offset"] == expected else
+           f" The estimator reads the new file {abs(check['offset'] - expected)} frame(s) away from the promise: it "
+           "is not exactly shift-invariant — sound that left the clip no longer counts, silence came in at the "
+           "other end, and the copy's audio was encoded once more — so on a clip whose curve has two near-equal "
+           "minima the choice can flip. Trust the verdict's uncertainty, not the last frame.")
+    )
 
 # --- what the numbers mean -----------------------------------------------------------------
 with st.expander("What the numbers mean", icon=":material/help:", expanded=False):

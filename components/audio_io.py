@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from components.errors import stop_on_input_error
@@ -222,3 +223,34 @@ def playback_note() -> None:
         st.sidebar.caption(":material/speaker: Local playback available (buttons under the players).")
     else:
         st.sidebar.caption(f":material/volume_off: Play-on-this-computer is hidden: {reason}")
+
+
+@st.cache_resource(show_spinner=False)
+def local_duplex_status() -> tuple[bool, str]:
+    """Whether ``sounddevice`` can play and record at once on this computer, and if not, why."""
+    ok, reason = local_playback_status()
+    if not ok:
+        return False, reason
+    import sounddevice as sd
+
+    try:
+        sd.query_devices(kind="input")
+    except Exception:
+        return False, "no audio input (microphone) device on the machine running the app."
+    return True, "ready"
+
+
+def play_and_record(y, sr: int) -> np.ndarray:
+    """Play ``y`` on the default output and record the default input at the same time (mono, blocking).
+
+    Raises :class:`lib.errors.InputError` when the device refuses (busy, unplugged, wrong rate).
+    """
+    import sounddevice as sd
+
+    from lib.errors import InputError
+
+    try:
+        rec = sd.playrec(np.asarray(y, dtype=np.float32), samplerate=int(sr), channels=1, blocking=True)
+    except Exception as exc:  # PortAudio errors come in several types
+        raise InputError(f"The sound device could not play and record at {int(sr)} Hz: {exc}") from None
+    return np.asarray(rec, dtype=np.float64).reshape(len(rec), -1)[:, 0]

@@ -391,3 +391,15 @@ def _is_number(s: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def time_method(x, h, method: str, *, block: int | None = None, repeats: int = 3) -> float:
+    """Best-of-``repeats`` wall time in seconds of one :func:`convolve` call (for the page and the bench)."""
+    import time
+
+    best = math.inf
+    for _ in range(max(1, int(repeats))):
+        t0 = time.perf_counter()
+        convolve(x, h, method=method, block=block)
+        best = min(best, time.perf_counter() - t0)
+    return best

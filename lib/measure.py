@@ -41,6 +41,8 @@ MAX_SWEEP_S = 60.0
 MAX_RECORDING_S = 120.0
 #: Below this ratio of the correlation peak to its typical level (dB) the sweep was not found.
 MIN_DETECTION_DB = 30.0
+#: Below this share of frames whose strongest frequency follows the sweep's, it is not this sweep.
+MIN_RIDGE_MATCH = 0.6
 #: How far before the correlation peak the direct sound is looked for, in seconds.
 SEARCH_S = 0.2
 #: A recording is flagged as clipped when this fraction of its samples sits at full scale.
@@ -226,7 +228,8 @@ class Alignment:
     delay_samples: int      #: index of the recording where the sweep starts (may be < 0: it began earlier)
     delay_s: float          #: the same in seconds
     detection_db: float     #: correlation peak over its median magnitude, dB (below MIN_DETECTION_DB: not found)
-    found: bool             #: whether the peak stands clear enough to trust
+    ridge_match: float      #: share of frames whose strongest frequency follows the sweep's (sweep_match)
+    found: bool             #: whether the peak stands clear and the frequencies follow the sweep
 
 
 def align(recording, sweep, sr: int) -> Alignment:
@@ -248,7 +251,40 @@ def align(recording, sweep, sr: int) -> Alignment:
     lag = i - (len(s) - 1)
     typical = float(np.median(r)) or 1e-300
     det = float(20 * np.log10(max(r[i], 1e-300) / typical))
-    return Alignment(lag, lag / sr, det, det >= MIN_DETECTION_DB)
+    match = sweep_match(y, s, lag, sr)
+    return Alignment(lag, lag / sr, det, match, det >= MIN_DETECTION_DB and match >= MIN_RIDGE_MATCH)
+
+
+def _ridge(y: np.ndarray, sr: int) -> np.ndarray:
+    """Strongest frequency (Hz) of each ~43-ms Hann frame (hop a quarter frame), DC excluded."""
+    from scipy import fft as sfft
+
+    n_fft = 1 << max(6, int(np.ceil(np.log2(0.043 * sr))))
+    hop = n_fft // 4
+    if len(y) < n_fft:
+        y = np.concatenate([y, np.zeros(n_fft - len(y))])
+    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop] * np.hanning(n_fft)
+    power = np.abs(sfft.rfft(frames, axis=1)[:, 1:]) ** 2
+    return (np.argmax(power, axis=1) + 1) * sr / n_fft
+
+
+def sweep_match(recording, sweep, start: int, sr: int) -> float:
+    """Share of frames in which the recording's strongest frequency is within half an octave of the sweep's.
+
+    The correlation peak alone cannot tell a recording of *this* sweep from one of a sweep with
+    another length or range (any chirp correlates with any other somewhere); following the
+    frequency track frame by frame can: about 0.9 or more for this sweep even in a reverberant
+    room, below 0.4 for a sweep of another length, near 0.1 for speech or noise.
+    """
+    y = _recording(recording)
+    s = _recording(sweep, "sweep")
+    start = int(start)
+    seg = np.zeros(len(s))
+    a, b = max(0, start), min(len(y), start + len(s))
+    if b > a:
+        seg[a - start : b - start] = y[a:b]
+    ref, got = _ridge(s, sr), _ridge(seg, sr)
+    return float(np.mean(np.abs(np.log2(got / ref)) < 0.5))
 
 
 # --------------------------------------------------------------------------------------
@@ -305,7 +341,7 @@ def check_recording(recording, sr: int, sweep_len: int, *, min_tail_s: float = 0
 
 
 def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre_s: float = 0.5,
-            margin_s: float = 0.005, aligned: bool = False) -> Measurement:
+            margin_s: float = 0.005, aligned: bool = False, level: float = 1.0) -> Measurement:
     """Align a recording of the sweep, deconvolve it, split the distortion from the response.
 
     Parameters
@@ -322,6 +358,10 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     aligned : bool
         True when the recording is known to start exactly with the sweep (a simulation, or a
         sound card playing and recording at once): no search, time zero is the sweep's start.
+    level : float
+        Amplitude the sweep was played at (``sweep`` itself has peak 1); the response is divided
+        by it, so it does not change with the playback level. The checks (silence, clipping)
+        look at the recording as it is.
 
     Raises
     ------
@@ -335,15 +375,21 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     notes = list(check_recording(y, sr, len(s)))
     pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
     if aligned:
-        al = Alignment(0, 0.0, float("inf"), True)
+        al = Alignment(0, 0.0, float("inf"), 1.0, True)
         start = 0
     else:
         al = align(y, s, sr)
-        if not al.found:
+        if al.detection_db < MIN_DETECTION_DB:
             raise InputError(
                 f"The sweep was not found in the recording (the best match stands only {al.detection_db:.0f} dB above "
                 "the rest). Was it this sweep (same range, length and sampling rate) that played, loud enough to "
                 "hear over the room's noise?"
+            )
+        if not al.found:
+            raise InputError(
+                f"The recording holds a sound like a sweep, but its frequency does not follow this sweep's (only "
+                f"{100 * al.ridge_match:.0f} % of its frames do): was it recorded with other settings (range, "
+                "length), or drowned in noise? Play the sweep with the settings shown here and record again."
             )
         if al.delay_samples < -int(round(0.05 * sr)):
             raise InputError(
@@ -360,7 +406,10 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
             f"{'' if tail < 0 else ', too soon'}: the room's decay (and, if it stopped early, the high frequencies) "
             "is missing. Keep recording for a second or two after the sweep."
         )
-    full = deconvolve(y[start:], inverse, sr, pre_s=pre_s, length_s=tail / sr)
+    gain = _finite(level, "The playback level", "")
+    if gain <= 0:
+        raise InputError(f"The playback level must be positive; got {level}.")
+    full = deconvolve(y[start:] / gain, inverse, sr, pre_s=pre_s, length_s=tail / sr)
     causal = full[pre:]
     if aligned:
         zero = 0
@@ -369,13 +418,51 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
         onset = int(np.argmax(e >= 0.01 * e.max()))  # first sample within 20 dB of the peak (ISO 3382-1)
         zero = max(0, onset - int(round(margin_s * sr)))
     n_ir = min(int(round(float(ir_length_s) * sr)), len(causal) - zero)
-    if n_ir < int(round(float(ir_length_s) * sr)):
-        notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that length.")
+    if n_ir < int(round(float(ir_length_s) * sr)) and n_ir < sr:
+        notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that "
+                     "length: a longer reverberation would be cut short. Keep recording a little longer next time.")
     ir = causal[zero : zero + n_ir]
     distortion = full[zero : zero + pre]
     return Measurement(ir=ir, distortion=distortion, sr=sr, alignment=al, start_s=(start + zero) / sr,
                        peak_dbfs=level_dbfs(float(np.max(np.abs(y)))), clipped_fraction=clipped_fraction(y),
                        notices=tuple(notes))
+
+
+def harmonic_levels_db(distortion, ir, sr: int, f1_hz: float, f2_hz: float, duration_s: float,
+                       orders=(2, 3, 4, 5), *, window_ms: float = 2.0) -> dict[int, float]:
+    """Peak of each harmonic's response (at ``-L ln k``, within ``window_ms``) in dB re the linear peak.
+
+    ``distortion`` is the part of the deconvolution before time zero (``Measurement.distortion``),
+    ``ir`` the part after. Orders whose response lies beyond the kept ``distortion`` are NaN.
+    A direct sound arriving ``d`` seconds after time zero puts the harmonics at ``d - L ln k``,
+    so the windows are placed relative to the linear response's peak.
+    """
+    from scipy.signal import hilbert
+
+    d = _recording(distortion, "distortion part")
+    h = _recording(ir, "impulse response")
+    full = np.concatenate([d, h])
+    peak_i = len(d) + int(np.argmax(np.abs(h)))
+    w = max(1, int(round(window_ms * sr / 1000)))
+    pad = 4 * w + int(0.005 * sr)
+
+    def envelope_peak(centre: int) -> float:
+        # the harmonic responses carry a phase 2 pi f1 L (1 - k): their sample peak can sit well below
+        # the envelope's, so compare analytic-signal magnitudes
+        seg = full[max(0, centre - pad) : centre + pad + 1]
+        env = np.abs(hilbert(seg))
+        mid = centre - max(0, centre - pad)
+        return float(env[max(0, mid - w) : mid + w + 1].max())
+
+    ref = envelope_peak(peak_i) or 1e-300
+    out = {}
+    for k, dt in zip(orders, harmonic_delays_s(f1_hz, f2_hz, duration_s, orders)):
+        centre = peak_i - int(round(dt * sr))
+        if centre - w < 0:
+            out[int(k)] = float("nan")
+            continue
+        out[int(k)] = float(20 * np.log10(max(envelope_peak(centre), 1e-300) / ref))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -398,13 +485,14 @@ def loudspeaker(x, *, clip_level: float = np.inf, second_harmonic: float = 0.0) 
     return y if np.isinf(c) else c * np.tanh(y / c)
 
 
-def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, clip_level: float = np.inf,
-                       second_harmonic: float = 0.0, lead_s: float = 0.0, tail_s: float | None = None,
-                       seed: int = 0) -> np.ndarray:
+def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, noise_dbfs: float | None = None,
+                       clip_level: float = np.inf, second_harmonic: float = 0.0, lead_s: float = 0.0,
+                       tail_s: float | None = None, seed: int = 0) -> np.ndarray:
     """What a microphone in a simulated room records while a (possibly distorting) speaker plays the sweep.
 
     ``lead_s`` seconds of noise come first, ``tail_s`` (default: the response's length) after
-    the sweep; white noise is added ``snr_db`` below the recorded sweep's RMS. Seeded.
+    the sweep. White noise is added ``snr_db`` below the recorded sweep's RMS, or, when
+    ``noise_dbfs`` is given, at that absolute RMS level (so a louder sweep gains SNR). Seeded.
     """
     s = _recording(sweep, "sweep")
     h = _recording(rir, "impulse response")
@@ -414,6 +502,9 @@ def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, clip_level:
     played = np.concatenate([np.zeros(lead), loudspeaker(s, clip_level=clip_level, second_harmonic=second_harmonic),
                              np.zeros(int(round(tail * sr)))])
     rec = convolve(played, h, method="fft")[: len(played)]
-    rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2)))
+    if noise_dbfs is None:
+        noise_rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2))) * 10 ** (-float(snr_db) / 20)
+    else:
+        noise_rms = 10 ** (float(noise_dbfs) / 20)
     rng = np.random.default_rng(seed)
-    return rec + rng.standard_normal(len(rec)) * rms * 10 ** (-float(snr_db) / 20)
+    return rec + rng.standard_normal(len(rec)) * noise_rms

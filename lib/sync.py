@@ -541,6 +541,28 @@ def advance_audio(audio: np.ndarray, offset_frames: int, *, fps: int = FPS, sr: 
     return audio
 
 
+def audio_shift_frames(before: np.ndarray, after: np.ndarray, *, max_frames: int = MAX_OFFSET, fps: int = FPS,
+                       sr: int = SR) -> float:
+    """By how many video frames ``after`` plays the same sound *earlier* than ``before`` (cross-correlation).
+
+    ``after[n] ≈ before[n + L]`` gives ``L / (sr / fps)`` frames; :func:`advance_audio` by ``k``
+    and :func:`shift_audio` by ``k`` both give ``k``. A check on a fix that needs no
+    lip reading: it compares the two soundtracks directly (to the sample, up to the codec's
+    changes). Lags beyond ``max_frames`` are not considered.
+    """
+    from scipy.signal import correlate
+
+    a = np.asarray(before, np.float64).reshape(-1)
+    b = np.asarray(after, np.float64).reshape(-1)
+    if a.size == 0 or b.size == 0 or not (np.any(a) and np.any(b)):
+        raise InputError("Both soundtracks must hold some sound to compare them.")
+    c = correlate(a, b, mode="full", method="fft")
+    lags = np.arange(-(len(b) - 1), len(a))
+    limit = int(max_frames) * (sr // fps)
+    ok = np.abs(lags) <= limit
+    return float(lags[ok][np.argmax(c[ok])] / (sr / fps))
+
+
 def itu_band_frames(fps: int = FPS) -> tuple[float, float]:
     """ITU-R BT.1359 detectability band in frames on the offset axis (audio-late, audio-early)."""
     return -ITU_AUDIO_LATE_MS * fps / 1000.0, ITU_AUDIO_EARLY_MS * fps / 1000.0

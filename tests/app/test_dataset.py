@@ -69,8 +69,9 @@ def test_distributions_tab_and_its_check():
     assert "T20 within" in shown_text(at)
 
 
-def test_generate_tab_plans_and_runs_a_small_job():
+def test_generate_tab_plans_and_runs_a_small_job(tmp_path):
     at = page_app(PAGE, timeout=240)
+    at.session_state["ds_run_dir"] = str(tmp_path)
     at.session_state["ds_tab"] = "Generate"
     at.session_state["ds_dur"] = 1.0
     at.session_state["ds_sr"] = 8000
@@ -84,7 +85,7 @@ def test_generate_tab_plans_and_runs_a_small_job():
     at.button(key="ds_run").click().run()
     assert not errors(at), errors(at)
     last = at.session_state["ds_last_run"]
-    assert last["examples"] == 3
+    assert last["examples"] == 3 and last["out"].startswith(str(tmp_path))
     df = pq.read_table(last["manifest"]).to_pandas()
     assert df["index"].tolist() == [0, 1, 2] and (df["sr"] == 8000).all()
     assert "3 examples" in shown_text(at)

@@ -124,3 +124,11 @@ def test_tuner_on_the_built_in_string_and_uploads():
     # A 300-sample clip is too short for a pitch down to C2: a clear error, no traceback.
     at.file_uploader(key="hear_upload").set_value(("short.wav", wav(oboe[:300]), "audio/wav")).run()
     assert not at.exception and any("too short" in e.value for e in at.error)
+
+
+def test_demo_scenario_sets_the_whole_view():
+    at = page_app(PAGE).run()
+    at.button(key="hear_demo_1").click().run()  # "Missing fundamental"
+    assert at.radio(key="hear_view").value == "timbre" and at.toggle(key="hear_f0_on").value is False
+    assert metric(at, "Lowest component") == "440.0 Hz" and metric(at, "Pitch measured") == "220.00 Hz"
+    assert not errors(at)

@@ -86,6 +86,9 @@ def test_harmonics_land_at_the_predicted_negative_delays(sr, f1, f2, dur):
         assert abs(peak - pred) <= 1.0
         # and its size is the harmonic's amplitude (0.3 x^2 -> 0.15 cos 2phi; 0.2 x^3 -> 0.05 sin 3phi)
         assert env[peak] / env[zero] == pytest.approx(expected / (1 + 0.15), rel=0.2)
+    levels = measure.harmonic_levels_db(full[:zero], full[zero:], sr, f1, f2, dur, (2, 3))
+    assert levels[2] == pytest.approx(20 * np.log10(0.15 / 1.15), abs=2.5)
+    assert levels[3] == pytest.approx(20 * np.log10(0.05 / 1.15), abs=2.5)
 
 
 def test_a_simulated_room_measured_by_the_sweep_gives_its_t20():
@@ -96,7 +99,7 @@ def test_a_simulated_room_measured_by_the_sweep_gives_its_t20():
     level = 0.5
     rec = measure.simulate_recording(level * sweep, h, SR, snr_db=40.0, clip_level=0.8, second_harmonic=0.1,
                                      lead_s=0.4, tail_s=len(h) / SR + 0.3, seed=2)
-    m = measure.measure(rec / level, sweep, inverse, SR, ir_length_s=len(h) / SR)
+    m = measure.measure(rec, sweep, inverse, SR, ir_length_s=len(h) / SR, level=level)
     assert m.alignment.found and m.alignment.delay_s == pytest.approx(0.4 + np.linalg.norm(np.subtract(src, mic)) / 343,
                                                                        abs=0.2)
     t20_true = room.measure_rt60(h, SR, decay_db=20, noise_handling=False)
@@ -171,3 +174,18 @@ def test_loudspeaker_model():
     y = measure.loudspeaker(x, clip_level=0.5)
     assert np.max(np.abs(y)) < 0.5 and np.allclose(y, -y[::-1])  # odd symmetric: odd harmonics only
     assert measure.loudspeaker([0.5], second_harmonic=0.2)[0] == pytest.approx(0.55)
+
+
+def test_a_sweep_with_other_settings_is_told_apart():
+    dim, src, mic = (9.0, 7.0, 3.2), (1.5, 3.5, 1.6), (6.5, 2.8, 1.2)
+    h = room.hybrid_rir(dim, src, mic, SR, absorption_bands=0.3, seed=0).rir
+    sweep, inverse = measure.ess_sweep(F1, F2, T, SR, fade_s=0.05)
+    other, _ = measure.ess_sweep(F1, F2, 2.0, SR, fade_s=0.05)  # downloaded before the length was changed
+    good = measure.simulate_recording(sweep, h, SR, snr_db=30, lead_s=0.5, tail_s=1.0)
+    bad = measure.simulate_recording(other, h, SR, snr_db=30, lead_s=0.5, tail_s=2.0)
+    assert measure.align(good, sweep, SR).ridge_match > 0.9
+    al = measure.align(bad, sweep, SR)
+    assert al.detection_db > measure.MIN_DETECTION_DB  # the correlation alone is fooled...
+    assert al.ridge_match < 0.5 and not al.found  # ...the frequency track is not
+    with pytest.raises(InputError, match="does not follow this sweep"):
+        measure.measure(bad, sweep, inverse, SR)
