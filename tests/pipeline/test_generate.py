@@ -133,7 +133,14 @@ def test_a_killed_worker_loses_and_duplicates_nothing(reference, inputs, cluster
     out = tmp_path / "killed"
     job = make_job(out, inputs, chunk_size=1)
     box: dict = {}
-    runner = threading.Thread(target=lambda: box.update(res=generate.run(out, job, 10, client=client)))
+
+    def target():
+        try:
+            box["res"] = generate.run(out, job, 10, client=client)
+        except BaseException as exc:  # shown by the assertion below
+            box["error"] = repr(exc)
+
+    runner = threading.Thread(target=target)
     runner.start()
     victim = None
     deadline = time.time() + 60
@@ -146,8 +153,8 @@ def test_a_killed_worker_loses_and_duplicates_nothing(reference, inputs, cluster
     assert victim is not None, "the job finished before a worker could be killed"
     pid = client.run(os.getpid, workers=[victim])[victim]
     os.kill(pid, signal.SIGKILL)
-    runner.join(120)
-    assert not runner.is_alive()
+    runner.join(300)
+    assert not runner.is_alive() and "error" not in box, box
     df = pq.read_table(out / "manifest.parquet").to_pandas()
     assert sorted(df["index"]) == list(range(10)) and df["index"].is_unique
     files, rows = content(out)
