@@ -88,11 +88,31 @@ def guard() -> None:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def sweep_views(sweep: np.ndarray, inverse: np.ndarray, sr: int):
+def sweep_views(sweep: np.ndarray, inverse: np.ndarray, sr: int, f1: float, f2: float, dur: float) -> dict:
+    """The sweep tab's spectrogram (as a finished figure dict) and the click around time zero."""
+    from scipy import fft as sfft
+
     n_fft = 2048 if sr > 22050 else 1024
     S = np.abs(stft(sweep.astype(np.float32), n_fft=n_fft, hop_length=n_fft // 4))
-    d = convolve(sweep, inverse, method="fft")
-    return S, d
+    times = np.arange(S.shape[1]) * (n_fft // 4) / sr
+    t_line = np.linspace(0, dur, 200)
+    # a smooth line on a dark field: a coarse image carries it (and keeps the page light)
+    spec = figures.spectrogram(times, fft_frequencies(sr, n_fft), amplitude_to_db(S, ref=float(S.max()), top_db=80),
+                               title="The sweep: its frequency rises by the same number of octaves every second",
+                               log_y=True, zmin=-80, zmax=0, colorbar_title="dB re max", height=360, max_rows=160,
+                               max_cols=300, overlay=(t_line, measure.instantaneous_frequency(t_line, f1, f2, dur),
+                                                      "f(t) = f₁·exp(t/L)")).to_dict()
+    # sweep * inverse near its peak: a circular convolution of >= n points is exact there (what wraps
+    # around is the far end of the full result, where both signals have faded)
+    n = len(sweep)
+    m = sfft.next_fast_len(n, real=True)
+    d = sfft.irfft(sfft.rfft(sweep, m) * sfft.rfft(inverse, m), m)
+    w = int(0.01 * sr)
+    zero = n - 1
+    click = figures.line(np.arange(-w, w) / sr * 1000, {"sweep ∗ inverse": d[zero - w : zero + w]},
+                         title="Sweep convolved with its inverse: a band-limited click at time zero",
+                         x_title="Time (ms)", y_title="Amplitude", height=260).to_dict()
+    return {"spec": spec, "inverse": mf.inverse_filter(sweep, inverse, sr).to_dict(), "click": click}
 
 
 def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: np.ndarray | None = None,
@@ -126,6 +146,13 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
                + f" before the linear response (L = T / ln(f2/f1) = {L:.3f} s). Everything left of time zero is cut "
                  "away; a level near −60 dB or below means a clean speaker.")
     ir = m.ir
+    fits = analyse(np.ascontiguousarray(ir, dtype=np.float64), int(m.sr), True)["fits"]
+    rt = next((fits[k]["rt60_s"] for k in ("T30", "T20", "EDT") if np.isfinite(fits[k]["rt60_s"])), float("nan"))
+    if np.isfinite(rt) and delays[2] < rt and np.isfinite(levels[2]) and levels[2] > -80:
+        need = rt * np.log(f2 / f1) / np.log(2)
+        st.info(f"The 2nd harmonic's response starts {delays[2]:.2f} s before the linear one but rings for about "
+                f"{rt:.1f} s, so its tail ({levels[2]:.0f} dB) overlaps the start of the response. A sweep of at "
+                f"least {need:.0f} s (L·ln 2 > RT60) keeps them apart.", icon=":material/straighten:")
     if reference is not None:
         scale = float(np.max(np.abs(reference))) or 1.0
         chart(mf.compare_responses(ir / scale, reference / scale, m.sr), key=f"{key}_cmp")
@@ -171,27 +198,15 @@ def try_measure(recording: np.ndarray, **kwargs) -> measure.Measurement | None:
 # ---------------------------------------------------------------------------- the sweep
 with t_sweep:
     if t_sweep.open:
-        S, d = sweep_views(sweep, inverse, sr)
-        n_fft = 2048 if sr > 22050 else 1024
-        times = np.arange(S.shape[1]) * (n_fft // 4) / sr
-        t_line = np.linspace(0, dur, 200)
-        fig = figures.spectrogram(times, fft_frequencies(sr, n_fft), amplitude_to_db(S, ref=float(S.max()), top_db=80),
-                                  title="The sweep: its frequency rises by the same number of octaves every second",
-                                  log_y=True, zmin=-80, zmax=0, colorbar_title="dB re max", height=360,
-                                  overlay=(t_line, measure.instantaneous_frequency(t_line, f1, f2, dur),
-                                           "f(t) = f₁·exp(t/L)"))
-        chart(fig, key="mr_spec", slot=figure_slot())
+        views = sweep_views(sweep, inverse, sr, float(f1), float(f2), float(dur))
+        chart(views["spec"], key="mr_spec", slot=figure_slot())
         m = st.columns(4)
         m[0].metric("L = T / ln(f₂/f₁)", f"{L:.3f} s")
         m[1].metric("Octaves per second", f"{np.log2(f2 / f1) / dur:.2f}")
         m[2].metric("Octaves", f"{np.log2(f2 / f1):.1f}")
         m[3].metric("Harmonic 2 lands", f"{-delays[2] * 1000:.0f} ms", help="L·ln 2 before the linear response")
-        chart(mf.inverse_filter(sweep, inverse, sr), key="mr_inv")
-        zero = len(sweep) - 1
-        w = int(0.01 * sr)
-        chart(figures.line((np.arange(-w, w) / sr) * 1000, {"sweep ∗ inverse": d[zero - w : zero + w]},
-                           title="Sweep convolved with its inverse: a band-limited click at time zero",
-                           x_title="Time (ms)", y_title="Amplitude", height=260), key="mr_click")
+        chart(views["inverse"], key="mr_inv")
+        chart(views["click"], key="mr_click")
         guard()
         wav = sweep_file(sweep, sr, level, tail_s)
         player(wav, sr, label=f"The sweep file: 1 s silence, the sweep at {level_db} dBFS, {tail_s:g} s silence",

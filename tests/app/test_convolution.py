@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.app.helpers import errors, page_app, shown_text
+from tests.app.helpers import errors, metric, page_app, shown_text
 
 PAGE = "app_pages/convolution.py"
-
-
-def metric(at, label: str) -> str:
-    for m in at.metric:
-        if m.label == label:
-            return m.value
-    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
 
 
 def shown_step(at) -> str:

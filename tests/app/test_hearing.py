@@ -37,6 +37,8 @@ def at():
 
 def test_every_view_runs(at):
     for v in VIEWS:
+        if v in ("timbre", "tuner"):  # run by their own tests below (they start pYIN, the slow part)
+            continue
         at.radio(key="hear_view").set_value(v).run()
         assert not errors(at), v
         assert at.radio(key="hear_view").value == v
