@@ -228,8 +228,9 @@ if go and result is None:
     st.rerun()
 
 if result is None:
-    model_info.caption("Nothing trained yet with these settings. Training takes about 10-60 s on a 2-core CPU "
-                       "(see the bench); the curves below fill in live, one point per epoch.")
+    model_info.caption(f"Nothing trained yet with these settings. The default run (7 sentences, 15 epochs) needs "
+                       f"about 15 s of one CPU core (measured by bench/bench_sync_training.py; about 1 s per "
+                       f"epoch), longer on a busy machine; the curves below fill in live, one point per epoch.")
     curves_slot.info("The loss curve and the gap between in-sync and shifted distances appear here while training.",
                      icon=":material/show_chart:")
     st.stop()
