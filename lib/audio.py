@@ -17,7 +17,7 @@ from typing import BinaryIO, Union
 
 import numpy as np
 
-from lib.errors import MAX_SAMPLES, MAX_SR, InputError, check_number, check_sr
+from lib.errors import MAX_SAMPLES, MAX_SR, InputError, check_int, check_number, check_sr
 
 #: Longest clip the interactive pages analyse, in seconds (longer input is trimmed).
 DEFAULT_MAX_DURATION_S = 30.0
@@ -46,12 +46,15 @@ class Clip:
     notices : tuple of str
         What loading changed or noticed (mixed to mono, trimmed, resampled,
         clipped), in words a page can show as-is.
+    channels : int
+        How many channels the source had (the clip is their mean, or the one chosen).
     """
 
     samples: np.ndarray
     sr: int
     name: str = "clip"
     notices: tuple[str, ...] = field(default_factory=tuple)
+    channels: int = 1
 
     @property
     def y(self) -> np.ndarray:
@@ -122,8 +125,9 @@ class _Mixer:
     Without a duration cap, :data:`lib.errors.MAX_SAMPLES` still bounds the memory.
     """
 
-    def __init__(self, max_s: float | None):
+    def __init__(self, max_s: float | None, channel: int | None = None):
         self.max_s = max_s
+        self.channel = channel  # None: the mean of the channels; k: channel k alone
         self.max_frames: int | None = None
         self.parts: list[np.ndarray] = []
         self.n = 0
@@ -141,7 +145,12 @@ class _Mixer:
             return
         if not np.all(np.isfinite(block)):
             raise InputError("The file contains NaN or infinite samples; it cannot be analysed.")
-        mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float64)
+        if self.channel is not None and self.channel >= block.shape[1]:
+            raise InputError(f"The file has {block.shape[1]} channel(s); there is no channel {self.channel + 1}.")
+        if self.channel is not None:
+            mono = block[:, self.channel]
+        else:
+            mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float64)
         if self.max_frames is not None and self.n + len(mono) > self.max_frames:
             mono = mono[: self.max_frames - self.n]
             self.more = True
@@ -152,13 +161,13 @@ class _Mixer:
         return np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
 
 
-def _stream_soundfile(data: bytes, max_s: float | None) -> _Decoded:
+def _stream_soundfile(data: bytes, max_s: float | None, channel: int | None = None) -> _Decoded:
     import soundfile as sf
 
     with sf.SoundFile(io.BytesIO(data)) as f:
         sr, ch = int(f.samplerate), int(f.channels)
         declared = f.frames / sr if f.frames and sr > 0 else None
-        mix, damaged = _Mixer(max_s), None
+        mix, damaged = _Mixer(max_s, channel), None
         block = max(1, _BLOCK_VALUES // max(ch, 1))
         while not mix.full():
             try:
@@ -177,7 +186,7 @@ def _stream_soundfile(data: bytes, max_s: float | None) -> _Decoded:
     return _Decoded(mix.samples(), sr, ch, declared, more, damaged)
 
 
-def _stream_pyav(data: bytes, max_s: float | None) -> _Decoded:
+def _stream_pyav(data: bytes, max_s: float | None, channel: int | None = None) -> _Decoded:
     """Decode any container/codec FFmpeg knows (M4A/AAC, MP3, Opus, video files), block by block."""
     import av
 
@@ -195,7 +204,7 @@ def _stream_pyav(data: bytes, max_s: float | None) -> _Decoded:
             declared = container.duration / 1e6
         # planar float32 so channels come out as rows
         resampler = av.AudioResampler(format="fltp", layout=None, rate=sr or None)
-        mix, damaged = _Mixer(max_s), None
+        mix, damaged = _Mixer(max_s, channel), None
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
@@ -216,14 +225,14 @@ def _stream_pyav(data: bytes, max_s: float | None) -> _Decoded:
     return _Decoded(mix.samples(), int(sr), ch, declared, mix.more, damaged)
 
 
-def _stream_decode(data: bytes, max_s: float | None) -> _Decoded:
+def _stream_decode(data: bytes, max_s: float | None, channel: int | None = None) -> _Decoded:
     """soundfile first (WAV, FLAC, OGG, MP3), PyAV second; stop after ``max_s`` seconds."""
     if len(data) == 0:
         raise InputError("The file is empty (0 bytes).")
     errors, best = [], None
     for decoder in (_stream_soundfile, _stream_pyav):
         try:
-            got = decoder(data, max_s)
+            got = decoder(data, max_s, channel)
         except InputError:
             raise
         except Exception as exc:  # decoders raise many types for bad bytes
@@ -332,6 +341,7 @@ def load_audio(
     sr: int | None = None,
     max_duration_s: float | None = DEFAULT_MAX_DURATION_S,
     name: str | None = None,
+    channel: int | None = None,
 ) -> Clip:
     """Load audio from a path, bytes or an uploaded file into a mono :class:`Clip`.
 
@@ -346,6 +356,9 @@ def load_audio(
         there: a 1 MB FLAC of 8 hours of silence costs 30 s of memory, not 10 GiB.
     name : str, optional
         Display name; defaults to the file name.
+    channel : int, optional
+        Keep this channel (0-based) of a multichannel file instead of the mean of all channels
+        (averaging the channels of a microphone array's impulse response smears its decay).
 
     Returns
     -------
@@ -363,15 +376,19 @@ def load_audio(
         max_duration_s = check_number(max_duration_s, "The longest duration kept", lo=0.0, lo_open=True, unit="s")
     data, default_name = _read_bytes(source)
     name = name or default_name
-    dec = _stream_decode(data, max_duration_s)
+    if channel is not None:
+        channel = check_int(channel, "The channel number", lo=0)
+    dec = _stream_decode(data, max_duration_s, channel)
     y, file_sr = dec.y, dec.sr
     notices: list[str] = []
     if not 0 < file_sr <= MAX_SR:
         raise InputError(f"The file reports a sampling rate of {file_sr} Hz, which is impossible for audio.")
     if y.size == 0:
         raise InputError("The file holds no samples (a 0-length recording).")
-    if dec.channels > 1:
+    if dec.channels > 1 and channel is None:
         notices.append(f"Mixed {dec.channels} channels to mono (average of channels).")
+    elif dec.channels > 1:
+        notices.append(f"Channel {channel + 1} of {dec.channels} (the other channels are not used).")
     if dec.more and max_duration_s is None:
         raise InputError(
             f"The file is longer than {MAX_SAMPLES / file_sr / 60:.0f} minutes; pass max_duration_s to analyse "
@@ -419,7 +436,8 @@ def load_audio(
             f"The file peaks at {level_dbfs(peak):+.1f} dBFS, above full scale (a floating-point file; nothing was "
             "clipped). The analysis keeps the values; the players clip them at ±1."
         )
-    return Clip(samples=np.ascontiguousarray(y, dtype=np.float32), sr=out_sr, name=name, notices=tuple(notices))
+    return Clip(samples=np.ascontiguousarray(y, dtype=np.float32), sr=out_sr, name=name, notices=tuple(notices),
+                channels=dec.channels)
 
 
 def require_length(y: np.ndarray, sr: int, min_samples: int, *, purpose: str = "this analysis") -> None:
