@@ -10,7 +10,7 @@ import streamlit as st
 from components import codec_figures as cf
 from components.audio_io import pick_audio, player
 from components.errors import show_weights_unavailable, stop_on_input_error
-from components.presenter import chart, demo_scenarios, figure_slot, inputs
+from components.presenter import chart, demo_scenarios, figure_slot, inputs, presenting
 from components.teach import in_depth, intro, show_code
 from lib import codec, metrics, rvq
 from lib.audio import clip_hash, level_dbfs, match_level, resample
@@ -20,9 +20,11 @@ from lib.errors import WeightsUnavailable
 MAX_DURATION_S = 10.0
 CLASSIC_KBPS = list(codec.CURVE_CLASSIC_KBPS)
 #: Seconds of work per second of audio for "Compute the curve" (classic points + k-means points, each
-#: scored by every quality measure), measured by bench/bench_codec_curve.py on a quiet 2-core machine.
-#: The page's time estimate comes from it and the progress bar from the live measurement.
-CURVE_S_PER_AUDIO_S = 4.0
+#: scored by every quality measure). bench/bench_codec_curve.py on the 5.49 s speech clip: 27.8 s of CPU
+#: (whole process, median of 2; the work is single-threaded, so this is the wall time of a quiet machine),
+#: i.e. 4.7 s per second of audio after start-up; a machine loaded 10-16x over its 2 cores took 181-229 s.
+#: The page's estimate comes from this figure and its progress bar from the live measurement.
+CURVE_S_PER_AUDIO_S = 5.0
 #: Test hook: build the chosen architecture with tiny widths and random weights instead of loading weights.
 RANDOM_DAC = os.environ.get("AVE_CODEC_RANDOM_DAC", "")
 
@@ -65,11 +67,12 @@ m1.metric("Bitrate", f"{kbps:.2f} kbps", help="frame rate × codebooks × 10 bit
 m2.metric("Frame rate", f"{spec.frame_rate_hz:.2f} Hz", help=f"{spec.sr} Hz / hop {spec.hop_length}")
 m3.metric("Bits per frame", f"{k * spec.codebook_bits}", help=f"{k} codebooks × {spec.codebook_bits} bits")
 m4.metric("vs 16-bit PCM", f"{ratio:.0f}×", help=f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps PCM / {kbps:.2f} kbps")
-st.caption(
-    f"{spec.sr} Hz / {spec.hop_length} samples per frame = {spec.frame_rate_hz:.2f} frames/s × {k} codebooks × "
-    f"{spec.codebook_bits} bits (1024 entries) = **{kbps:.2f} kbps**; mono 16-bit PCM at {spec.sr} Hz is "
-    f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps. All {spec.n_codebooks} codebooks: {spec.full_bitrate_kbps:.2f} kbps."
-)
+if not presenting():  # the metrics above carry it on a projector
+    st.caption(
+        f"{spec.sr} Hz / {spec.hop_length} samples per frame = {spec.frame_rate_hz:.2f} frames/s × {k} codebooks × "
+        f"{spec.codebook_bits} bits (1024 entries) = **{kbps:.2f} kbps**; mono 16-bit PCM at {spec.sr} Hz is "
+        f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps. All {spec.n_codebooks} codebooks: {spec.full_bitrate_kbps:.2f} kbps."
+    )
 
 
 # ------------------------------------------------------------------ cached work
@@ -180,7 +183,7 @@ def compare(y: np.ndarray, z: np.ndarray, sr: int, *, label: str, key: str) -> d
 y = at_model_rate(clip.samples, clip.sr, spec.sr)
 h = clip_hash(y, spec.sr)
 sr = spec.sr
-if clip.sr != sr:
+if clip.sr != sr and not presenting():
     st.caption(f":material/info: The clip was resampled from {clip.sr} Hz to the model's {sr} Hz; "
                "every codec on this page gets the same resampled clip.")
 
@@ -191,13 +194,17 @@ tab_dac, tab_classic, tab_rvq, tab_curve = st.tabs(TABS, key="codec_tab", on_cha
 if tab_dac.open:
     with tab_dac:
         if not weights_present(model_key, RANDOM_DAC):
-            show_weights_unavailable(WeightsUnavailable(codec.weights_help(model_key)))
-            st.markdown(
+            slot = figure_slot()  # presenting: the bitrate ladder first, the weights note folded below it
+            note = st.expander("The DAC weights are not on this machine: how to get them",
+                               icon=":material/cloud_off:") if presenting() else st.container()
+            with note:
+                show_weights_unavailable(WeightsUnavailable(codec.weights_help(model_key)))
+            note.markdown(
                 "**Without the weights this page still works:** the *Classic codecs*, *k-means RVQ* and "
                 "*Bitrate vs quality* tabs run on this machine, and the bitrate arithmetic above is exact for "
                 "the real model."
             )
-            if st.button("Try to download the weights now", key="codec_download", icon=":material/download:"):
+            if note.button("Try to download the weights now", key="codec_download", icon=":material/download:"):
                 bar = st.progress(0.0, text="Contacting the Hugging Face Hub…")
                 try:
                     codec.download_dac(model_key, progress=lambda f, msg: bar.progress(f, text=msg))
@@ -207,7 +214,7 @@ if tab_dac.open:
                     bar.empty()
                     st.error(f"Could not download: {str(exc).split('.')[0]}. Use the command above on a "
                              "connected machine.", icon=":material/cloud_off:")
-            chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), key="codec_ladder")
+            chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), key="codec_ladder", slot=slot)
             st.dataframe(
                 [{"model": s.repo_id, "sample rate (Hz)": s.sr, "hop": s.hop_length,
                   "frame rate (Hz)": round(s.frame_rate_hz, 2), "codebooks": s.n_codebooks,
