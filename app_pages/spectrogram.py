@@ -185,7 +185,7 @@ dur = len(y) / sr
 h1, h2 = st.columns([0.7, 0.3])
 if round(dur, 2) >= 0.02:
     t0, t1 = h1.slider("Segment (s)", 0.0, float(round(dur, 2)), (0.0, float(round(min(dur, 1.0), 2))), 0.01,
-                       key="sg_seg")
+                       key="sg_seg", bind="query-params")
 else:  # shorter than two slider steps: play it all
     t0, t1 = 0.0, dur
     h1.caption(f"The clip lasts {1000 * dur:.1f} ms: too short to choose a segment, so you hear all of it.")
