@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARTIFACTS ?= artifacts
 PORT ?= 8501
 
-.PHONY: run test test-fast bench samples clean
+.PHONY: run test test-fast bench samples dataset clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test-fast: $(VENV)/.dev-installed
 
 bench: $(VENV)/.dev-installed
 	for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# A demo speech-enhancement dataset: espeak-ng speech, synthetic noise, the default spec, on a
+# local Dask cluster (one worker per core). Rerun to resume; see README "Speech data generator".
+DATASET_N ?= 200
+dataset: $(VENV)/.app-installed
+	$(PY) -m pipeline.generate --speech demo --out $(ARTIFACTS)/dataset --n $(DATASET_N) --seed 0
 
 samples: $(VENV)/.app-installed
 	$(PY) samples/make_samples.py

@@ -147,7 +147,7 @@ def harmonics_data(shape: str, f0_hz: float, n_harmonics: int, sr: int) -> dict:
                 folded_power=float(power[~below].sum() / power.sum()))
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)  # three players' audio and three spectrograms per entry
 def decimation_data(fingerprint: str, start_s: float, length_s: float, _y: np.ndarray, sr: int, factor: int,
                     kind: str, cutoff: float, order: int, titles: dict) -> dict:
     y = np.asarray(_y, dtype=np.float64)

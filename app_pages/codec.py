@@ -102,7 +102,7 @@ def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False) -> codec.
         return codec.encode_details(get_model(model, RANDOM_DAC), y, sr, chunk_s=5.0)
 
 
-@st.cache_data(max_entries=48, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_samples: int,
                fast: bool = False) -> np.ndarray:
     """Decoded audio, cached in memory and on disk by (clip hash, model, k)."""
@@ -117,7 +117,7 @@ def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_sample
     return out
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def classic(y: np.ndarray, sr: int, name: str, rate_kbps: float) -> np.ndarray:
     return codec.classic_codec(y, sr, name, rate_kbps)
 

@@ -10,6 +10,7 @@ from components import figures
 from components import hearing_figures as hf
 from components.audio_io import pick_audio, player
 from components.errors import show_input_error, stop_on_input_error
+from components.presenter import chart, demo_scenarios, figure_slot
 from components.teach import in_depth, intro, show_code
 from lib import hearing as H
 from lib import signals
@@ -39,6 +40,13 @@ intro(
     "in **The wave**, drag **Frequency** from 110 Hz to 220 Hz and play both: the period halves and you hear "
     "the same note one octave higher. Then open **Pitch & notes** and click keys.",
 )
+demo_scenarios({
+    "Octave: 220 Hz": {"hear_view": "wave", "hear_wave_f": 220},
+    "Missing fundamental": {"hear_view": "timbre", "hear_timbre": "Sawtooth-like (all, 1/n)", "hear_f0_on": False},
+    "Quiet bass needs dB": {"hear_view": "levels", "hear_phon": 20},
+    "Tone hidden in noise": {"hear_view": "bands", "hear_mask_l": -40, "hear_mask_shift": 0.0},
+    "Which note is it?": {"hear_view": "tuner"},
+}, key="hear")
 st.caption(":material/hearing: **Volume first:** turn your speakers down before playing anything. Every sound "
            "here is generated at or below −6 dBFS, most at −14 dBFS; long exposure to loud sound damages hearing "
            "for good.")
@@ -109,8 +117,8 @@ def view_wave() -> None:
     phase = c3.slider("Phase φ (degrees)", -180, 180, 0, 15, key="hear_wave_phi")
     t = np.linspace(0, 3 / f, 600)
     y = amp * np.sin(2 * np.pi * f * t + np.radians(phase))
-    st.plotly_chart(hf.wave(t, y, freq_hz=f, amplitude=amp, title=f"x(t) = {amp:g} · sin(2π · {f:g} t + {phase}°)"),
-                    width="stretch", key="hear_wave_fig")
+    chart(hf.wave(t, y, freq_hz=f, amplitude=amp, title=f"x(t) = {amp:g} · sin(2π · {f:g} t + {phase}°)"),
+                    key="hear_wave_fig")
     m = st.columns(5)
     m[0].metric("Period T = 1/f", f"{1000 / f:.3g} ms")
     m[1].metric("Wavelength λ = c/f", f"{H.wavelength_m(f):.3g} m", help="c = 343 m/s, air at 20 °C")
@@ -144,7 +152,7 @@ def view_pitch() -> None:
         st.session_state["hear_note"] = "A4"
     lo, hi = ranges[span]
     selected = H.note_to_midi(st.session_state["hear_note"])
-    st.plotly_chart(hf.keyboard(lo, hi, selected=selected), width="stretch", key="hear_keys",
+    chart(hf.keyboard(lo, hi, selected=selected), key="hear_keys",
                     on_select=on_key, selection_mode="points", config={"displayModeBar": False})
     note = st.select_slider("Note (or click a key above)", ALL_NOTES, key="hear_note", bind="query-params")
     midi = H.note_to_midi(note)
@@ -174,7 +182,7 @@ def view_pitch() -> None:
             st.markdown(f"**{fq:g} Hz** is **{name}** ({exact:.2f} Hz) **{c:+.1f} cents**: pitch class **"
                         f"{H.pitch_class(fq, a4_hz=a4)}**, MIDI {H.hz_to_midi(fq, a4_hz=a4):.2f}. "
                         "A cent is 1/100 of a semitone, 1200 · log₂(f / f_note).")
-    st.plotly_chart(hf.pitch_chart(a4), width="stretch", key="hear_pitch_chart")
+    chart(hf.pitch_chart(a4), key="hear_pitch_chart")
     st.caption("From A0 (27.5 Hz) to A6 (1760 Hz) each octave doubles the frequency: on a linear axis the steps "
                "look ever larger, on a log axis they are equal — the ear hears them as equal steps.")
     with st.expander("The note table C0 … C8 (12-tone equal temperament)", icon=":material/table:"):
@@ -200,11 +208,11 @@ def view_timbre() -> None:
     with stop_on_input_error():
         y = tone_cached(f0, weights, with_f0, 1.5)
     left, right = st.columns(2)
-    left.plotly_chart(hf.harmonic_bars(f0, weights, include_fundamental=with_f0,
+    chart(hf.harmonic_bars(f0, weights, include_fundamental=with_f0,
                                        title=f"{timbre}: harmonics of {note} ({f0:.1f} Hz)"),
-                      width="stretch", key="hear_timbre_bars")
-    right.plotly_chart(hf.short_wave(y, SR, periods=3, f0_hz=f0, title="Three periods of the waveform"),
-                       width="stretch", key="hear_timbre_wave")
+                      key="hear_timbre_bars", where=left)
+    chart(hf.short_wave(y, SR, periods=3, f0_hz=f0, title="Three periods of the waveform"),
+                       key="hear_timbre_wave", where=right)
     with st.spinner("Measuring the pitch (pYIN)..."):
         try:
             est = f0_of(y, SR, 50.0, 2100.0)
@@ -247,6 +255,33 @@ TYPICAL_LEVELS = [("Threshold of hearing at 1 kHz", 0), ("Quiet room at night", 
 
 
 def view_levels() -> None:
+    st.subheader("Equal loudness (ISO 226:2023)")
+    d1, d2, d3, d4 = st.columns(4)
+    phon = d1.slider("Highlight a contour (phon)", 20, 90, 40, 10, key="hear_phon", bind="query-params")
+    show_a = d2.toggle("Overlay A-weighting", True, key="hear_aw")
+    tf = d3.number_input("Your tone: frequency (Hz)", 20.0, 12500.0, 100.0, 10.0, key="hear_tone_f")
+    tl = d4.number_input("Your tone: level (dB SPL)", -10.0, 130.0, 60.0, 1.0, key="hear_tone_l")
+    curves = {float(p): H.equal_loudness_contour(p, np.geomspace(20, 12500, 120)) for p in (20, 40, 60, 80, 90)}
+    curves[float(phon)] = H.equal_loudness_contour(phon, np.geomspace(20, 12500, 120))
+    f_axis = np.geomspace(20, 12500, 120)
+    chart(hf.contours(dict(sorted(curves.items())), threshold=H.hearing_threshold(f_axis),
+                                a_weighting=(f_axis, H.a_weighting(f_axis)) if show_a else None,
+                                highlight=float(phon), point=(tf, tl)), key="hear_contours")
+    m = st.columns(4)
+    f_tab, spl_tab = H.equal_loudness_contour(phon)
+    m[0].metric(f"{phon} phon at 100 Hz", f"{spl_tab[list(f_tab).index(100.0)]:.1f} dB SPL")
+    m[1].metric(f"{phon} phon at 3.15 kHz", f"{spl_tab[list(f_tab).index(3150.0)]:.1f} dB SPL")
+    try:
+        m[2].metric("Your tone's loudness level", f"{H.loudness_level(tl, tf):.1f} phon")
+    except InputError:
+        m[2].metric("Your tone's loudness level", "inaudible", help="below the threshold of hearing")
+    m[3].metric("A-weighting at your frequency", f"{H.a_weighting(tf):+.1f} dB")
+    st.caption("A 1 kHz tone at L dB SPL has a loudness level of L phon by definition; every point on that contour "
+               "sounds as loud. Hearing is most sensitive at 3–4 kHz (ear-canal resonance) and needs far more level "
+               "in the bass — less so when everything is loud, which is why contours flatten at high phon and music "
+               "turned down sounds thin. The A-weighting of sound level meters (dB(A)) is roughly the 40-phon contour "
+               "upside down. Formula (1) is normative from 20 to 90 phon (to 80 phon above 4 kHz).")
+
     st.subheader("Decibels")
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -272,37 +307,10 @@ def view_levels() -> None:
                 "turn it into pressure — that is why this app shows dBFS.")
     st.dataframe(pd.DataFrame(TYPICAL_LEVELS, columns=["typical sound (approximate)", "dB SPL"]), hide_index=True)
 
-    st.subheader("Equal loudness (ISO 226:2023)")
-    d1, d2, d3, d4 = st.columns(4)
-    phon = d1.slider("Highlight a contour (phon)", 20, 90, 40, 10, key="hear_phon", bind="query-params")
-    show_a = d2.toggle("Overlay A-weighting", True, key="hear_aw")
-    tf = d3.number_input("Your tone: frequency (Hz)", 20.0, 12500.0, 100.0, 10.0, key="hear_tone_f")
-    tl = d4.number_input("Your tone: level (dB SPL)", -10.0, 130.0, 60.0, 1.0, key="hear_tone_l")
-    curves = {float(p): H.equal_loudness_contour(p, np.geomspace(20, 12500, 120)) for p in (20, 40, 60, 80, 90)}
-    curves[float(phon)] = H.equal_loudness_contour(phon, np.geomspace(20, 12500, 120))
-    f_axis = np.geomspace(20, 12500, 120)
-    st.plotly_chart(hf.contours(dict(sorted(curves.items())), threshold=H.hearing_threshold(f_axis),
-                                a_weighting=(f_axis, H.a_weighting(f_axis)) if show_a else None,
-                                highlight=float(phon), point=(tf, tl)), width="stretch", key="hear_contours")
-    m = st.columns(4)
-    f_tab, spl_tab = H.equal_loudness_contour(phon)
-    m[0].metric(f"{phon} phon at 100 Hz", f"{spl_tab[list(f_tab).index(100.0)]:.1f} dB SPL")
-    m[1].metric(f"{phon} phon at 3.15 kHz", f"{spl_tab[list(f_tab).index(3150.0)]:.1f} dB SPL")
-    try:
-        m[2].metric("Your tone's loudness level", f"{H.loudness_level(tl, tf):.1f} phon")
-    except InputError:
-        m[2].metric("Your tone's loudness level", "inaudible", help="below the threshold of hearing")
-    m[3].metric("A-weighting at your frequency", f"{H.a_weighting(tf):+.1f} dB")
-    st.caption("A 1 kHz tone at L dB SPL has a loudness level of L phon by definition; every point on that contour "
-               "sounds as loud. Hearing is most sensitive at 3–4 kHz (ear-canal resonance) and needs far more level "
-               "in the bass — less so when everything is loud, which is why contours flatten at high phon and music "
-               "turned down sounds thin. The A-weighting of sound level meters (dB(A)) is roughly the 40-phon contour "
-               "upside down. Formula (1) is normative from 20 to 90 phon (to 80 phon above 4 kHz).")
-
 
 def view_bands() -> None:
     f = np.geomspace(20, 20000, 300)
-    st.plotly_chart(hf.band_scales(f, H.hz_to_bark(f), H.hz_to_erb_rate(f), H.erb_hz(f)), width="stretch",
+    chart(hf.band_scales(f, H.hz_to_bark(f), H.hz_to_erb_rate(f), H.erb_hz(f)),
                     key="hear_scales")
     st.caption(f"The cochlea analyses sound with overlapping band-pass filters: about 24 critical bands (Bark) or "
                f"~40 ERBs across hearing. At 1 kHz one filter is {H.erb_hz(1000):.0f} Hz wide (ERB), at 4 kHz "
@@ -318,7 +326,7 @@ def view_bands() -> None:
     lo, hi = centre * 2 ** (-1 / 6), centre * 2 ** (1 / 6)  # one-third octave wide
     thr = H.masked_threshold_dbfs(tone_hz, lo, hi, noise_db)
     erb = float(H.erb_hz(tone_hz))
-    st.plotly_chart(hf.masking(tone_hz, tone_db, lo, hi, noise_db, erb, thr), width="stretch", key="hear_mask_fig")
+    chart(hf.masking(tone_hz, tone_db, lo, hi, noise_db, erb, thr), key="hear_mask_fig")
     m = st.columns(3)
     m[0].metric("Noise band", f"{lo:.0f}–{hi:.0f} Hz")
     m[1].metric("Predicted masked threshold", f"{thr:.1f} dBFS" if np.isfinite(thr) else "no masking")
@@ -355,7 +363,7 @@ def view_beats() -> None:
     y = 0.5 * PEAK * (np.sin(2 * np.pi * f1 * t) + np.sin(2 * np.pi * f2 * t))
     env = PEAK * np.abs(np.cos(np.pi * df * t))
     y = (y * H.fade_envelope(y.size, SR, 0.05)).astype(np.float32)
-    st.plotly_chart(hf.beats(t, y, env, title=f"{f1} Hz + {f2:g} Hz"), width="stretch", key="hear_beats_fig")
+    chart(hf.beats(t, y, env, title=f"{f1} Hz + {f2:g} Hz"), key="hear_beats_fig")
     m = st.columns(3)
     m[0].metric("Beat rate |f1 − f2|", f"{H.beat_frequency(f1, f2) if df else 0:.1f} Hz")
     m[1].metric("Heard pitch (mean)", f"{(f1 + f2) / 2:.1f} Hz")
@@ -367,18 +375,16 @@ def view_beats() -> None:
 
 
 def view_tuner() -> None:
-    st.markdown("Which note is this? The tracker (pYIN) follows the **fundamental** f0 over time; the strongest "
-                "spectral peak is shown beside it, since many instruments put more energy in the 2nd or 3rd harmonic "
-                "than in f0.")
-    with st.container(border=True):
-        clip = pick_audio("hear", default="Plucked string 220 Hz")
+    src_col, ctl_col = st.columns([0.5, 0.5])
+    with src_col:
+        clip = pick_audio("hear", default="Plucked string 220 Hz", container=src_col)
     y, sr = clip.samples, clip.sr
     dur = len(y) / sr
-    c1, c2, c3 = st.columns(3)
-    rng = c1.select_slider("Pitch range", [H.midi_to_note(m) for m in range(24, 104)], value=("C2", "C7"),
-                           key="hear_tuner_range", help="Lowest and highest note to look for")
+    rng = ctl_col.select_slider("Pitch range", [H.midi_to_note(m) for m in range(24, 104)], value=("C2", "C7"),
+                                key="hear_tuner_range", help="Lowest and highest note to look for")
     fmin, fmax = (float(H.midi_to_hz(H.note_to_midi(n))) for n in rng)
     max_len = min(10.0, dur)
+    c2, c3 = ctl_col.columns(2)
     start = c2.slider("Start (s)", 0.0, float(max(0.0, round(dur - 0.1, 2))), 0.0, 0.05, key="hear_tuner_start") \
         if dur > 0.2 else 0.0
     length = c3.slider("Length (s, at most 10)", 0.1, float(max(0.11, round(max_len, 2))),
@@ -389,6 +395,7 @@ def view_tuner() -> None:
         seg = segment(y, sr, start, min(dur, start + length))
         with st.spinner("Tracking the pitch (pYIN)..."):
             track, f0, peak_hz, peak_db, freqs, spec_db = tuner_analysis(seg, sr, fmin, fmax)
+    slot = figure_slot()  # presenter mode: the figures right under the controls
     m = st.columns(5)
     if f0 is None:
         st.warning(f"No pitched (voiced) frames between {rng[0]} and {rng[1]}: this stretch has no clear "
@@ -398,6 +405,11 @@ def view_tuner() -> None:
         m[0].metric("Median f0", f"{f0:.2f} Hz", help="Median over voiced frames, refined from the harmonics")
         m[1].metric("Nearest note", name)
         m[2].metric("Tuning", f"{c:+.1f} cents", help="flat < 0 < sharp; ±5 cents is about the limit of hearing")
+    spread = track.spread_cents()
+    if f0 is not None and spread > H.SEVERAL_NOTES_CENTS:
+        st.warning(f"This stretch holds several pitches (their middle half spans {spread:.0f} cents): the median is "
+                   "not the note of any one of them. Narrow **Start** and **Length** to a single note.",
+                   icon=":material/queue_music:")
     pname, pc = H.hz_to_note(peak_hz)
     m[3].metric("Strongest peak", f"{peak_hz:.1f} Hz", help=f"{pname} {pc:+.0f} cents, {peak_db:.1f} dBFS")
     m[4].metric("Voiced frames", f"{100 * track.voiced.mean():.0f} %")
@@ -411,13 +423,16 @@ def view_tuner() -> None:
                     icon=":material/info:")
         elif abs(ratio - 1) < 0.03:
             st.caption(f"Here the fundamental is also the strongest peak ({pname}).")
-    left, right = st.columns(2)
+    left, right = (slot or st).columns(2)
     lo_view, hi_view = (max(fmin, f0 / 2.2), min(fmax, f0 * 2.2)) if f0 else (fmin, fmax)
-    left.plotly_chart(hf.f0_track(track.times_s + start, track.f0_hz, track.voiced_prob, median_hz=f0,
-                                  peak_hz=peak_hz, fmin=lo_view, fmax=hi_view), width="stretch", key="hear_tuner_track")
-    right.plotly_chart(hf.tuner_spectrum(freqs, spec_db, f0_hz=f0, peak_hz=peak_hz), width="stretch",
-                       key="hear_tuner_spec")
+    chart(hf.f0_track(track.times_s + start, track.f0_hz, track.voiced_prob, median_hz=f0,
+                                  peak_hz=peak_hz, fmin=lo_view, fmax=hi_view), key="hear_tuner_track", where=left)
+    chart(hf.tuner_spectrum(freqs, spec_db, f0_hz=f0, peak_hz=peak_hz),
+                       key="hear_tuner_spec", where=right)
     player(seg, sr, label="The analysed stretch", key="hear_tuner_p")
+    st.caption("Which note is this? The tracker (pYIN) follows the **fundamental** f0 over time; the strongest "
+               "spectral peak is shown beside it, since many instruments put more energy in the 2nd or 3rd harmonic "
+               "than in f0, and a tuner that names the loudest peak gets the octave (or the note) wrong.")
 
 
 def view_tone() -> None:
@@ -430,8 +445,8 @@ def view_tone() -> None:
                      help="A raised-cosine ramp: a tone that starts abruptly clicks")
     with stop_on_input_error():
         y = H.safe_tone(f, SR, dur, level_dbfs=level, fade_s=fade / 1000)
-    st.plotly_chart(figures.waveform(y, SR, title=f"{f:g} Hz at {level} dBFS, {fade} ms fades", height=240),
-                    width="stretch", key="hear_gen_wave")
+    chart(figures.waveform(y, SR, title=f"{f:g} Hz at {level} dBFS, {fade} ms fades", height=240),
+                    key="hear_gen_wave")
     if level > H.LOUD_TONE_DBFS:
         st.warning(f"{level} dBFS is loud on most systems (more than {H.LOUD_TONE_DBFS:g} dBFS). Turn your volume "
                    "down first, and never test high levels on headphones.", icon=":material/volume_up:")

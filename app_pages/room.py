@@ -32,6 +32,8 @@ SURFACE_LABELS = {
     "wall y=W": "Wall at y = W", "floor": "Floor", "ceiling": "Ceiling",
 }
 MODES = ("Materials per surface", "Uniform absorption α", "Target RT60")
+#: Smallest uniform absorption offered: alpha = 0.001 meant a 142 s RT60 (40 s of CPU, 1.8 GB).
+ALPHA_MIN = 0.01
 #: Highest image order chosen automatically (the slider can go further).
 AUTO_ORDER_CAP = 60
 MAX_ORDER_SLIDER = 120
@@ -108,8 +110,8 @@ with details:
         mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), index=list(MATERIALS).index(P[f"room_mat_{i}"]),
                              key=f"room_mat_{i}", bind="query-params") for i, s in enumerate(SURFACES)]
     elif mode == MODES[1]:
-        alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", value=0.15, step=0.01,
-                                        format="%.3f", key="room_alpha", bind="query-params",
+        alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", min_value=ALPHA_MIN, max_value=1.0,
+                                        value=0.15, step=0.01, format="%.3f", key="room_alpha", bind="query-params",
                                         help="Fraction of the sound energy a surface absorbs at each reflection: 0 < α ≤ 1.")
     else:
         target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", bind="query-params",
@@ -157,7 +159,8 @@ def predictions(dim, table_key):
     return room.rt60_sabine(dim, t), room.rt60_eyring(dim, t)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# Entry sizes at 44.1 kHz: a response up to 10 s is 3.5 MB (float64), a hybrid holds three.
+@st.cache_data(max_entries=6, show_spinner=False)
 def ism_rir(dim, table_key, src, mic, sr, order):
     t = np.asarray(table_key)
     if np.allclose(t, t[:, :1]):  # frequency independent: one band is enough
@@ -165,7 +168,7 @@ def ism_rir(dim, table_key, src, mic, sr, order):
     return room.shoebox_rir_bands(dim, src, mic, sr, absorption_bands=t, max_order=order)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=4, show_spinner=False)
 def hybrid_rir(dim, table_key, src, mic, sr):
     return room.hybrid_rir(dim, src, mic, sr, absorption_bands=np.asarray(table_key), seed=0)
 
@@ -179,7 +182,7 @@ def early_images(dim, table_key, src, mic, order):
     return im, r / room.SPEED_OF_SOUND, amp
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def analyse(h, sr, noise_handling=False):
     """Decay and clarity figures; noise handling only for measured responses (a simulation has no noise)."""
     t, edc = room.energy_decay_curve(h, sr, noise_handling=noise_handling)
@@ -196,7 +199,7 @@ _BUILDERS = {name: getattr(rf, name) for name in
               "edc_with_fits", "decay_comparison", "rir_overview")}
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=48, show_spinner=False)
 def _figure(builder: str, *args, **kwargs) -> dict:
     # building and validating a plotly figure costs 5-20 ms; reruns that change something
     # else (the mix slider, the band) reuse the finished dict
@@ -212,7 +215,7 @@ def measured_ir(data: bytes, name: str, channel: int | None):
     return load_audio(data, name=name, max_duration_s=10.0, channel=channel)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=2, show_spinner=False)
 def auralise(dry, rir, sr):
     from scipy.signal import fftconvolve
 
@@ -226,6 +229,17 @@ if mode == MODES[2]:
 else:
     order_auto = room.order_for_rt60(rt_max, dim)
 order = min(order_auto, AUTO_ORDER_CAP) if auto_order else int(manual_order)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def ism_budget(dim, src, mic, sr, order, n_bands):
+    return room.ism_budget(dim, src, mic, sr, order, n_bands=n_bands)
+
+
+with stop_on_input_error():
+    budget = ism_budget(dim, src, mic, sr, order, 1 if np.allclose(table, table[:, :1]) else table.shape[1])
+if not budget.fits:  # one large number (a 200 m hall at order 120) must not take minutes and gigabytes
+    order = budget.max_order
 n_images = room.image_count(order)
 
 
@@ -242,6 +256,10 @@ def image_source_rir() -> np.ndarray:
 with stop_on_input_error():
     hyb = hybrid_rir(dim, table_key, src, mic, sr) if hybrid else None
 h = hyb.rir if hybrid else image_source_rir()
+if not budget.fits and not hybrid:
+    st.info(f"{budget.message} The image-source response here uses order {order}.", icon=":material/speed:")
+if hybrid and hyb.notice:
+    st.info(hyb.notice, icon=":material/speed:")
 model_name = "hybrid" if hybrid else "image-source"
 
 distance = float(np.linalg.norm(np.subtract(src, mic)))

@@ -29,6 +29,8 @@ SYNTH = {
     "White noise": lambda sr: signals.white_noise(sr, 2.0, rms_level=0.1),
 }
 POW2 = [64, 128, 256, 512, 1024, 2048, 4096, 8192]
+#: What the cached spectrogram images are pooled to (figures.spectrogram's display size).
+IMG_ROWS, IMG_COLS = 400, 900
 _TONES = {"sg_kind": "Recording", "sg_source": "Built-in sample", SAMPLE_KEY: "Two close tones 440 + 460 Hz",
           "sg_scale": "linear", "sg_fview": (300.0, 600.0)}
 demo_scenarios({
@@ -114,25 +116,39 @@ if scale == "mel":
 slot = figure_slot()
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def stft_db(y: np.ndarray, n_fft: int, hop: int, win: int, window: str, power: float, top_db: float):
+def _display(S_db: np.ndarray, freqs: np.ndarray, times: np.ndarray, log_y: bool, max_rows: int | None):
+    """What is drawn, as float32: time pooled to the figure's width; rows pooled only if ``max_rows``
+    (the main STFT keeps every bin, so figures.spectrogram can zoom on a band without losing any)."""
+    if log_y:
+        keep = freqs > 0
+        freqs, S_db = freqs[keep], S_db[keep]
+    img, rows, cols = figures.pool_image(np.asarray(S_db, dtype=np.float32), max_rows or S_db.shape[0], IMG_COLS)
+    return times[cols], freqs[rows], img
+
+
+# The caches hold the time-pooled float32 image (<= 900 columns: 3.7 MB at n_fft 2048), not the full
+# dB array (three float64 arrays of ~21 MB per 30 s clip at 44.1 kHz, 32 entries: 2 GB for one visitor).
+@st.cache_data(max_entries=8, show_spinner=False)
+def stft_image(y: np.ndarray, sr: int, n_fft: int, hop: int, win: int, window: str, power: float, top_db: float,
+               log_y: bool, max_rows: int | None = None):
     S = np.abs(spectral.stft(y, n_fft=n_fft, hop_length=hop, win_length=win, window=window)) ** power
-    return spectral.power_to_db(S, ref=float(S.max()), top_db=top_db) if power == 2 else \
+    S_db = spectral.power_to_db(S, ref=float(S.max()), top_db=top_db) if power == 2 else \
         spectral.amplitude_to_db(S, ref=float(S.max()), top_db=top_db)
+    return _display(S_db, spectral.fft_frequencies(sr, n_fft), np.arange(S_db.shape[1]) * hop / sr, log_y, max_rows)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def mel_db(y, sr, n_fft, hop, win, window, n_mels, fmin, fmax, htk, top_db):
+@st.cache_data(max_entries=16, show_spinner=False)
+def mel_image(y, sr, n_fft, hop, win, window, n_mels, fmin, fmax, htk, top_db):
     M = spectral.mel_spectrogram(y, sr, n_fft=n_fft, hop_length=hop, win_length=win, window=window,
                                  n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
-    return spectral.power_to_db(M, ref=float(M.max()), top_db=top_db)
+    mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
+    return _display(spectral.power_to_db(M, ref=float(M.max()), top_db=top_db), mel_pts,
+                    np.arange(M.shape[1]) * hop / sr, False, None)
 
 
 with stop_on_input_error():
     res = spectral.stft_resolution(len(y), sr, n_fft=n_fft, hop_length=hop_length, win_length=win_length)
     power = 2.0 if amplitude.startswith("power") else 1.0
-    S_db = stft_db(y, n_fft, hop_length, win_length, window, power, float(top_db))
-    times = np.arange(S_db.shape[1]) * hop_length / sr
 
 m = st.columns(6)
 m[0].metric("Δf (Hz)", f"{res.df_hz:.1f}", help="sr / n_fft: the bin spacing")
@@ -145,9 +161,14 @@ m[5].metric("Bins", f"{res.n_bins}", help="1 + n_fft // 2")
 colorbar = "dB re max"
 if scale == "mel":
     with stop_on_input_error():
-        M_db = mel_db(y, sr, n_fft, hop_length, win_length, window, n_mels, fmin, fmax, htk, float(top_db))
+        times, mel_pts, M_db = mel_image(y, sr, n_fft, hop_length, win_length, window, n_mels, fmin, fmax, htk,
+                                         float(top_db))
         fb = spectral.mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
-    mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
+    empty = int(np.sum(fb.max(axis=1) <= 0))
+    if empty:
+        st.warning(f"{empty} of the {n_mels} mel bands are empty: with n_fft = {n_fft} the bins are "
+                   f"{sr / n_fft:.0f} Hz apart, wider than the lowest mel triangles, so no bin falls inside them and "
+                   "those rows stay at the floor. Raise n_fft or lower n_mels.", icon=":material/warning:")
     left, right = (slot or st).columns([0.68, 0.32])
     chart(figures.spectrogram(times, mel_pts, M_db, title=f"Mel spectrogram ({n_mels} bands) of {escape_plot_text(name)}",
                               y_title="Frequency (Hz, mel-spaced)", colorscale=colorscale,
@@ -163,7 +184,9 @@ if scale == "mel":
     st.caption(f"Each mel band is a triangle over the linear bins; {n_mels} triangles evenly spaced in mels "
                f"from {fmin:.0f} to {fmax:.0f} Hz replace {res.n_bins} bins.")
 else:
-    freqs = spectral.fft_frequencies(sr, n_fft)
+    with stop_on_input_error():
+        times, freqs, S_db = stft_image(y, sr, n_fft, hop_length, win_length, window, power, float(top_db),
+                                        scale == "log")
     zoomed = f_view != (0.0, nyquist)
     chart(figures.spectrogram(times, freqs, S_db, title=f"STFT spectrogram of {escape_plot_text(name)}", log_y=scale == "log",
                               colorscale=colorscale, colorbar_title=colorbar, y_range=f_view if zoomed else None),
@@ -172,10 +195,9 @@ else:
 st.subheader("Short window against long window, same clip")
 s1, s2 = st.columns(2)
 for col, nfft_cmp, label in ((s1, 256, "Short window (256)"), (s2, 4096, "Long window (4096)")):
-    D = stft_db(y, nfft_cmp, nfft_cmp // 4, nfft_cmp, "hann", 2.0, 80.0)
+    t_cmp, f_cmp, D = stft_image(y, sr, nfft_cmp, nfft_cmp // 4, nfft_cmp, "hann", 2.0, 80.0, True, IMG_ROWS)
     r_cmp = spectral.stft_resolution(len(y), sr, n_fft=nfft_cmp, hop_length=nfft_cmp // 4)
-    chart(figures.spectrogram(np.arange(D.shape[1]) * (nfft_cmp // 4) / sr,
-                              spectral.fft_frequencies(sr, nfft_cmp), D,
+    chart(figures.spectrogram(t_cmp, f_cmp, D,
                               title=f"{label}<br><sup>Δf {r_cmp.df_hz:.0f} Hz, window {1000 * r_cmp.window_s:.0f} ms</sup>",
                               log_y=True, colorscale=colorscale, height=340),
           key=f"sg_cmp_{nfft_cmp}", where=col)

@@ -12,19 +12,21 @@ import streamlit as st
 
 from components import sync_figures as SF
 from components.errors import show_weights_unavailable, stop_on_input_error
+from components.session_files import SessionFolder, session_folder
 from components.teach import in_depth, intro, show_code
 from lib import sync
 from lib.errors import InputError, WeightsUnavailable
-from lib.video import FPS, load_av
+from lib.video import FPS, browser_playable, load_av, probe
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "talking_face_offset.mp4"
 SAMPLE_OFFSET = 4  # frames the built-in sample's audio leads by (samples/make_sync_sample.py)
 UPLOAD_TYPES = ["mp4", "mov", "mkv", "avi", "mpg", "mpeg", "webm", "m4v"]
 MAX_S = 10.0  # seconds analysed on this page
-WORK = Path(tempfile.gettempdir()) / "ave_sync"
 SOURCES = ("Built-in sample (a drawn face; audio leads by 4 frames)", "Upload a video")
-METHODS = {"energy": "Mouth motion × speech energy (no weights)", "syncnet": "SyncNet (needs its weights)"}
+METHODS = {"multicue": "Mouth opening × loudness (no weights)", "energy": "Mouth motion × speech energy (the first "
+           "estimator)", "cca": "FaceSync CCA (for comparison)", "syncnet": "SyncNet (needs its weights)"}
+VERDICT_TITLE = {"in_sync": "In sync", "offset": "Out of sync", "cannot_tell": "Cannot tell from this clip"}
 
 
 # ----------------------------------------------------------------------------- cached work
@@ -32,16 +34,18 @@ def _digest(data: bytes) -> str:
     return hashlib.sha1(data).hexdigest()[:16]
 
 
+# The cached functions are keyed by the file's content digest; the path (``_path``, not hashed)
+# is each session's own private copy, so two sessions with the same upload share the work.
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _clip(path: str, digest: str, name: str):
+def _clip(_path: str, digest: str, name: str):
     # cache_resource: the frames (up to 10 s at ≤ 360 rows, ~170 MB) are not copied on every
     # rerun; they are only read. Two clips at most stay in memory.
-    return load_av(path, max_duration_s=MAX_S, name=name)
+    return load_av(_path, max_duration_s=MAX_S, name=name)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _estimate(path: str, digest: str, name: str, method: str):
-    clip = _clip(path, digest, name)
+def _estimate(_path: str, digest: str, name: str, method: str):
+    clip = _clip(_path, digest, name)
     model = _syncnet_model() if method == "syncnet" else None
     return sync.estimate_offset(clip.frames, clip.audio, method=method, model=model)
 
@@ -53,41 +57,61 @@ def _syncnet_model():
     return load_syncnet(download=False)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _shifted(path: str, digest: str, shift: int) -> bytes:
-    WORK.mkdir(exist_ok=True)
-    out = WORK / f"{digest}_shift{shift:+d}.mp4"
-    sync.shift_audio(path, out, shift)
-    return out.read_bytes()
+@st.cache_data(max_entries=8, show_spinner=False)
+def _shifted(_path: str, digest: str, shift: int) -> bytes:
+    """The file with its audio moved by ``shift`` frames, as MP4 bytes (written in a private temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix="ave_shift_") as tmp:
+        return sync.shift_audio(_path, Path(tmp) / "shifted.mp4", shift).read_bytes()
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _measure_bytes(data: bytes, digest: str) -> int:
-    WORK.mkdir(exist_ok=True)
-    path = WORK / f"{digest}_check.mp4"
-    path.write_bytes(data)
-    clip = load_av(path, max_duration_s=MAX_S)
-    return sync.estimate_offset(clip.frames, clip.audio).offset_frames
+@st.cache_data(max_entries=4, show_spinner=False)
+def _playable(_path: str, digest: str) -> tuple[bytes | None, str]:
+    """``(bytes to play, note)``: the file itself if a browser plays it, else an H.264/AAC MP4 copy."""
+    if browser_playable(_path):
+        return None, ""
+    info = probe(_path)
+    codecs = f"{info['video'][0]['codec']}" + (f" + {info['audio'][0]['codec']}" if info["audio"] else "")
+    return _shifted(_path, digest, 0), (f"Browsers do not play this file's {codecs} in a {info['format'].split(',')[0]} "
+                                        "container, so the player shows an H.264/AAC MP4 copy (picture and sound "
+                                        "unchanged); every measurement uses the original file.")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _box_images(path: str, digest: str, name: str) -> list[bytes]:
+def _check_shifted(data: bytes, digest: str, method: str) -> dict:
+    """Re-measure a shifted copy: its offset (same method), its soundtrack, its duration."""
+    with tempfile.TemporaryDirectory(prefix="ave_check_") as tmp:
+        path = Path(tmp) / "shifted.mp4"
+        path.write_bytes(data)
+        clip = load_av(path, max_duration_s=MAX_S)
+        model = _syncnet_model() if method == "syncnet" else None
+        res = sync.estimate_offset(clip.frames, clip.audio, method=method, model=model)
+        return {"offset": res.offset_frames, "audio": clip.audio, "duration_s": probe(path)["duration_s"],
+                "frames": len(clip.frames)}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _box_images(_path: str, digest: str, name: str) -> list[bytes]:
     """Four frames with the boxes drawn, as PNG bytes (encoded once, not on every rerun)."""
     import cv2
 
-    clip = _clip(path, digest, name)
-    res = _estimate(path, digest, name, "energy")
+    clip = _clip(_path, digest, name)
+    res = _estimate(_path, digest, name, sync.DEFAULT_METHOD)
     idx = np.linspace(0, len(clip.frames) - 1, 4).round().astype(int)
     images = SF.boxes_on_frames(clip.frames, res.boxes, res.mouth_boxes, idx)
     return [cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))[1].tobytes() for img in images]
 
 
+@st.cache_resource(show_spinner=False)
+def _regenerated_folder() -> SessionFolder:
+    """A private folder for this server process (removed when it exits)."""
+    return SessionFolder()
+
+
 def _builtin_sample() -> Path:
-    """The built-in video; regenerated into a temp folder if the repository copy is missing."""
+    """The built-in video; regenerated into a private temporary folder if the repository copy is missing."""
     if SAMPLE.exists():
         return SAMPLE
-    WORK.mkdir(exist_ok=True)
-    out = WORK / SAMPLE.name
+    out = _regenerated_folder().path / SAMPLE.name
     if not out.exists():
         spec = importlib.util.spec_from_file_location("make_sync_sample", ROOT / "samples" / "make_sync_sample.py")
         mod = importlib.util.module_from_spec(spec)
@@ -130,10 +154,8 @@ else:
     if not data:
         st.error("The uploaded file is empty (0 bytes).", icon=":material/error:")
         st.stop()
-    WORK.mkdir(exist_ok=True)
-    path = WORK / f"{_digest(data)}{Path(name).suffix.lower() or '.mp4'}"
-    if not path.exists():
-        path.write_bytes(data)
+    # A private, per-session folder (0700, removed when the session ends; see components/session_files.py).
+    path = session_folder().save(data, Path(name).suffix or ".mp4")
     true_offset = None
 digest = _digest(data)
 
@@ -141,20 +163,40 @@ with stop_on_input_error():
     with st.spinner("Decoding: frames to 25 fps, audio to 16 kHz..."):
         clip = _clip(str(path), digest, name)
     with st.spinner("Finding the face and measuring the mouth..."):
-        energy_result = _estimate(str(path), digest, name, "energy")
+        free_result = _estimate(str(path), digest, name, sync.DEFAULT_METHOD)
+
+
+def _start_new_clip(clip_id: str, values: dict) -> None:
+    """When the clip changes, widgets whose meaning depends on it start again from the new clip's values.
+
+    Without this, a slider kept the previous clip's value in session state while the page
+    drew a new default (the new estimate): the slider showed one lag and the figures used
+    another. The first clip of a session keeps what the URL says (shared links).
+    """
+    previous = st.session_state.get("sync_clip_id")
+    st.session_state["sync_clip_id"] = clip_id
+    if previous is not None and previous != clip_id:
+        for key, value in values.items():
+            st.session_state.pop(key, None)  # the widget starts again from its default: value
+
+
+_start_new_clip(digest, {"sync_lag": int(free_result.offset_frames), "sync_shift": 0})
 
 st.caption(
     f"**{name}**: {clip.duration_s:.2f} s, {clip.source_size[0]}×{clip.source_size[1]} px at "
     f"{clip.source_fps:.3g} fps → analysed as {len(clip.frames)} frames of {clip.frames.shape[2]}×"
     f"{clip.frames.shape[1]} at {FPS} fps and {len(clip.audio)} audio samples at 16 kHz."
 )
-for notice in clip.notices + energy_result.notices:
+for notice in clip.notices + free_result.notices:
     st.caption(f":material/info: {notice}")
 
 method = st.radio("Method", list(METHODS), format_func=METHODS.get, key="sync_method", horizontal=True,
                   bind="query-params")
-result = energy_result
-if method == "syncnet":
+result = free_result
+if method in ("energy", "cca"):
+    with stop_on_input_error():
+        result = _estimate(str(path), digest, name, method)
+elif method == "syncnet":
     try:
         _syncnet_model()
     except WeightsUnavailable as exc:
@@ -175,7 +217,7 @@ if method == "syncnet":
             except WeightsUnavailable as exc2:
                 bar.empty()
                 st.warning(f"Download failed: {str(exc2).splitlines()[0]}", icon=":material/cloud_off:")
-        st.info("Showing the weight-free estimate (mouth motion × speech energy) meanwhile.",
+        st.info("Showing the weight-free estimate (mouth opening × loudness) meanwhile.",
                 icon=":material/info:")
     else:
         with stop_on_input_error(), st.spinner("Running SyncNet on every 5-frame window (CPU)..."):
@@ -183,32 +225,47 @@ if method == "syncnet":
 
 # --- the numbers ---------------------------------------------------------------------------
 lo_f, hi_f = sync.itu_band_frames(FPS)
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("Offset", f"{result.offset_frames:+d} frames",
                help="Positive: the audio leads (you hear a sound before the lips make it).")
 cols[1].metric("Offset in time", f"{result.offset_ms:+.0f} ms")
-cols[2].metric("Confidence", f"{result.confidence:.3f}", help="median − minimum of the curve; not a probability.")
-cols[3].metric("Min distance" + (" (LSE-D)" if result.method == "syncnet" else " (1 − r)"), f"{result.min_dist:.3f}")
-if result.offset_frames == 0:
-    verdict = "Picture and sound are in sync (to the frame)."
-elif result.offset_frames > 0:
-    verdict = f"The audio comes **{result.offset_ms:.0f} ms early** (it leads the lips)."
+u_text = "—" if not np.isfinite(result.uncertainty_frames) else f"±{result.uncertainty_frames:.0f} frames"
+cols[2].metric("Uncertainty", u_text,
+               help=f"Half-width of the range of shifts that holds {100 * sync.CONFIDENCE_LEVEL:.0f} % of the estimates "
+                    "made on resampled versions of this clip (a block bootstrap over its frames)."
+                    + ("" if not np.isfinite(result.uncertainty_frames) else f" = ±{result.uncertainty_ms:.0f} ms."))
+cols[3].metric("Confidence", f"{result.confidence:.3f}", help="median − minimum of the curve; not a probability.")
+cols[4].metric("Min distance" + (" (LSE-D)" if result.method == "syncnet" else " (1 − r)"), f"{result.min_dist:.3f}")
+if result.verdict == "cannot_tell":
+    verdict = f"**{VERDICT_TITLE[result.verdict]}.** {result.verdict_reason} The best shift on the curve below is " \
+              f"{result.offset_frames:+d} frames, but it is not reliable, so no fix is offered."
 else:
-    verdict = f"The audio comes **{-result.offset_ms:.0f} ms late** (it lags the lips)."
-inside = lo_f <= result.offset_frames <= hi_f
-verdict += (" That is inside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): most viewers "
-            "would not notice." if inside else
-            " That is outside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): viewers notice it.")
+    u_ms = f" ± {result.uncertainty_ms:.0f} ms" if np.isfinite(result.uncertainty_ms) else ""
+    if result.verdict == "in_sync":
+        verdict = f"**{VERDICT_TITLE[result.verdict]}** ({result.offset_ms:+.0f}{u_ms}): {result.verdict_reason}"
+    elif result.offset_frames > 0:
+        verdict = f"The audio comes **{result.offset_ms:.0f} ms early**{u_ms} (it leads the lips)."
+    else:
+        verdict = f"The audio comes **{-result.offset_ms:.0f} ms late**{u_ms} (it lags the lips)."
+    if result.verdict == "offset":
+        inside = lo_f <= result.offset_frames <= hi_f
+        verdict += (" That is inside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): most viewers "
+                    "would not notice." if inside else
+                    " That is outside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): viewers notice it.")
 if true_offset is not None:
     verdict += f" (The sample was made with the audio leading by {true_offset:+d} frames.)"
-st.markdown(verdict)
+{"in_sync": st.success, "offset": st.warning, "cannot_tell": st.info}[result.verdict](
+    verdict, icon={"in_sync": ":material/check_circle:", "offset": ":material/sync_problem:",
+                   "cannot_tell": ":material/help:"}[result.verdict])
 
 st.plotly_chart(SF.offset_curve(result.lags, result.curve, offset=result.offset_frames,
                                 curve_label=result.curve_label, fps=FPS, itu_band_frames=(lo_f, hi_f),
-                                method=result.method, true_offset=true_offset), width="stretch")
+                                method=result.method, true_offset=true_offset,
+                                uncertainty=result.uncertainty_frames), width="stretch")
 st.caption("Audio is early on the right (positive offsets) and late on the left. The shaded band is where "
            "ITU-R BT.1359 finds an offset hard to detect (≈ +45 ms early to −125 ms late; approximate, and "
-           "a coarse 1-frame grid here). Confidence is the gap between the median and the minimum.")
+           "a coarse 1-frame grid here). Confidence is the gap between the median and the minimum; the orange "
+           "band is the plausible range (the uncertainty).")
 
 st.plotly_chart(SF.framewise_confidence(result.framewise_conf, fps=FPS, method=result.method), width="stretch")
 st.caption("Frame-wise confidence: the median of the curve minus this frame's own distance at the chosen offset "
@@ -223,27 +280,28 @@ img_cols = st.columns(4)
 for col, i, img in zip(img_cols, idx, images):
     col.image(img, caption=f"frame {i} ({i / FPS:.2f} s)", width="stretch")
 st.caption(f"OpenCV's Haar-cascade face detector, run on every 5th frame: a face in "
-           f"{100 * energy_result.face_found_fraction:.0f} % of them. A still head gets one median box (detector "
+           f"{100 * free_result.face_found_fraction:.0f} % of them. A still head gets one median box (detector "
            "jitter would look like lip motion); a moving head a track averaged over half a second. The mouth box "
            "is the lower third of the face box.")
 
 # --- lips vs voice -------------------------------------------------------------------------
 st.subheader("Lips and voice, side by side")
 lag = st.slider("Lag to test (frames, + = audio leads)", -sync.MAX_OFFSET, sync.MAX_OFFSET,
-                int(energy_result.offset_frames), key="sync_lag", bind="query-params",
+                int(free_result.offset_frames), key="sync_lag", bind="query-params",
                 help="Moves the audio signal in time; the correlation is what the curve above shows at this lag.")
-r_lag = 1.0 - float(energy_result.curve[lag + sync.MAX_OFFSET])
-r_zero = 1.0 - float(energy_result.curve[sync.MAX_OFFSET])
-r_best = 1.0 - float(energy_result.min_dist)
-st.plotly_chart(SF.aligned_signals(energy_result.mouth_signal, energy_result.audio_signal, lag, fps=FPS, r=r_lag),
-                width="stretch")
+r_lag = 1.0 - float(free_result.curve[lag + sync.MAX_OFFSET])
+r_zero = 1.0 - float(free_result.curve[sync.MAX_OFFSET])
+r_best = 1.0 - float(free_result.min_dist)
+st.plotly_chart(SF.aligned_signals(free_result.mouth_signal, free_result.audio_signal, lag, fps=FPS, r=r_lag,
+                                   mouth_label="mouth opening", audio_label="loudness"), width="stretch")
 c1, c2, c3 = st.columns(3)
 c1.metric("Correlation at this lag", f"{r_lag:+.3f}", delta=f"{r_lag - r_zero:+.3f} vs. lag 0" if lag else None)
 c2.metric("Correlation as the file is (lag 0)", f"{r_zero:+.3f}")
-c3.metric("Best correlation", f"{r_best:+.3f}", help=f"at lag {energy_result.offset_frames:+d}")
-st.caption("Blue: how much the mouth region changes from one frame to the next. Orange: log energy of the "
-           "300–3000 Hz speech band per frame. When the lag matches the true offset, peaks of speech fall on "
-           "bursts of lip movement.")
+c3.metric("Best correlation", f"{r_best:+.3f}", help=f"at lag {free_result.offset_frames:+d}")
+st.caption("Blue: how open the mouth is — the darkness of the mouth opening, the main change of the grey mouth "
+           "crop and the lips' vertical optical flow, each high-passed and averaged. Orange: how loud the voice is — "
+           "speech-band (300–3000 Hz) and log-mel energy, high-passed and averaged. When the lag matches the true "
+           "offset, open mouths line up with loud voice and closed mouths with pauses.")
 
 # --- fix it --------------------------------------------------------------------------------
 st.subheader("Fix it: shift the audio and listen")
@@ -255,12 +313,23 @@ def _apply_estimate():
 
 shift = st.slider("Audio shift to apply (frames; + moves the audio earlier)", -sync.MAX_OFFSET, sync.MAX_OFFSET,
                   0, key="sync_shift", bind="query-params")
-st.button(f"Apply the estimated offset (shift by {-result.offset_frames:+d} frames)", key="sync_apply",
-          on_click=_apply_estimate, icon=":material/auto_fix_high:")
+if result.verdict == "offset":
+    st.button(f"Apply the estimated offset (shift by {-result.offset_frames:+d} frames)", key="sync_apply",
+              on_click=_apply_estimate, icon=":material/auto_fix_high:")
+elif result.verdict == "in_sync":
+    st.caption(":material/check_circle: Nothing to fix: the estimate is in sync within its uncertainty. The slider "
+               "still lets you hear what a shift does.")
+else:
+    st.caption(":material/help: No fix offered: the estimator cannot tell the offset from this clip. The slider "
+               "still lets you try shifts and judge by eye and ear.")
 v1, v2 = st.columns(2)
 with v1:
-    st.markdown("**As uploaded**")
-    st.video(data)
+    st.markdown("**As uploaded**" if true_offset is None else "**As built**")
+    with stop_on_input_error():
+        playable, note = _playable(str(path), digest)
+    st.video(playable if playable is not None else data)
+    if note:
+        st.caption(f":material/info: {note}")
 with v2:
     st.markdown(f"**Audio shifted by {shift:+d} frames ({1000 * shift / FPS:+.0f} ms)**")
     if shift == 0:
@@ -271,11 +340,31 @@ with v2:
         st.video(fixed)
         st.download_button("Download the shifted MP4", fixed, file_name=f"{Path(name).stem}_audio{shift:+d}f.mp4",
                            mime="video/mp4", key="sync_download_fixed", icon=":material/download:")
-        expected = energy_result.offset_frames + shift
-        with stop_on_input_error():
-            measured = _measure_bytes(fixed, _digest(fixed))
-        st.caption(f"Expected offset after the shift: {expected:+d} frames; measured on the new file: "
-                   f"**{measured:+d} frames** (weight-free estimator).")
+if shift != 0:
+    expected = result.offset_frames + shift
+    with stop_on_input_error(), st.spinner("Checking the shifted copy..."):
+        check = _check_shifted(fixed, _digest(fixed), result.method)
+        moved = sync.audio_shift_frames(clip.audio, check["audio"], max_frames=sync.MAX_OFFSET + 1)
+        original_s = probe(str(path))["duration_s"]
+    k1, k2, k3 = st.columns(3)
+    k1.metric("Promised offset after the shift", f"{expected:+d} frames",
+              help=f"the estimate {result.offset_frames:+d} plus the shift {shift:+d}")
+    k2.metric("Re-measured on the new file", f"{check['offset']:+d} frames",
+              delta=f"{check['offset'] - expected:+d} vs. promise" if check["offset"] != expected else None,
+              delta_color="off")
+    k3.metric("Sound moved by (tracks compared)", f"{moved:+.2f} frames",
+              help="Cross-correlation of the original and the new soundtrack: positive = the sound now comes earlier.")
+    st.caption(
+        f"The copy lasts {check['duration_s']:.2f} s like the original ({original_s:.2f} s) and keeps all "
+        f"{check['frames']} frames: the sound pushed past one end is dropped and silence fills the other. "
+        f"Comparing the two soundtracks directly shows the sound moved by {moved:+.2f} frames "
+        f"(asked: {shift:+d}), so the file does what the button promised."
+        + ("" if check["offset"] == expected else
+           f" The estimator reads the new file {abs(check['offset'] - expected)} frame(s) away from the promise: it "
+           "is not exactly shift-invariant — sound that left the clip no longer counts, silence came in at the "
+           "other end, and the copy's audio was encoded once more — so on a clip whose curve has two near-equal "
+           "minima the choice can flip. Trust the verdict's uncertainty, not the last frame.")
+    )
 
 # --- what the numbers mean -----------------------------------------------------------------
 with st.expander("What the numbers mean", icon=":material/help:", expanded=False):
@@ -286,13 +375,20 @@ with st.expander("What the numbers mean", icon=":material/help:", expanded=False
   *−d* frames (the button does this).
 - **The curve** holds one score per candidate shift of the audio, −15…+15 frames (±600 ms). SyncNet's score is
   the mean Euclidean distance between its lip and voice embeddings; the weight-free score is 1 − the Pearson
-  correlation of mouth motion and speech energy. Lower is better in both; the offset is the minimum.
+  correlation of mouth opening and loudness. Lower is better in both; the offset is the minimum.
+- **The verdict** says *in sync*, *out of sync* or *cannot tell*. The estimate is repeated on 200 resampled
+  versions of the clip (a block bootstrap: 0.2-s pieces of it drawn at random); the **uncertainty** is the
+  half-width of the range of shifts holding {100 * sync.CONFIDENCE_LEVEL:.0f} % of those estimates. Wider than
+  ±{sync.MAX_UNCERTAINTY_FRAMES} frames (a flat or two-peaked curve), less than {sync.MIN_SPEECH_S:g} s of speech,
+  or a mouth that does not move: *cannot tell*, and no fix is offered. *In sync* means 0 lies inside the range.
+  On clips of a few seconds this is a real limit: the benchmark (`bench/bench_sync.py`) reports how often it
+  says *cannot tell* on in-sync speech and how often it is fooled by unrelated audio.
 - **LSE-D** (Wav2Lip's "lip-sync error, distance") is SyncNet's minimum distance; **LSE-C** ("confidence") is
   median − minimum. Lip-sync papers report them on SyncNet's official weights; the weight-free method's numbers
   are on a different scale (correlation units) and cannot be compared with them.
 - **Confidence is not a probability.** It says how far the best shift stands out from a typical one. SyncNet's
   authors treat values below about 3 as unreliable; for the weight-free method compare clips with each other
-  (the built-in sample gives {energy_result.confidence:.2f} on its scale).
+  (the built-in sample gives {free_result.confidence:.2f} on its scale).
 - **Limits:** one roughly frontal face (profile faces are not detected), one speaker (a second voice or face
   confuses both methods), speech rather than music or singing, and enough of it: a few seconds with pauses
   helps, since the silences (mouth still, no voice) are strong evidence. Offsets beyond ±15 frames are not
@@ -314,11 +410,26 @@ embedding of 0.2 s of MFCCs (13×20), trained so that true pairs are close; $d$ 
 The reference (`SyncNetInstance.py`, joonson/syncnet_python) reports `offset = 15 − argmin`; its demo clip
 gives offset 3, min dist 5.353, confidence 10.021.
 
-**Weight-free**: $v_t = \frac{1}{|M|}\sum_{p\in M}|I_t(p) - I_{t-1}(p)|$, the motion energy of a 48×32 grey
-mouth patch (the lower third of a Haar-cascade face box, tracked and smoothed), and
-$a_t = \log\sum_{300\le f\le 3000} |X_t(f)|^2$, the speech-band log energy in an 80 ms Hann window centred on
-frame $t$, floored at its 10th percentile. Both are smoothed by $[\tfrac14,\tfrac12,\tfrac14]$ (zero phase) and
-$D(\delta) = 1 - r(\delta)$ with $r$ the Pearson correlation over the frames both signals cover.
+**Weight-free (default): mouth opening × loudness.** $v_t$ averages three measurements of how open the mouth
+is in the mouth box (the lower third of a Haar-cascade face box): the darkness of the opening (median grey
+level minus the darkest fifth of the centre), the first principal component of the 32×24 grey crop, and the
+running sum of the lips' vertical optical flow (Farnebäck; lower half down, upper half up = opening). $a_t$
+averages two measurements of how loud the voice is around frame $t$ (80 ms Hann window): the 300–3000 Hz
+log energy and the mean of 20 log-mel bands. Each is high-passed (minus its 0.5-s moving average: slow
+posture and level changes carry no timing), smoothed by $[\tfrac14,\tfrac12,\tfrac14]$ (zero phase) and
+z-scored; $D(\delta) = 1 - r(\delta)$ with $r$ the Pearson correlation over the frames both signals cover.
+Opening and loudness are both *states*. The first estimator (method "energy") correlated mouth *motion*
+$\frac{1}{|M|}\sum_p|I_t(p)-I_{t-1}(p)|$ — a rate of change, largest while the mouth opens or closes — with
+loudness, a state; the mismatch shifted its peak by up to 4 frames on some speakers.
+
+**FaceSync** (Slaney & Covell 2001, method "cca") fits, for each lag, the linear combinations of mouth-crop
+and log-mel principal components that correlate best (canonical correlation), on some windows of the clip,
+and scores them on the others. Refitted per lag on a few seconds it also finds spurious matches — the
+benchmark shows it — so it is here for comparison.
+
+**How sure.** A moving-block bootstrap redraws the clip's frames in 0.2-s blocks and repeats the whole
+correlation 200 times; the share of replicates choosing each shift gives the uncertainty range. Speech
+shorter than 0.5 s or a still mouth (under 0.5 grey levels of RMS change) gives *cannot tell* at once.
 
 **Pitfalls.** Lip movement and sound are not simultaneous for every phoneme (lips close *before* a /b/ or /p/
 burst), so a correlation method can carry a bias of a frame or two on real speech; on the GRID clips in the
@@ -336,4 +447,5 @@ K. R. Prajwal et al., "A Lip Sync Expert Is All You Need…" (Wav2Lip, LSE-D/LSE
 M. Jones, "Rapid object detection using a boosted cascade of simple features", CVPR 2001.
 """
 )
-show_code(sync.estimate_offset, sync.mouth_motion, sync.speech_band_energy, sync.lagged_correlation, sync.shift_audio)
+show_code(sync.estimate_offset, sync.mouth_cues, sync.voice_cues, sync.lagged_correlation, sync.bootstrap_lags,
+          sync.decide, sync.shift_audio)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from components.errors import stop_on_input_error
-from lib.audio import (DEFAULT_MAX_DURATION_S, Clip, clipped_fraction, level_dbfs, load_audio, require_length,
-                       to_wav_bytes)
+from lib.audio import (DEFAULT_MAX_DURATION_S, DEFAULT_MAX_SAMPLES, Clip, clipped_fraction, level_dbfs, load_audio,
+                       require_length, to_wav_bytes)
 from lib.samples import available_samples, fetch_librosa_examples, librosa_examples_cached
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:&=\"'^")
@@ -34,14 +35,28 @@ UPLOAD_TYPES = ["wav", "flac", "ogg", "oga", "opus", "mp3", "m4a", "aac", "mp4",
 SOURCES = ("Built-in sample", "Upload a file", "Record with the microphone")
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def _load_path(path: str, sr: int | None, max_duration_s: float | None, name: str | None) -> Clip:
-    return load_audio(path, sr=sr, max_duration_s=max_duration_s, name=name)
+    return load_audio(path, sr=sr, max_duration_s=max_duration_s, name=name, max_samples=DEFAULT_MAX_SAMPLES)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _load_bytes(data: bytes, name: str, sr: int | None, max_duration_s: float | None) -> Clip:
-    return load_audio(data, sr=sr, max_duration_s=max_duration_s, name=name)
+def _load_upload(key: str, upload, name: str, sr: int | None, max_duration_s: float | None) -> Clip:
+    """Decode an upload (or a recording) once per session; the clip lives in that session's state.
+
+    An upload is one visitor's data: kept in the process-wide cache it would outlive the session
+    and count against everyone's memory (50 uploads took a server from 0.2 to 7.4 GB). In
+    ``st.session_state`` it is replaced by the next upload and freed when the session ends.
+    """
+    slot = f"_{key}_decoded"
+    want = (getattr(upload, "file_id", None), getattr(upload, "size", None), name, sr, max_duration_s)
+    held = st.session_state.get(slot)
+    if held is not None and held[0] == want and want[0] is not None:
+        return held[1]
+    st.session_state.pop(slot, None)  # let the previous clip go before decoding the next one
+    clip = load_audio(upload.getvalue(), sr=sr, max_duration_s=max_duration_s, name=name,
+                      max_samples=DEFAULT_MAX_SAMPLES)
+    st.session_state[slot] = (want, clip)
+    return clip
 
 
 @st.cache_data(ttl=600, show_spinner=False)
@@ -124,11 +139,11 @@ def pick_audio(
                 "Audio file (WAV, FLAC, OGG, MP3, M4A/AAC)", type=UPLOAD_TYPES, key=f"{key}_upload"
             )
             if upload is not None:
-                clip = _load_bytes(upload.getvalue(), upload.name, sr, max_duration_s)
+                clip = _load_upload(key, upload, upload.name, sr, max_duration_s)
         elif source == SOURCES[2]:
             recording = up.audio_input("Record", sample_rate=None, key=f"{key}_mic")
             if recording is not None:
-                clip = _load_bytes(recording.getvalue(), "microphone recording", sr, max_duration_s)
+                clip = _load_upload(key, recording, "microphone recording", sr, max_duration_s)
         if clip is None and (source == SOURCES[0] or require):
             choices = _sample_choices()
             if not choices:
@@ -222,3 +237,34 @@ def playback_note() -> None:
         st.sidebar.caption(":material/speaker: Local playback available (buttons under the players).")
     else:
         st.sidebar.caption(f":material/volume_off: Play-on-this-computer is hidden: {reason}")
+
+
+@st.cache_resource(show_spinner=False)
+def local_duplex_status() -> tuple[bool, str]:
+    """Whether ``sounddevice`` can play and record at once on this computer, and if not, why."""
+    ok, reason = local_playback_status()
+    if not ok:
+        return False, reason
+    import sounddevice as sd
+
+    try:
+        sd.query_devices(kind="input")
+    except Exception:
+        return False, "no audio input (microphone) device on the machine running the app."
+    return True, "ready"
+
+
+def play_and_record(y, sr: int) -> np.ndarray:
+    """Play ``y`` on the default output and record the default input at the same time (mono, blocking).
+
+    Raises :class:`lib.errors.InputError` when the device refuses (busy, unplugged, wrong rate).
+    """
+    import sounddevice as sd
+
+    from lib.errors import InputError
+
+    try:
+        rec = sd.playrec(np.asarray(y, dtype=np.float32), samplerate=int(sr), channels=1, blocking=True)
+    except Exception as exc:  # PortAudio errors come in several types
+        raise InputError(f"The sound device could not play and record at {int(sr)} Hz: {exc}") from None
+    return np.asarray(rec, dtype=np.float64).reshape(len(rec), -1)[:, 0]

@@ -21,6 +21,8 @@ from lib.errors import MAX_SAMPLES, MAX_SR, InputError, check_int, check_number,
 
 #: Longest clip the interactive pages analyse, in seconds (longer input is trimmed).
 DEFAULT_MAX_DURATION_S = 30.0
+#: Most samples the interactive pages keep (30 s at 48 kHz): bounds what every cache holds per clip.
+DEFAULT_MAX_SAMPLES = 30 * 48000
 #: Samples whose absolute value reaches this are counted as clipped.
 CLIP_LEVEL = 0.999
 #: A clip whose peak is below this (about -100 dBFS) is treated as silence.
@@ -125,8 +127,9 @@ class _Mixer:
     Without a duration cap, :data:`lib.errors.MAX_SAMPLES` still bounds the memory.
     """
 
-    def __init__(self, max_s: float | None, channel: int | None = None):
+    def __init__(self, max_s: float | None, max_samples: int | None = None, channel: int | None = None):
         self.max_s = max_s
+        self.max_samples = MAX_SAMPLES if max_samples is None else min(int(max_samples), MAX_SAMPLES)
         self.channel = channel  # None: the mean of the channels; k: channel k alone
         self.max_frames: int | None = None
         self.parts: list[np.ndarray] = []
@@ -140,7 +143,7 @@ class _Mixer:
         """``block`` is (frames, channels); the mean runs in float64 (two 3e38 samples do not overflow)."""
         if self.max_frames is None and sr > 0:
             cap = MAX_SAMPLES if self.max_s is None else int(np.ceil(self.max_s * sr))
-            self.max_frames = min(cap, MAX_SAMPLES)
+            self.max_frames = min(cap, self.max_samples)
         if block.size == 0:
             return
         if not np.all(np.isfinite(block)):
@@ -161,13 +164,14 @@ class _Mixer:
         return np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
 
 
-def _stream_soundfile(data: bytes, max_s: float | None, channel: int | None = None) -> _Decoded:
+def _stream_soundfile(data: bytes, max_s: float | None, max_samples: int | None = None,
+                      channel: int | None = None) -> _Decoded:
     import soundfile as sf
 
     with sf.SoundFile(io.BytesIO(data)) as f:
         sr, ch = int(f.samplerate), int(f.channels)
         declared = f.frames / sr if f.frames and sr > 0 else None
-        mix, damaged = _Mixer(max_s, channel), None
+        mix, damaged = _Mixer(max_s, max_samples, channel), None
         block = max(1, _BLOCK_VALUES // max(ch, 1))
         while not mix.full():
             try:
@@ -186,7 +190,8 @@ def _stream_soundfile(data: bytes, max_s: float | None, channel: int | None = No
     return _Decoded(mix.samples(), sr, ch, declared, more, damaged)
 
 
-def _stream_pyav(data: bytes, max_s: float | None, channel: int | None = None) -> _Decoded:
+def _stream_pyav(data: bytes, max_s: float | None, max_samples: int | None = None,
+                 channel: int | None = None) -> _Decoded:
     """Decode any container/codec FFmpeg knows (M4A/AAC, MP3, Opus, video files), block by block."""
     import av
 
@@ -204,7 +209,7 @@ def _stream_pyav(data: bytes, max_s: float | None, channel: int | None = None) -
             declared = container.duration / 1e6
         # planar float32 so channels come out as rows
         resampler = av.AudioResampler(format="fltp", layout=None, rate=sr or None)
-        mix, damaged = _Mixer(max_s, channel), None
+        mix, damaged = _Mixer(max_s, max_samples, channel), None
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
@@ -225,14 +230,15 @@ def _stream_pyav(data: bytes, max_s: float | None, channel: int | None = None) -
     return _Decoded(mix.samples(), int(sr), ch, declared, mix.more, damaged)
 
 
-def _stream_decode(data: bytes, max_s: float | None, channel: int | None = None) -> _Decoded:
+def _stream_decode(data: bytes, max_s: float | None, max_samples: int | None = None,
+                   channel: int | None = None) -> _Decoded:
     """soundfile first (WAV, FLAC, OGG, MP3), PyAV second; stop after ``max_s`` seconds."""
     if len(data) == 0:
         raise InputError("The file is empty (0 bytes).")
     errors, best = [], None
     for decoder in (_stream_soundfile, _stream_pyav):
         try:
-            got = decoder(data, max_s, channel)
+            got = decoder(data, max_s, max_samples, channel)
         except InputError:
             raise
         except Exception as exc:  # decoders raise many types for bad bytes
@@ -341,6 +347,7 @@ def load_audio(
     sr: int | None = None,
     max_duration_s: float | None = DEFAULT_MAX_DURATION_S,
     name: str | None = None,
+    max_samples: int | None = None,
     channel: int | None = None,
 ) -> Clip:
     """Load audio from a path, bytes or an uploaded file into a mono :class:`Clip`.
@@ -356,6 +363,10 @@ def load_audio(
         there: a 1 MB FLAC of 8 hours of silence costs 30 s of memory, not 10 GiB.
     name : str, optional
         Display name; defaults to the file name.
+    max_samples : int, optional
+        Also keep at most this many samples at the file's rate (a 192 kHz file then keeps a
+        quarter of the seconds a 48 kHz one does): what bounds the memory of everything
+        computed from the clip. :data:`DEFAULT_MAX_SAMPLES` is 30 s at 48 kHz.
     channel : int, optional
         Keep this channel (0-based) of a multichannel file instead of the mean of all channels
         (averaging the channels of a microphone array's impulse response smears its decay).
@@ -374,11 +385,13 @@ def load_audio(
         sr = check_sr(sr, "The requested sampling rate", integer=True)
     if max_duration_s is not None:
         max_duration_s = check_number(max_duration_s, "The longest duration kept", lo=0.0, lo_open=True, unit="s")
+    if max_samples is not None:
+        max_samples = check_int(max_samples, "The most samples kept", lo=1)
     data, default_name = _read_bytes(source)
     name = name or default_name
     if channel is not None:
         channel = check_int(channel, "The channel number", lo=0)
-    dec = _stream_decode(data, max_duration_s, channel)
+    dec = _stream_decode(data, max_duration_s, max_samples, channel)
     y, file_sr = dec.y, dec.sr
     notices: list[str] = []
     if not 0 < file_sr <= MAX_SR:
@@ -389,17 +402,17 @@ def load_audio(
         notices.append(f"Mixed {dec.channels} channels to mono (average of channels).")
     elif dec.channels > 1:
         notices.append(f"Channel {channel + 1} of {dec.channels} (the other channels are not used).")
-    if dec.more and max_duration_s is None:
+    kept_s = len(y) / file_sr
+    if dec.more and max_duration_s is None and max_samples is None:
         raise InputError(
             f"The file is longer than {MAX_SAMPLES / file_sr / 60:.0f} minutes; pass max_duration_s to analyse "
             "its beginning."
         )
     if dec.more:
-        total = f" of {dec.declared_s:.1f} s" if dec.declared_s and dec.declared_s > max_duration_s else ""
-        notices.append(
-            f"Trimmed to the first {max_duration_s:g} s{total} to keep the pages responsive "
-            "(the rest was never decoded)."
-        )
+        total = f" of {dec.declared_s:.1f} s" if dec.declared_s and dec.declared_s > kept_s else ""
+        by_samples = max_duration_s is None or kept_s < max_duration_s - 1.0 / file_sr
+        limit = f"{kept_s:.3g} s ({len(y):,} samples at {file_sr} Hz)" if by_samples else f"{max_duration_s:g} s"
+        notices.append(f"Trimmed to the first {limit}{total} to keep the pages responsive (the rest was never decoded).")
     got_s = len(y) / file_sr
     if dec.damaged:
         notices.append(

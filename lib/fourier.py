@@ -836,3 +836,21 @@ def winding_center(y, sr: float, winding_hz):
         block = flat[i : i + step]
         out[i : i + step] = np.exp(-2j * np.pi * np.outer(block, n) / sr) @ x / x.size
     return complex(out[0]) if f.ndim == 0 else out.reshape(f.shape)
+
+
+def two_sided_spectrum(y, sr: float, *, centered: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The full complex DFT ``X[k] = sum_n y[n] exp(-2 pi i k n / N)``, k = 0..N-1, with each bin's frequency.
+
+    Bins above N/2 hold the negative frequencies ``k sr / N - sr``; for a real signal they
+    mirror the positive ones, ``X[N - k] = conj(X[k])``, which is why a one-sided spectrum
+    (``rfft``) loses nothing. ``centered=True`` reorders the bins to run from -sr/2 to
+    +sr/2 (``fftshift``); otherwise the frequencies run 0 ... sr - sr/N.
+    """
+    x, sr = _check_wind_input(y, sr)
+    if x.size > 1 << 22:
+        raise InputError("At most 4 M samples for a full two-sided spectrum.")
+    X = np.fft.fft(x)
+    f = np.arange(x.size) * sr / x.size
+    if centered:
+        return np.fft.fftshift(np.fft.fftfreq(x.size, 1.0 / sr)), np.fft.fftshift(X)
+    return f, X

@@ -33,7 +33,7 @@ import numpy as np
 
 from lib.audio import SILENCE_PEAK, clipped_fraction, level_dbfs
 from lib.convolution import convolve, correlate
-from lib.errors import InputError
+from lib.errors import InputError, check_int, check_number, check_signal, check_sr
 
 #: Longest sweep accepted, in seconds.
 MAX_SWEEP_S = 60.0
@@ -41,6 +41,8 @@ MAX_SWEEP_S = 60.0
 MAX_RECORDING_S = 120.0
 #: Below this ratio of the correlation peak to its typical level (dB) the sweep was not found.
 MIN_DETECTION_DB = 30.0
+#: Below this share of frames whose strongest frequency follows the sweep's, it is not this sweep.
+MIN_RIDGE_MATCH = 0.6
 #: How far before the correlation peak the direct sound is looked for, in seconds.
 SEARCH_S = 0.2
 #: A recording is flagged as clipped when this fraction of its samples sits at full scale.
@@ -52,32 +54,31 @@ CLIPPED_FRACTION = 1e-4
 # --------------------------------------------------------------------------------------
 
 def _finite(value, name: str, unit: str) -> float:
-    v = float(value)
-    if not np.isfinite(v):
-        raise InputError(f"{name} must be a finite number; got {value} {unit}.")
-    return v
+    return check_number(value, name, unit=unit)
+
+
+def _rate(sr) -> int:
+    return check_sr(sr, "The sampling rate", integer=True)
 
 
 def _check_sweep(f1_hz, f2_hz, duration_s, sr) -> tuple[float, float, float, int]:
-    sr_f = _finite(sr, "The sampling rate", "Hz")
-    if sr_f <= 0 or sr_f != int(sr_f):
-        raise InputError(f"The sampling rate must be a positive whole number of hertz; got {sr} Hz.")
+    sr = _rate(sr)
     f1, f2 = _finite(f1_hz, "The start frequency", "Hz"), _finite(f2_hz, "The end frequency", "Hz")
     T = _finite(duration_s, "The sweep duration", "s")
     if f1 <= 0:
         raise InputError(f"The sweep must start above 0 Hz (an exponential sweep never reaches 0); got {f1:g} Hz.")
     if f2 <= f1:
         raise InputError(f"The sweep must rise: the end frequency ({f2:g} Hz) must be above the start ({f1:g} Hz).")
-    if f2 > sr_f / 2:
+    if f2 > sr / 2:
         raise InputError(
-            f"The end frequency {f2:g} Hz is above the Nyquist frequency ({sr_f / 2:g} Hz at {int(sr_f)} Hz "
+            f"The end frequency {f2:g} Hz is above the Nyquist frequency ({sr / 2:g} Hz at {sr} Hz "
             "sampling): it would alias. Lower it or raise the sampling rate."
         )
     if not 0 < T <= MAX_SWEEP_S:
         raise InputError(f"The sweep duration must be between 0 and {MAX_SWEEP_S:g} s; got {T:g} s.")
-    if T * sr_f < 16:
-        raise InputError(f"A {T:g}-s sweep at {int(sr_f)} Hz is only {int(T * sr_f)} samples; make it longer.")
-    return f1, f2, T, int(sr_f)
+    if T * sr < 16:
+        raise InputError(f"A {T:g}-s sweep at {sr} Hz is only {int(T * sr)} samples; make it longer.")
+    return f1, f2, T, sr
 
 
 def sweep_rate(f1_hz: float, f2_hz: float, duration_s: float) -> float:
@@ -150,9 +151,13 @@ def ess_sweep(f1_hz: float, f2_hz: float, duration_s: float, sr: int, *,
     inverse = sweep[::-1] * np.exp(-t / L)
     # scale for unit gain in the band: the mean magnitude of sweep * inverse over the middle
     # octaves (away from the fades), on a log-frequency grid
-    nfft = 1 << int(np.ceil(np.log2(2 * n)))
-    spec = np.abs(np.fft.rfft(sweep, nfft) * np.fft.rfft(inverse, nfft))
-    freqs = np.fft.rfftfreq(nfft, 1.0 / sr)
+    from scipy import fft as sfft
+
+    # |X(f)| |X_inv(f)| on a grid of at least n points: padding would only sample the same (smooth,
+    # slightly rippled) magnitudes more densely, and the 64-point average below does not need it
+    nfft = sfft.next_fast_len(n, real=True)
+    spec = np.abs(sfft.rfft(sweep, nfft) * sfft.rfft(inverse, nfft))
+    freqs = sfft.rfftfreq(nfft, 1.0 / sr)
     lo, hi = f1 * 2 ** 1, f2 / 2 ** 1
     if hi <= lo:  # a narrow sweep: use its geometric middle
         lo = hi = np.sqrt(f1 * f2)
@@ -166,14 +171,11 @@ def ess_sweep(f1_hz: float, f2_hz: float, duration_s: float, sr: int, *,
 # --------------------------------------------------------------------------------------
 
 def _recording(recording, name: str = "recording") -> np.ndarray:
-    y = np.asarray(recording, dtype=float)
-    if y.ndim != 1:
-        y = np.squeeze(y)
-    if y.ndim != 1 or y.size == 0:
-        raise InputError(f"The {name} must be one channel of samples; got shape {np.shape(recording)}.")
-    if not np.all(np.isfinite(y)):
-        raise InputError(f"The {name} contains NaN or infinite samples.")
-    return y
+    """One channel of finite samples as float64 (a ``(n, 1)`` column is accepted)."""
+    y = np.asarray(recording) if not isinstance(recording, np.ndarray) else recording
+    if y.ndim == 2 and 1 in y.shape:
+        y = y.reshape(-1)
+    return check_signal(y, f"The {name}", dtype=np.float64)
 
 
 def deconvolve(recording, inverse, sr: int, *, pre_s: float = 0.0, length_s: float | None = None) -> np.ndarray:
@@ -200,17 +202,13 @@ def deconvolve(recording, inverse, sr: int, *, pre_s: float = 0.0, length_s: flo
     """
     y = _recording(recording)
     inv = _recording(inverse, "inverse filter")
-    sr = int(_finite(sr, "The sampling rate", "Hz"))
-    if sr <= 0:
-        raise InputError(f"The sampling rate must be positive; got {sr} Hz.")
+    sr = _rate(sr)
     if len(y) > MAX_RECORDING_S * sr:
         raise InputError(f"The recording lasts {len(y) / sr:.0f} s; the limit is {MAX_RECORDING_S:g} s.")
-    pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
-    if pre < 0:
-        raise InputError("pre_s must be >= 0.")
+    pre = int(round(check_number(pre_s, "The time kept before zero (pre_s)", lo=0, hi=MAX_SWEEP_S, unit="s") * sr))
     zero = len(inv) - 1
     full = convolve(y, inv, method="fft")
-    stop = len(full) if length_s is None else zero + int(round(_finite(length_s, "length_s", "s") * sr))
+    stop = len(full) if length_s is None else zero + int(round(check_number(length_s, "The response length (length_s)", lo=0, hi=MAX_RECORDING_S, unit="s") * sr))
     stop = min(max(stop, zero + 1), len(full))
     start = zero - pre
     out = full[max(0, start) : stop]
@@ -226,7 +224,8 @@ class Alignment:
     delay_samples: int      #: index of the recording where the sweep starts (may be < 0: it began earlier)
     delay_s: float          #: the same in seconds
     detection_db: float     #: correlation peak over its median magnitude, dB (below MIN_DETECTION_DB: not found)
-    found: bool             #: whether the peak stands clear enough to trust
+    ridge_match: float      #: share of frames whose strongest frequency follows the sweep's (sweep_match)
+    found: bool             #: whether the peak stands clear and the frequencies follow the sweep
 
 
 def align(recording, sweep, sr: int) -> Alignment:
@@ -240,15 +239,47 @@ def align(recording, sweep, sr: int) -> Alignment:
     """
     y = _recording(recording)
     s = _recording(sweep, "sweep")
-    sr = int(_finite(sr, "The sampling rate", "Hz"))
-    if sr <= 0:
-        raise InputError(f"The sampling rate must be positive; got {sr} Hz.")
+    sr = _rate(sr)
     r = np.abs(correlate(y, s, method="fft"))
     i = int(np.argmax(r))
     lag = i - (len(s) - 1)
     typical = float(np.median(r)) or 1e-300
     det = float(20 * np.log10(max(r[i], 1e-300) / typical))
-    return Alignment(lag, lag / sr, det, det >= MIN_DETECTION_DB)
+    match = sweep_match(y, s, lag, sr)
+    return Alignment(lag, lag / sr, det, match, det >= MIN_DETECTION_DB and match >= MIN_RIDGE_MATCH)
+
+
+def _ridge(y: np.ndarray, sr: int) -> np.ndarray:
+    """Strongest frequency (Hz) of each ~43-ms Hann frame (hop a quarter frame), DC excluded."""
+    from scipy import fft as sfft
+
+    n_fft = 1 << max(6, int(np.ceil(np.log2(0.043 * sr))))
+    hop = n_fft // 4
+    if len(y) < n_fft:
+        y = np.concatenate([y, np.zeros(n_fft - len(y))])
+    frames = np.lib.stride_tricks.sliding_window_view(y, n_fft)[::hop] * np.hanning(n_fft)
+    power = np.abs(sfft.rfft(frames, axis=1)[:, 1:]) ** 2
+    return (np.argmax(power, axis=1) + 1) * sr / n_fft
+
+
+def sweep_match(recording, sweep, start: int, sr: int) -> float:
+    """Share of frames in which the recording's strongest frequency is within half an octave of the sweep's.
+
+    The correlation peak alone cannot tell a recording of *this* sweep from one of a sweep with
+    another length or range (any chirp correlates with any other somewhere); following the
+    frequency track frame by frame can: about 0.9 or more for this sweep even in a reverberant
+    room, below 0.4 for a sweep of another length, near 0.1 for speech or noise.
+    """
+    y = _recording(recording)
+    s = _recording(sweep, "sweep")
+    start = check_int(start, "The sweep's start (samples)")
+    sr = _rate(sr)
+    seg = np.zeros(len(s))
+    a, b = max(0, start), min(len(y), start + len(s))
+    if b > a:
+        seg[a - start : b - start] = y[a:b]
+    ref, got = _ridge(s, sr), _ridge(seg, sr)
+    return float(np.mean(np.abs(np.log2(got / ref)) < 0.5))
 
 
 # --------------------------------------------------------------------------------------
@@ -277,6 +308,9 @@ def check_recording(recording, sr: int, sweep_len: int, *, min_tail_s: float = 0
     ``min_tail_s``; warns when it is clipped or very quiet.
     """
     y = _recording(recording)
+    sr = _rate(sr)
+    sweep_len = check_int(sweep_len, "The sweep length (samples)", lo=1)
+    min_tail_s = check_number(min_tail_s, "The minimum tail", lo=0, unit="s")
     peak = float(np.max(np.abs(y)))
     if peak < SILENCE_PEAK:
         raise InputError(
@@ -305,7 +339,7 @@ def check_recording(recording, sr: int, sweep_len: int, *, min_tail_s: float = 0
 
 
 def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre_s: float = 0.5,
-            margin_s: float = 0.005, aligned: bool = False) -> Measurement:
+            margin_s: float = 0.005, aligned: bool = False, level: float = 1.0) -> Measurement:
     """Align a recording of the sweep, deconvolve it, split the distortion from the response.
 
     Parameters
@@ -322,6 +356,10 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     aligned : bool
         True when the recording is known to start exactly with the sweep (a simulation, or a
         sound card playing and recording at once): no search, time zero is the sweep's start.
+    level : float
+        Amplitude the sweep was played at (``sweep`` itself has peak 1); the response is divided
+        by it, so it does not change with the playback level. The checks (silence, clipping)
+        look at the recording as it is.
 
     Raises
     ------
@@ -331,19 +369,27 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     """
     y = _recording(recording)
     s = _recording(sweep, "sweep")
-    sr = int(_finite(sr, "The sampling rate", "Hz"))
+    sr = _rate(sr)
+    ir_length_s = check_number(ir_length_s, "The response length", lo=0, lo_open=True, hi=MAX_RECORDING_S, unit="s")
+    margin_s = check_number(margin_s, "The margin before the direct sound", lo=0, hi=1.0, unit="s")
     notes = list(check_recording(y, sr, len(s)))
-    pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
+    pre = int(round(check_number(pre_s, "The time kept before zero (pre_s)", lo=0, hi=MAX_SWEEP_S, unit="s") * sr))
     if aligned:
-        al = Alignment(0, 0.0, float("inf"), True)
+        al = Alignment(0, 0.0, float("inf"), 1.0, True)
         start = 0
     else:
         al = align(y, s, sr)
-        if not al.found:
+        if al.detection_db < MIN_DETECTION_DB:
             raise InputError(
                 f"The sweep was not found in the recording (the best match stands only {al.detection_db:.0f} dB above "
                 "the rest). Was it this sweep (same range, length and sampling rate) that played, loud enough to "
                 "hear over the room's noise?"
+            )
+        if not al.found:
+            raise InputError(
+                f"The recording holds a sound like a sweep, but its frequency does not follow this sweep's (only "
+                f"{100 * al.ridge_match:.0f} % of its frames do): was it recorded with other settings (range, "
+                "length), or drowned in noise? Play the sweep with the settings shown here and record again."
             )
         if al.delay_samples < -int(round(0.05 * sr)):
             raise InputError(
@@ -360,7 +406,8 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
             f"{'' if tail < 0 else ', too soon'}: the room's decay (and, if it stopped early, the high frequencies) "
             "is missing. Keep recording for a second or two after the sweep."
         )
-    full = deconvolve(y[start:], inverse, sr, pre_s=pre_s, length_s=tail / sr)
+    gain = check_number(level, "The playback level", lo=0, lo_open=True)
+    full = deconvolve(y[start:] / gain, inverse, sr, pre_s=pre_s, length_s=tail / sr)
     causal = full[pre:]
     if aligned:
         zero = 0
@@ -368,14 +415,54 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
         e = causal[: int(round(2 * SEARCH_S * sr))] ** 2
         onset = int(np.argmax(e >= 0.01 * e.max()))  # first sample within 20 dB of the peak (ISO 3382-1)
         zero = max(0, onset - int(round(margin_s * sr)))
-    n_ir = min(int(round(float(ir_length_s) * sr)), len(causal) - zero)
-    if n_ir < int(round(float(ir_length_s) * sr)):
-        notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that length.")
+    n_ir = min(int(round(ir_length_s * sr)), len(causal) - zero)
+    if n_ir < int(round(ir_length_s * sr)) and n_ir < sr:
+        notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that "
+                     "length: a longer reverberation would be cut short. Keep recording a little longer next time.")
     ir = causal[zero : zero + n_ir]
     distortion = full[zero : zero + pre]
     return Measurement(ir=ir, distortion=distortion, sr=sr, alignment=al, start_s=(start + zero) / sr,
                        peak_dbfs=level_dbfs(float(np.max(np.abs(y)))), clipped_fraction=clipped_fraction(y),
                        notices=tuple(notes))
+
+
+def harmonic_levels_db(distortion, ir, sr: int, f1_hz: float, f2_hz: float, duration_s: float,
+                       orders=(2, 3, 4, 5), *, window_ms: float = 2.0) -> dict[int, float]:
+    """Peak of each harmonic's response (at ``-L ln k``, within ``window_ms``) in dB re the linear peak.
+
+    ``distortion`` is the part of the deconvolution before time zero (``Measurement.distortion``),
+    ``ir`` the part after. Orders whose response lies beyond the kept ``distortion`` are NaN.
+    A direct sound arriving ``d`` seconds after time zero puts the harmonics at ``d - L ln k``,
+    so the windows are placed relative to the linear response's peak.
+    """
+    from scipy.signal import hilbert
+
+    sr = _rate(sr)
+    window_ms = check_number(window_ms, "The search window", lo=0, lo_open=True, hi=1000, unit="ms")
+    d = _recording(distortion, "distortion part")
+    h = _recording(ir, "impulse response")
+    full = np.concatenate([d, h])
+    peak_i = len(d) + int(np.argmax(np.abs(h)))
+    w = max(1, int(round(window_ms * sr / 1000)))
+    pad = 4 * w + int(0.005 * sr)
+
+    def envelope_peak(centre: int) -> float:
+        # the harmonic responses carry a phase 2 pi f1 L (1 - k): their sample peak can sit well below
+        # the envelope's, so compare analytic-signal magnitudes
+        seg = full[max(0, centre - pad) : centre + pad + 1]
+        env = np.abs(hilbert(seg))
+        mid = centre - max(0, centre - pad)
+        return float(env[max(0, mid - w) : mid + w + 1].max())
+
+    ref = envelope_peak(peak_i) or 1e-300
+    out = {}
+    for k, dt in zip(orders, harmonic_delays_s(f1_hz, f2_hz, duration_s, orders)):
+        centre = peak_i - int(round(dt * sr))
+        if centre - w < 0:
+            out[int(k)] = float("nan")
+            continue
+        out[int(k)] = float(20 * np.log10(max(envelope_peak(centre), 1e-300) / ref))
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -389,31 +476,35 @@ def loudspeaker(x, *, clip_level: float = np.inf, second_harmonic: float = 0.0) 
     suspension does); ``clip_level`` (``c``) saturates it smoothly (odd harmonics, an amplifier
     running out of voltage). ``clip_level = inf`` and ``a = 0`` is a perfect speaker.
     """
-    x = np.asarray(x, dtype=float)
-    c = float(clip_level)
-    a = _finite(second_harmonic, "second_harmonic", "")
-    if not c > 0:
-        raise InputError(f"The clipping level must be positive; got {clip_level}.")
+    x = check_signal(x, "The speaker's input", dtype=np.float64)
+    c = float(clip_level) if clip_level == np.inf else check_number(clip_level, "The clipping level", lo=0,
+                                                                    lo_open=True)
+    a = check_number(second_harmonic, "The second-harmonic coefficient", lo=-10, hi=10)
     y = x + a * x * x
     return y if np.isinf(c) else c * np.tanh(y / c)
 
 
-def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, clip_level: float = np.inf,
-                       second_harmonic: float = 0.0, lead_s: float = 0.0, tail_s: float | None = None,
-                       seed: int = 0) -> np.ndarray:
+def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, noise_dbfs: float | None = None,
+                       clip_level: float = np.inf, second_harmonic: float = 0.0, lead_s: float = 0.0,
+                       tail_s: float | None = None, seed: int = 0) -> np.ndarray:
     """What a microphone in a simulated room records while a (possibly distorting) speaker plays the sweep.
 
     ``lead_s`` seconds of noise come first, ``tail_s`` (default: the response's length) after
-    the sweep; white noise is added ``snr_db`` below the recorded sweep's RMS. Seeded.
+    the sweep. White noise is added ``snr_db`` below the recorded sweep's RMS, or, when
+    ``noise_dbfs`` is given, at that absolute RMS level (so a louder sweep gains SNR). Seeded.
     """
     s = _recording(sweep, "sweep")
     h = _recording(rir, "impulse response")
-    sr = int(sr)
-    tail = len(h) / sr if tail_s is None else float(tail_s)
-    lead = int(round(float(lead_s) * sr))
+    sr = _rate(sr)
+    tail = len(h) / sr if tail_s is None else check_number(tail_s, "The tail", lo=0, hi=MAX_RECORDING_S, unit="s")
+    lead = int(round(check_number(lead_s, "The lead-in", lo=0, hi=MAX_RECORDING_S, unit="s") * sr))
     played = np.concatenate([np.zeros(lead), loudspeaker(s, clip_level=clip_level, second_harmonic=second_harmonic),
                              np.zeros(int(round(tail * sr)))])
     rec = convolve(played, h, method="fft")[: len(played)]
-    rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2)))
+    if noise_dbfs is None:
+        noise_rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2))) * 10 ** (
+            -check_number(snr_db, "The signal-to-noise ratio", lo=-60, hi=200, unit="dB") / 20)
+    else:
+        noise_rms = 10 ** (check_number(noise_dbfs, "The noise level", lo=-300, hi=20, unit="dBFS") / 20)
     rng = np.random.default_rng(seed)
-    return rec + rng.standard_normal(len(rec)) * rms * 10 ** (-float(snr_db) / 20)
+    return rec + rng.standard_normal(len(rec)) * noise_rms

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_SAMPLES, InputError, check_int, check_number, check_signal, check_sr
 from lib.materials import OCTAVE_BANDS_HZ, SURFACES
 
 #: Speed of sound used by default, m/s (about 20 degrees C).
@@ -47,23 +47,46 @@ FRAC_STEPS = 16
 MAX_ORDER_LIMIT = 250
 #: Images handled per vectorised batch (bounds the working memory).
 _BATCH_IMAGES = 1_000_000
+#: Below one image per this many train samples, images are scatter-added (np.add.at), not bincounted.
+_SPARSE_RATIO = 64
+#: Work budget of one image-source build: image sources ...
+MAX_IMAGES = 5_000_000
+#: ... and working memory in bytes (impulse trains and spectra, see :func:`ism_budget`).
+MAX_BUILD_BYTES = 256e6
+#: Longest hybrid response in seconds: a longer decay (alpha = 0.001 gives RT60 = 142 s) is cut here.
+MAX_RIR_S = 10.0
+#: Highest order :func:`image_sources` lists one by one (about 87 000 images).
+MAX_LISTED_ORDER = 40
+#: Most room modes listed (f = c n / 2L below fmax).
+MAX_MODES = 10_000
+#: Speed of sound accepted, m/s (air 343, water 1480, steel about 5900).
+MAX_SPEED = 10_000.0
 
 
 # --------------------------------------------------------------------------------------
 # validation
 # --------------------------------------------------------------------------------------
 
+def _floats(values, what: str) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be numbers; got {values!r:.60}.") from None
+
+
 def _room(room_dim) -> np.ndarray:
-    dim = np.asarray(room_dim, dtype=float).ravel()
+    dim = _floats(room_dim, "Room dimensions")
     if dim.shape != (3,):
         raise InputError(f"A shoebox room needs three dimensions (length, width, height); got {dim.size}.")
     if not np.all(np.isfinite(dim)) or np.any(dim <= 0):
-        raise InputError(f"Every room dimension must be a positive number of metres; got {tuple(dim.round(3))}.")
+        raise InputError(f"Every room dimension must be a positive number of metres; got {tuple(dim.round(3).tolist())}.")
+    if np.any(dim > 10_000) or np.any(dim < 0.01):
+        raise InputError(f"Room dimensions must lie between 1 cm and 10 km; got {tuple(dim.round(3).tolist())} m.")
     return dim
 
 
 def _point(p, dim: np.ndarray, name: str) -> np.ndarray:
-    p = np.asarray(p, dtype=float).ravel()
+    p = _floats(p, f"The {name} position")
     if p.shape != (3,) or not np.all(np.isfinite(p)):
         raise InputError(f"The {name} position needs three finite coordinates (x, y, z) in metres.")
     if np.any(p <= 0) or np.any(p >= dim):
@@ -76,13 +99,16 @@ def _point(p, dim: np.ndarray, name: str) -> np.ndarray:
 
 def _absorption(absorption, *, bands: bool = False) -> np.ndarray:
     """Absorption as ``(6,)`` (or ``(6, n_bands)`` when ``bands``), validated to (0, 1]."""
-    a = np.asarray(absorption, dtype=float)
+    try:
+        a = np.asarray(absorption, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"Absorption must be numbers; got {absorption!r:.60}.") from None
     if a.ndim == 0:
         a = np.full(6, float(a))
     if bands and a.ndim == 1 and a.shape[0] == 6:
         a = a[:, None]
     expected = "a (6, n_bands) table" if bands else "one value or six (one per surface)"
-    if a.shape[0] != 6 or a.ndim != (2 if bands else 1):
+    if a.ndim != (2 if bands else 1) or a.shape[0] != 6 or (bands and not 1 <= a.shape[1] <= 64):
         raise InputError(f"Absorption must be {expected}, ordered {', '.join(SURFACES)}; got shape {a.shape}.")
     if not np.all(np.isfinite(a)):
         raise InputError("Absorption coefficients must be finite numbers.")
@@ -98,17 +124,20 @@ def _absorption(absorption, *, bands: bool = False) -> np.ndarray:
     return a
 
 
-def _positive(value, name: str, unit: str) -> float:
-    v = float(value)
-    if not np.isfinite(v) or v <= 0:
-        raise InputError(f"{name} must be positive; got {value} {unit}.")
-    return v
+def _positive(value, name: str, unit: str, hi: float | None = None) -> float:
+    return check_number(value, name, lo=0.0, lo_open=True, hi=hi, unit=unit)
+
+
+def _speed(c) -> float:
+    return _positive(c, "Speed of sound", "m/s", MAX_SPEED)
+
+
+def _rate(sr) -> int:
+    return int(check_sr(sr, integer=True))
 
 
 def _order(max_order) -> int:
-    n = int(max_order)
-    if n != max_order or n < 0:
-        raise InputError(f"The image-source order must be a whole number >= 0; got {max_order}.")
+    n = check_int(max_order, "The image-source order", lo=0)
     if n > MAX_ORDER_LIMIT:
         raise InputError(
             f"Order {n} means {image_count(n):,} image sources; the limit here is order {MAX_ORDER_LIMIT}. "
@@ -147,6 +176,86 @@ def _axis_images(length: float, src: float, mic: float, n: int, beta_lo: np.ndar
     return i, pos - mic, gain, n_lo, n_hi
 
 
+def _train_samples(dim: np.ndarray, src: np.ndarray, mic: np.ndarray, n: int, scale: float) -> int:
+    """Length of the impulse trains: one past the latest arrival of an image of order <= n.
+
+    The farthest image maximises ``dx_i^2 + dy_j^2 + dz_k^2`` over ``|i| + |j| + |k| <= n``;
+    per axis only the farther of ``+a`` and ``-a`` matters, so it is a max-plus convolution
+    of three length-``n + 1`` vectors (O(n^2), no image list).
+    """
+    ones = np.ones((1, 1))
+    far = []
+    for a in range(3):
+        i, off, *_ = _axis_images(dim[a], src[a], mic[a], n, ones[0], ones[0])
+        d2 = (off * scale) ** 2
+        far.append(np.maximum(d2[n:], d2[n::-1]))  # index m: max over i = +m, -m
+    X, Y, Z = far
+    m = np.arange(n + 1)
+    YZ = np.array([np.max(Y[: k + 1] + Z[k::-1]) for k in m])  # best split of k between y and z
+    best = np.max(X[m] + YZ[n - m])
+    return int(math.floor(math.sqrt(best))) + 2
+
+
+@dataclass(frozen=True)
+class IsmBudget:
+    """What one image-source build would cost, and whether it fits the budget."""
+
+    order: int
+    n_images: int
+    n_samples: int          #: length of the response before the kernel tail
+    bytes: float            #: estimated working memory
+    fits: bool
+    max_order: int          #: highest order that fits (<= ``order``)
+    message: str            #: empty when it fits; else what is too big and what fits
+
+
+def _build_bytes(n_samples: int, n_bands: int) -> float:
+    # per band: FRAC_STEPS + 1 float64 trains, plus the complex spectrum and output (~4 more rows);
+    # once: a full-size bincount temporary
+    return 8.0 * n_samples * (n_bands * (FRAC_STEPS + 1 + 4) + FRAC_STEPS + 1)
+
+
+def ism_budget(room_dim, source, mic, sr: int, max_order: int, *, n_bands: int = 1,
+               c: float = SPEED_OF_SOUND) -> IsmBudget:
+    """Cost of :func:`shoebox_rir` (``n_bands=1``) or :func:`shoebox_rir_bands` before running it.
+
+    The image count grows as ``4 N^3 / 3`` and the response length as ``N`` times the room
+    size, so one large number (order 120 in a 200 m hall at 44.1 kHz: 70 s, 2.9 GB) must be
+    caught here. Budget: :data:`MAX_IMAGES` image sources and :data:`MAX_BUILD_BYTES` bytes.
+    """
+    dim = _room(room_dim)
+    src, mic_p = _point(source, dim, "source"), _point(mic, dim, "microphone")
+    sr, c, n = _rate(sr), _speed(c), _order(max_order)
+    n_bands = check_int(n_bands, "The number of bands", lo=1, hi=64)
+    scale = sr / c
+
+    def cost(k: int) -> tuple[int, int, float]:
+        samples = _train_samples(dim, src, mic_p, k, scale)
+        return image_count(k), samples, _build_bytes(samples, n_bands)
+
+    def ok(k: int) -> bool:
+        images, _, mem = cost(k)
+        return images <= MAX_IMAGES and mem <= MAX_BUILD_BYTES
+
+    images, samples, mem = cost(n)
+    if ok(n):
+        return IsmBudget(n, images, samples, mem, True, n, "")
+    lo, hi = -1, n  # ok(lo) (or lo = -1: nothing fits), not ok(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    what = (f"{images:,} image sources (limit {MAX_IMAGES:,})" if images > MAX_IMAGES else
+            f"a {samples / sr:.1f} s response in {n_bands} band{'s' if n_bands > 1 else ''} at {sr} Hz, "
+            f"about {mem / 2**30:.1f} GiB of working memory (limit {MAX_BUILD_BYTES / 2**20:.0f} MiB)")
+    fix = (f"at most order {lo} fits" if lo >= 0 else "not even the direct sound fits at this sampling rate")
+    msg = (f"Image order {n} in a {dim[0]:g} x {dim[1]:g} x {dim[2]:g} m room means {what}; {fix}. "
+           "Lower the order or the sampling rate, or use the hybrid model for a long decay.")
+    return IsmBudget(n, images, samples, mem, False, max(lo, 0), msg)
+
+
 @dataclass(frozen=True)
 class ImageSources:
     """Image sources of a shoebox room.
@@ -172,11 +281,15 @@ class ImageSources:
 def image_sources(room_dim, source, max_order: int) -> ImageSources:
     """All image sources up to ``max_order`` (sorted by order), for plots and checks.
 
-    Meant for small orders (the plan view); :func:`shoebox_rir` never builds this list.
+    Meant for small orders (the plan view; at most :data:`MAX_LISTED_ORDER`): :func:`shoebox_rir`
+    never builds this list.
     """
     dim = _room(room_dim)
     src = _point(source, dim, "source")
     n = _order(max_order)
+    if n > MAX_LISTED_ORDER:
+        raise InputError(f"Listing image sources stops at order {MAX_LISTED_ORDER} ({image_count(MAX_LISTED_ORDER):,} "
+                         f"images); order {n} would list {image_count(n):,}.")
     rng = np.arange(-n, n + 1)
     I, J, K = np.meshgrid(rng, rng, rng, indexing="ij")
     keep = np.abs(I) + np.abs(J) + np.abs(K) <= n
@@ -229,10 +342,7 @@ def _build(dim, src, mic, sr, beta, n, c, *, length: int | None = None) -> np.nd
     # amplitude 1/(4 pi r) with r = t / scale
     gx = gx * (scale / (4 * np.pi))
 
-    # farthest image: for x index i the (j, k) prefix holds orders <= n - |i|
-    counts = np.array([2 * m * m + 2 * m + 1 for m in (n - np.abs(ix))])
-    t_max = float(np.sqrt(np.max(dx2 + np.maximum.accumulate(yz2)[counts - 1])))
-    n_train = int(math.floor(t_max)) + 2 if length is None else int(length)
+    n_train = _train_samples(dim, src, mic, n, scale) if length is None else int(length)
     steps = FRAC_STEPS
     shift = steps.bit_length() - 1
     assert steps == 1 << shift, "FRAC_STEPS must be a power of two"
@@ -257,9 +367,16 @@ def _build(dim, src, mic, sr, beta, n, c, *, length: int | None = None) -> np.nd
         q >>= shift
         idx += q  # kernel row * n_train + integer sample
         del q
+        # few images in a long response (a big hall at low order): scatter-add them instead of
+        # a bincount that allocates and adds a full-length array per band
+        sparse = len(idx) * _SPARSE_RATIO < size
         for b in range(nb):
             hi = amp[:, b] * t
             lo = amp[:, b] - hi
+            if sparse:
+                np.add.at(flat[b], idx, lo)
+                np.add.at(flat[b], idx + n_train, hi)
+                continue
             flat[b] += np.bincount(idx, lo, minlength=size)
             idx += n_train
             flat[b] += np.bincount(idx, hi, minlength=size)
@@ -312,6 +429,12 @@ def validate_setup(room_dim, source, mic, absorption=None) -> None:
         _absorption_any(absorption)
 
 
+def _require_budget(dim, src, mic, sr, max_order, n_bands, c) -> None:
+    budget = ism_budget(dim, src, mic, sr, max_order, n_bands=n_bands, c=c)
+    if not budget.fits:
+        raise InputError(budget.message)
+
+
 def shoebox_rir(room_dim, source, mic, sr: int, *, absorption, max_order: int, c: float = SPEED_OF_SOUND) -> np.ndarray:
     """Room impulse response of a shoebox room by the image-source method (Allen & Berkley 1979).
 
@@ -343,12 +466,13 @@ def shoebox_rir(room_dim, source, mic, sr: int, *, absorption, max_order: int, c
     dim = _room(room_dim)
     src = _point(source, dim, "source")
     mic_p = _point(mic, dim, "microphone")
-    sr = int(_positive(sr, "Sampling rate", "Hz"))
-    c = _positive(c, "Speed of sound", "m/s")
+    sr = _rate(sr)
+    c = _speed(c)
     if np.linalg.norm(src - mic_p) < 1e-3:
         raise InputError("The microphone is on top of the source (less than 1 mm apart); move one of them.")
     alpha = _absorption(absorption)
     beta = np.sqrt(1.0 - alpha)[:, None]
+    _require_budget(dim, src, mic_p, sr, max_order, 1, c)
     return _build(dim, src, mic_p, sr, beta, _order(max_order), c)[0]
 
 
@@ -365,7 +489,7 @@ def shoebox_rir_bands(room_dim, source, mic, sr: int, *, absorption_bands, max_o
     dim = _room(room_dim)
     src = _point(source, dim, "source")
     mic_p = _point(mic, dim, "microphone")
-    sr = int(_positive(sr, "Sampling rate", "Hz"))
+    sr = _rate(sr)
     if np.linalg.norm(src - mic_p) < 1e-3:
         raise InputError("The microphone is on top of the source (less than 1 mm apart); move one of them.")
     alpha = _absorption(absorption_bands, bands=True)
@@ -373,7 +497,9 @@ def shoebox_rir_bands(room_dim, source, mic, sr: int, *, absorption_bands, max_o
         alpha = np.repeat(alpha, len(bands_hz), axis=1)
     if alpha.shape[1] != len(bands_hz):
         raise InputError(f"Absorption table has {alpha.shape[1]} bands but {len(bands_hz)} band centres were given.")
-    per_band = _build(dim, src, mic_p, sr, np.sqrt(1.0 - alpha), _order(max_order), _positive(c, "Speed of sound", "m/s"))
+    c = _speed(c)
+    _require_budget(dim, src, mic_p, sr, max_order, alpha.shape[1], c)
+    per_band = _build(dim, src, mic_p, sr, np.sqrt(1.0 - alpha), _order(max_order), c)
     parts = np.stack([band_split(per_band[b], sr, bands_hz)[b] for b in range(len(bands_hz))])
     return parts if return_bands else parts.sum(axis=0)
 
@@ -451,7 +577,7 @@ def rt60_sabine(room_dim, absorption, *, c: float = SPEED_OF_SOUND):
     dim = _room(room_dim)
     a = _absorption_any(absorption)
     A = (_surfaces(dim)[:, None] * a).sum(axis=0)
-    return _squeeze(24 * np.log(10) * dim.prod() / (_positive(c, "Speed of sound", "m/s") * A), absorption)
+    return _squeeze(24 * np.log(10) * dim.prod() / (_speed(c) * A), absorption)
 
 
 def rt60_eyring(room_dim, absorption, *, c: float = SPEED_OF_SOUND):
@@ -466,7 +592,7 @@ def rt60_eyring(room_dim, absorption, *, c: float = SPEED_OF_SOUND):
     mean_a = (S[:, None] * a).sum(axis=0) / S.sum()
     with np.errstate(divide="ignore"):
         denom = -np.log1p(-np.minimum(mean_a, 1.0))
-    t = np.where(mean_a >= 1.0, 0.0, 24 * np.log(10) * dim.prod() / (_positive(c, "Speed of sound", "m/s") * S.sum() * np.where(denom > 0, denom, 1.0)))
+    t = np.where(mean_a >= 1.0, 0.0, 24 * np.log(10) * dim.prod() / (_speed(c) * S.sum() * np.where(denom > 0, denom, 1.0)))
     return _squeeze(t, absorption)
 
 
@@ -477,8 +603,9 @@ def order_for_rt60(rt60_s: float, room_dim, *, c: float = SPEED_OF_SOUND) -> int
     ``R_min`` the smallest ``l1 l2 / sqrt(l1^2 + l2^2)`` over pairs of room sides.
     """
     dim = _room(room_dim)
+    rt60_s = _positive(rt60_s, "RT60", "s", 1e5)
     r = min(l1 * l2 / math.hypot(l1, l2) for l1, l2 in itertools.combinations(dim, 2))
-    return max(0, int(math.ceil(c * rt60_s / r - 1)))
+    return max(0, int(math.ceil(_speed(c) * rt60_s / r - 1)))
 
 
 def inverse_sabine(rt60_s: float, room_dim, *, c: float = SPEED_OF_SOUND) -> tuple[float, int]:
@@ -497,7 +624,8 @@ def inverse_sabine(rt60_s: float, room_dim, *, c: float = SPEED_OF_SOUND) -> tup
         If the target is shorter than even fully absorbing surfaces (alpha = 1) give.
     """
     dim = _room(room_dim)
-    t = _positive(rt60_s, "The target RT60", "s")
+    t = _positive(rt60_s, "The target RT60", "s", 1e5)
+    c = _speed(c)
     S = _surfaces(dim).sum()
     alpha = 24 * np.log(10) * dim.prod() / (c * S * t)
     if alpha > 1.0:
@@ -517,6 +645,12 @@ def inverse_sabine(rt60_s: float, room_dim, *, c: float = SPEED_OF_SOUND) -> tup
 def axial_modes(room_dim, *, fmax_hz: float = 300.0, c: float = SPEED_OF_SOUND) -> list[tuple[float, str, int]]:
     """Axial room modes ``f = c n / (2 L)`` below ``fmax_hz``: ``(freq_hz, axis, n)`` sorted by frequency."""
     dim = _room(room_dim)
+    c = _speed(c)
+    fmax_hz = check_number(fmax_hz, "The highest mode frequency", lo=0.0, unit="Hz")
+    count = sum(int(fmax_hz * 2 * length / c) for length in dim)
+    if count > MAX_MODES:
+        raise InputError(f"Below {fmax_hz:g} Hz this room has {count:,} axial modes; at most {MAX_MODES:,} are "
+                         "listed. Lower the frequency limit.")
     out = []
     for name, length in zip(("length", "width", "height"), dim):
         n = 1
@@ -529,7 +663,7 @@ def axial_modes(room_dim, *, fmax_hz: float = 300.0, c: float = SPEED_OF_SOUND) 
 def schroeder_frequency(rt60_s: float, room_dim) -> float:
     """Schroeder frequency ``2000 sqrt(T / V)`` Hz: above it modes overlap and the field is diffuse."""
     dim = _room(room_dim)
-    return float(2000.0 * math.sqrt(_positive(rt60_s, "RT60", "s") / dim.prod()))
+    return float(2000.0 * math.sqrt(_positive(rt60_s, "RT60", "s", 1e5) / dim.prod()))
 
 
 # --------------------------------------------------------------------------------------
@@ -537,13 +671,18 @@ def schroeder_frequency(rt60_s: float, room_dim) -> float:
 # --------------------------------------------------------------------------------------
 
 def _as_rir(rir, sr=None) -> np.ndarray:
-    h = np.asarray(rir, dtype=float).ravel()
+    try:
+        h = np.asarray(rir, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise InputError("The impulse response must be an array of numbers.") from None
     if h.size < 2 or not np.all(np.isfinite(h)):
         raise InputError("The impulse response must be at least two finite samples.")
+    if h.size > MAX_SAMPLES:
+        raise InputError(f"The impulse response is too long ({h.size:,} samples; at most {MAX_SAMPLES:,}).")
     if not np.any(h):
         raise InputError("The impulse response is all zeros.")
     if sr is not None:
-        _positive(sr, "Sampling rate", "Hz")
+        _rate(sr)
     return h
 
 
@@ -783,6 +922,7 @@ class HybridRIR:
     join_end_s: float       #: end of the crossfade (pure diffuse tail after it)
     rt60_bands_s: np.ndarray  #: Eyring RT60 per band the tail follows
     max_order: int          #: image order used for the early part
+    notice: str = ""        #: what was capped to stay within the work budget (empty: nothing)
 
 
 def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: float | None = None,
@@ -801,26 +941,45 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
       scaled so its energy equals the image-source energy of that band there, and a
       power-preserving sine/cosine crossfade switches from one to the other.
 
-    ``duration_s`` defaults to 1.2 x the longest band RT60 (at least 0.2 s).
+    ``duration_s`` defaults to 1.2 x the longest band RT60 (at least 0.2 s). Work is capped:
+    at most :data:`MAX_RIR_S` seconds (and :data:`MAX_BUILD_BYTES` of working memory), and the
+    early part within :func:`ism_budget`; ``notice`` says what was cut.
     """
     dim = _room(room_dim)
-    sr = int(_positive(sr, "Sampling rate", "Hz"))
+    sr = _rate(sr)
+    c = _speed(c)
+    seed = check_int(seed, "The seed", lo=0)
     alpha = _absorption(absorption_bands, bands=True)
     if alpha.shape[1] == 1:  # one value per surface (or one for all): the same in every band
         alpha = np.repeat(alpha, len(bands_hz), axis=1)
     if alpha.shape[1] != len(bands_hz):
         raise InputError(f"Absorption table has {alpha.shape[1]} bands but {len(bands_hz)} band centres were given.")
     t_eyring = np.atleast_1d(rt60_eyring(dim, alpha, c=c))
+    if mixing_ms is not None:
+        mixing_ms = _positive(mixing_ms, "The mixing time", "ms", 1000 * MAX_RIR_S / 4)
     t_mix = (mixing_ms / 1000.0) if mixing_ms is not None else mixing_time_s(dim)
     src, mic_p = _point(source, dim, "source"), _point(mic, dim, "microphone")
     direct_s = float(np.linalg.norm(src - mic_p)) / c
     t_mix = max(t_mix, direct_s + 0.005)
     fade = max(t_mix, 0.02)
     t_end = t_mix + fade
+    notices = []
     order = min(order_for_rt60(t_end, dim, c=c), MAX_ORDER_LIMIT)
+    budget = ism_budget(dim, src, mic_p, sr, order, n_bands=len(bands_hz), c=c)
+    if not budget.fits:
+        order = budget.max_order
+        notices.append(f"The image sources stop at order {order} (the join needs {budget.order}) to stay within "
+                       "the work budget.")
     if duration_s is None:
         duration_s = max(0.2, 1.2 * float(t_eyring.max()))
-    n = int(round(_positive(duration_s, "Duration", "s") * sr))
+    duration_s = _positive(duration_s, "Duration", "s")
+    # the tail's working memory: about a dozen float64 rows per band
+    longest = min(MAX_RIR_S, MAX_BUILD_BYTES / (len(bands_hz) * 8 * 12) / sr)
+    if duration_s > longest:
+        notices.append(f"The response is cut at {longest:.3g} s to bound the work: the slowest band decays by 60 dB "
+                       f"in {t_eyring.max():.1f} s (Eyring), so it would need {duration_s:.1f} s.")
+        duration_s = longest
+    n = max(int(round(duration_s * sr)), int(math.ceil(t_end * sr)) + 2)
     bands_early = shoebox_rir_bands(dim, src, mic_p, sr, absorption_bands=alpha, max_order=order, c=c,
                                     bands_hz=bands_hz, return_bands=True)
     early_b = np.zeros((len(bands_hz), n))
@@ -854,7 +1013,7 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
     w_late, w_early = np.sin(0.5 * np.pi * x), np.cos(0.5 * np.pi * x)
     early, late = early_b.sum(axis=0), late_b.sum(axis=0)
     rir = early * w_early + late * w_late
-    return HybridRIR(rir, early, late, float(t_mix), float(t_end), t_eyring, order)
+    return HybridRIR(rir, early, late, float(t_mix), float(t_end), t_eyring, order, " ".join(notices))
 
 
 @dataclass(frozen=True)

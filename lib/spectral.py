@@ -470,3 +470,29 @@ def delta(features: np.ndarray, *, width: int = 9, order: int = 1) -> np.ndarray
     if X.ndim < 1 or X.shape[-1] < width:
         raise InputError(f"Deltas over {width} frames need at least {width} frames; got {X.shape[-1] if X.ndim else 0}.")
     return scipy.signal.savgol_filter(X, width, polyorder=order, deriv=order, axis=-1, mode="interp")
+
+
+def log_mel_to_audio(log_mel_db: np.ndarray, sr: float, *, n_fft: int = 2048, hop_length: int = 512,
+                     htk: bool = False, fmin: float = 0.0, fmax: float | None = None, n_iter: int = 32,
+                     seed: int = 0) -> np.ndarray:
+    """Listen to a log-mel spectrogram (dB of power): undo the mel filters, then Griffin-Lim for the phase.
+
+    The mel filterbank has fewer rows than FFT bins, so the linear power spectrum comes back
+    through its pseudo-inverse (negative values clipped): smooth within each mel band. The phase
+    was never stored; ``librosa.griffinlim`` estimates one consistent with the magnitudes
+    (``n_iter`` rounds, seeded). Good enough to *hear* what a representation keeps, not a codec.
+    """
+    L = np.asarray(log_mel_db, dtype=np.float64)
+    if L.ndim != 2 or L.shape[1] < 1:
+        raise InputError(f"Expected a log-mel spectrogram shaped (n_mels, n_frames); got shape {L.shape}.")
+    if not np.all(np.isfinite(L)):
+        raise InputError("The log-mel spectrogram contains NaN or infinite values.")
+    if L.shape[1] > 20000:
+        raise InputError("At most 20 000 frames (minutes of audio) can be turned back into sound here.")
+    import librosa
+
+    fb = mel_filterbank(sr, n_fft, n_mels=L.shape[0], fmin=fmin, fmax=fmax, htk=htk)
+    power = np.maximum(np.linalg.pinv(fb) @ (10.0 ** (L / 10.0)), 0.0)
+    y = librosa.griffinlim(np.sqrt(power), n_iter=int(n_iter), hop_length=int(hop_length), n_fft=int(n_fft),
+                           random_state=int(seed))
+    return y.astype(np.float32)

@@ -98,7 +98,7 @@ def _target_size(width: int, height: int, max_height: int) -> tuple[int, int]:
 def probe(path) -> dict:
     """Streams and basic facts of a media file (for messages and tests)."""
     with _open(path) as c:
-        out = {"video": [], "audio": [], "duration_s": (c.duration or 0) / 1e6}
+        out = {"video": [], "audio": [], "duration_s": (c.duration or 0) / 1e6, "format": c.format.name}
         for s in c.streams.video:
             out["video"].append(dict(codec=s.codec_context.name, width=s.codec_context.width,
                                      height=s.codec_context.height,
@@ -107,6 +107,32 @@ def probe(path) -> dict:
             out["audio"].append(dict(codec=s.codec_context.name, sr=s.codec_context.sample_rate,
                                      channels=s.codec_context.channels))
     return out
+
+
+#: (container, video codecs, audio codecs) that browsers play in a <video> element.
+BROWSER_PLAYABLE = (
+    ("mp4", {"h264"}, {"aac", "mp3"}),
+    ("mov", {"h264"}, {"aac", "mp3"}),
+    ("webm", {"vp8", "vp9", "av1"}, {"opus", "vorbis"}),
+)
+
+
+def browser_playable(path) -> bool:
+    """True when a browser can play the file as it is (H.264 + AAC in MP4, VP8/VP9/AV1 in WebM).
+
+    MPEG-1 program streams (``.mpg``), AVI, MKV and other codecs are not reliably
+    played by browsers; :func:`lib.sync.shift_audio` with a shift of 0 makes an MP4
+    copy that is.
+    """
+    info = probe(path)
+    if not info["video"]:
+        return False
+    names = set(info["format"].split(","))
+    for container, vcodecs, acodecs in BROWSER_PLAYABLE:
+        if container in names and info["video"][0]["codec"] in vcodecs \
+                and all(a["codec"] in acodecs for a in info["audio"]):
+            return True
+    return False
 
 
 def load_av(path, *, max_height: int = MAX_HEIGHT, max_duration_s: float = MAX_DURATION_S,

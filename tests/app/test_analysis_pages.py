@@ -138,3 +138,19 @@ def test_spectrogram_synthetic_signals():
     for name in at.selectbox(key="sg_synth").options:
         at.selectbox(key="sg_synth").set_value(name).run()
         assert not errors(at), name
+
+
+def test_empty_mel_bands_get_a_warning():
+    """n_fft 256 at 22.05 kHz puts bins 86 Hz apart: the lowest of 128 mel triangles hold no bin."""
+    from lib import spectral
+
+    at = page_app("app_pages/spectrogram.py").run()
+    at.radio(key="sg_scale").set_value("mel").run()
+    assert not any("empty" in w.value for w in at.warning)
+    at.select_slider(key="sg_nfft").set_value(256).run()
+    assert not errors(at)
+    sr = 22050
+    fb = spectral.mel_filterbank(sr, 256, n_mels=128)
+    expected = int(np.sum(fb.max(axis=1) <= 0))
+    assert expected > 0
+    assert any(f"{expected} of the 128 mel bands are empty" in w.value for w in at.warning), [w.value for w in at.warning]

@@ -25,6 +25,8 @@ PAGES = [
     ("app_pages/aliasing.py", "alias_audio", {"alias_tab": "Real audio: decimation"}),
     ("app_pages/room.py", "room_dry", {"room_tab": "Listen"}),
     ("app_pages/codec.py", "codec", {"codec_tab": "Classic codecs"}),
+    ("app_pages/hearing.py", "hear", {"hear_view": "tuner"}),
+    ("app_pages/mfcc.py", "mf", {}),
 ]
 
 

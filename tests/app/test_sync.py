@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import stat
+
 import av
 import numpy as np
 import pytest
@@ -17,6 +22,7 @@ PHONEMES = read_phonemes(UTTERANCES["speech_fricatives"][1])
 
 PAGE = "app_pages/sync.py"
 UPLOAD = "Upload a video"
+SOURCE_SAMPLE = "Built-in sample (a drawn face; audio leads by 4 frames)"
 
 
 def metric(at, label: str) -> str:
@@ -59,13 +65,14 @@ def test_apply_estimated_offset_fixes_the_file(app):
     app.button(key="sync_apply").click().run()
     assert not errors(app)
     assert app.slider(key="sync_shift").value == -4
-    text = shown_text(app)
-    assert "Expected offset after the shift: +0 frames" in text
-    # The shifted file is re-encoded (AAC again): the estimate may move by one frame, no more.
-    import re
-
-    measured = int(re.search(r"measured on the new file: \*\*([+-]\d+) frames", text).group(1))
-    assert abs(measured) <= 1
+    assert metric(app, "Promised offset after the shift") == "+0 frames"
+    # The sound really moved by 4 frames (160 ms) later: the two soundtracks compared directly.
+    assert float(metric(app, "Sound moved by").split()[0]) == pytest.approx(-4.0, abs=0.02)
+    # The shifted copy is encoded once more (AAC): the estimate may move by one frame, no more.
+    assert abs(int(metric(app, "Re-measured on the new file").split()[0])) <= 1
+    # Silence fills the gap, so the copy lasts as long as the original (AAC rounds up to 64 ms).
+    new_s, old_s = map(float, re.search(r"lasts ([\d.]+) s like the original \(([\d.]+) s\)", shown_text(app)).groups())
+    assert old_s == pytest.approx(5.48, abs=0.01) and abs(new_s - old_s) <= 0.065
     assert len(app.get("video")) == 2
 
 
@@ -154,3 +161,102 @@ def test_syncnet_path_with_a_weights_file(tmp_path, monkeypatch, speech):
         assert "SyncNet: mean embedding distance" in str(at.get("plotly_chart")[0].proto.spec)
     finally:
         st.cache_resource.clear()
+
+
+# ----------------------------------------------------------------------------- state that must not lie
+def shown_slider_value(at, key: str) -> int:
+    """What the browser shows for a slider that was just (re)mounted: the value the server sent
+    with it if it sent one (``set_value``), else the slider's default."""
+    proto = at.slider(key=key).proto
+    return int(proto.value[0] if proto.set_value else proto.default[0])
+
+
+def aligned_title_lag(at) -> int:
+    """The lag the "Lips and voice" figure was drawn with (its title says it)."""
+    for chart in at.get("plotly_chart"):
+        title = json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "")
+        m = re.search(r"audio moved by ([+-]\d+) frames", title)
+        if m:
+            return int(m.group(1))
+    raise AssertionError("no aligned-signals figure")
+
+
+def test_a_new_upload_starts_the_lag_from_its_own_estimate(tmp_path, speech):
+    """Issue 14: after a new upload "Lag to test" showed -5 (the new default) while the figure and the
+    metrics used +4 (the built-in sample's value kept in session state)."""
+    frames, audio = talking_face(speech[: int(4.0 * SR)], -5, phonemes=PHONEMES)
+    at = page_app(PAGE).run()
+    assert shown_slider_value(at, "sync_lag") == at.slider(key="sync_lag").value == aligned_title_lag(at) == 4
+    at.slider(key="sync_lag").set_value(7).run()  # the user looks at another lag on the sample first
+    assert aligned_title_lag(at) == 7
+    _upload(at, "minus5.mp4", write_av(tmp_path / "m5.mp4", frames, audio).read_bytes())
+    assert not errors(at)
+    estimate = int(metric(at, "Offset").split()[0])
+    used = aligned_title_lag(at)
+    assert shown_slider_value(at, "sync_lag") == at.slider(key="sync_lag").value == used == estimate
+    best = float(metric(at, "Best correlation"))
+    assert float(metric(at, "Correlation at this lag")) == pytest.approx(best)  # the metric uses that lag too
+    assert at.slider(key="sync_shift").value == 0
+    # Back to the sample: its own estimate again.
+    at.radio(key="sync_source").set_value(SOURCE_SAMPLE).run()
+    assert shown_slider_value(at, "sync_lag") == at.slider(key="sync_lag").value == aligned_title_lag(at) == 4
+
+
+def write_mpeg1_face(path, frames, audio_16k):
+    """A talking face as MPEG-1 video + MP2 audio in an MPEG program stream (the GRID corpus's format)."""
+    from fractions import Fraction
+
+    with av.open(str(path), "w", format="mpeg") as out:
+        vs = out.add_stream("mpeg1video", rate=25)
+        vs.width, vs.height, vs.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+        vs.bit_rate = 1_000_000
+        ast = out.add_stream("mp2", rate=SR)
+        ast.layout = "mono"
+        for i, f in enumerate(frames):
+            vf = av.VideoFrame.from_ndarray(f, format="rgb24")
+            vf.pts, vf.time_base = i, Fraction(1, 25)
+            for p in vs.encode(vf):
+                out.mux(p)
+        for p in vs.encode(None):
+            out.mux(p)
+        pcm = (np.clip(audio_16k, -1, 1) * 32767).astype(np.int16)
+        for start in range(0, len(pcm), 1152):
+            af = av.AudioFrame.from_ndarray(pcm[None, start:start + 1152].copy(), format="s16", layout="mono")
+            af.sample_rate, af.pts, af.time_base = SR, start, Fraction(1, SR)
+            for p in ast.encode(af):
+                out.mux(p)
+        for p in ast.encode(None):
+            out.mux(p)
+    return path
+
+
+def test_an_mpeg1_upload_is_shown_as_mp4_and_analysed_as_is(tmp_path, speech):
+    frames, audio = talking_face(speech[: int(3.0 * SR)], 2, phonemes=PHONEMES)
+    at = _upload(page_app(PAGE), "clip.mpg", write_mpeg1_face(tmp_path / "clip.mpg", frames, audio).read_bytes())
+    assert not errors(at)
+    text = shown_text(at)
+    assert "Browsers do not play this file's mpeg1video + mp2 in a mpeg container" in text
+    assert "every measurement uses the original file" in text
+    assert metric(at, "Offset") in ("+1 frames", "+2 frames", "+3 frames")
+    # An MP4 upload plays as it is: no note.
+    at2 = _upload(page_app(PAGE), "clip.mp4", write_av(tmp_path / "c.mp4", frames, audio).read_bytes())
+    assert "Browsers do not play" not in shown_text(at2)
+
+
+def test_uploads_are_kept_in_a_private_per_session_folder(tmp_path, speech):
+    """Issue 15: uploads sat in a shared, world-readable temp folder at predictable names."""
+    from components.session_files import STATE_KEY
+
+    frames, audio = talking_face(speech[: int(2.0 * SR)], 0, phonemes=PHONEMES)
+    data = write_av(tmp_path / "p.mp4", frames, audio).read_bytes()
+    at1 = _upload(page_app(PAGE), "private.mp4", data)
+    at2 = _upload(page_app(PAGE), "private.mp4", data)
+    assert not errors(at1) and not errors(at2)
+    f1, f2 = at1.session_state[STATE_KEY], at2.session_state[STATE_KEY]
+    assert f1.path != f2.path  # one folder per session, with unpredictable names
+    for folder in (f1, f2):
+        assert stat.S_IMODE(os.stat(folder.path).st_mode) == 0o700
+        files = list(folder.path.iterdir())
+        assert len(files) == 1 and stat.S_IMODE(os.stat(files[0]).st_mode) == 0o600
+    f1.cleanup()  # what happens when the session ends (see tests/lib/test_session_files.py)
+    assert not f1.path.exists() and f2.path.exists()

@@ -107,3 +107,66 @@ def test_impossible_room_is_explained_in_the_browser(server, page):
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stAlertContentError\"]')", timeout=120_000)
     wait_for_app(page, timeout_ms=120_000, min_charts=1)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_measuring_uploaded_recordings_good_silent_short_and_clipped(server, page, tmp_path):
+    """The browser-recording view: a good recording is measured; silent, too short and clipped ones are explained."""
+    from tests.recordings import DURATION_S, F2, silent_recording, sweep_recording
+
+    page.goto(f"{server}/measure_room?mr_tab=Record+in+the+browser&mr_sr=16000&mr_dur={DURATION_S}&mr_f2={F2}")
+    wait_for_app(page, timeout_ms=240_000, min_charts=0)
+    # (a good recording is measured in the AppTest; here the clipped one is, with its warning)
+    files = {"silent": silent_recording(), "short": sweep_recording(sweep_s=1.2), "clipped": sweep_recording(gain=8.0)}
+    upload = page.locator('[data-testid="stFileUploader"]').locator('input[type="file"]')
+    for name, data in files.items():
+        path = tmp_path / f"{name}.wav"
+        path.write_bytes(data)
+        upload.set_input_files(str(path))
+        page.wait_for_function(f"() => document.body.innerText.includes('{name}.wav')", timeout=120_000)
+        wait_for_app(page, timeout_ms=240_000, min_charts=0)
+        metrics = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+        errors_ = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        if name == "silent":
+            assert any("silent" in e for e in errors_) and "T20" not in metrics
+        elif name == "short":
+            assert any("too short" in e for e in errors_) and "T20" not in metrics
+        else:
+            warnings = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
+            assert not errors_ and any("clipped" in w for w in warnings)
+            assert "Sweep detection" in metrics and "T20" in metrics  # measured all the same
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "measure_room_recording.png"), full_page=True)
+
+
+def test_convolution_animation_plays_and_sequences_edit(server, page):
+    page.goto(f"{server}/convolution")
+    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+    active = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
+    start = page.evaluate(active)
+    page.locator(".updatemenu-button").filter(has_text="Play").first.click()
+    page.wait_for_function(f"() => ({active})() > {start}", timeout=30_000)
+    box = page.locator('[data-testid="stTextInput"]').filter(has_text="Signal x").locator("input")
+    box.fill("1, 2, 3")
+    box.press("Enter")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+                           ".some(m => m.innerText.includes('N + M') && m.innerText.trim().endsWith('7'))",
+                           timeout=120_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_clicking_a_piano_key_selects_and_names_the_note(server, page):
+    """The hearing page's keyboard is a plotly chart with point selection: a real click picks the note."""
+    page.goto(f"{server}/hearing?hear_view=Pitch+%26+notes")
+    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+    note = page.locator('[data-testid="stMetric"]').filter(has_text="Nearest note").locator('[data-testid="stMetricValue"]')
+    assert note.inner_text() == "A4"
+    keys = page.locator('[data-testid="stPlotlyChart"]').first.locator("g.point path")
+    box = keys.nth(7).bounding_box()  # white keys come first: C3 D3 E3 F3 G3 A3 B3 C4 -> the 8th is C4
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] - 8)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".some(m => m.innerText.includes('Nearest note') && m.innerText.includes('C4'))", timeout=120_000)
+    wait_for_app(page, timeout_ms=120_000, min_charts=1)
+    assert page.locator('[data-testid="stMetric"]').filter(has_text="Frequency").inner_text().endswith("261.63")
+    assert page.locator('[data-testid="stException"]').count() == 0

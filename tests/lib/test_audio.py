@@ -233,3 +233,9 @@ def test_bad_arguments_are_input_errors(kwargs, match):
 def test_a_folder_is_not_an_audio_file(tmp_path):
     with pytest.raises(InputError, match="folder"):
         audio.load_audio(tmp_path)
+
+
+def test_a_sample_cap_bounds_high_rate_files():
+    clip = audio.load_audio(_wav(tone(sr=96000, seconds=2.0), sr=96000), max_samples=48000)
+    assert len(clip.samples) == 48000 and clip.sr == 96000
+    assert any("0.5 s (48,000 samples at 96000 Hz)" in n for n in clip.notices), clip.notices

@@ -86,6 +86,9 @@ def test_harmonics_land_at_the_predicted_negative_delays(sr, f1, f2, dur):
         assert abs(peak - pred) <= 1.0
         # and its size is the harmonic's amplitude (0.3 x^2 -> 0.15 cos 2phi; 0.2 x^3 -> 0.05 sin 3phi)
         assert env[peak] / env[zero] == pytest.approx(expected / (1 + 0.15), rel=0.2)
+    levels = measure.harmonic_levels_db(full[:zero], full[zero:], sr, f1, f2, dur, (2, 3))
+    assert levels[2] == pytest.approx(20 * np.log10(0.15 / 1.15), abs=2.5)
+    assert levels[3] == pytest.approx(20 * np.log10(0.05 / 1.15), abs=2.5)
 
 
 def test_a_simulated_room_measured_by_the_sweep_gives_its_t20():
@@ -96,7 +99,7 @@ def test_a_simulated_room_measured_by_the_sweep_gives_its_t20():
     level = 0.5
     rec = measure.simulate_recording(level * sweep, h, SR, snr_db=40.0, clip_level=0.8, second_harmonic=0.1,
                                      lead_s=0.4, tail_s=len(h) / SR + 0.3, seed=2)
-    m = measure.measure(rec / level, sweep, inverse, SR, ir_length_s=len(h) / SR)
+    m = measure.measure(rec, sweep, inverse, SR, ir_length_s=len(h) / SR, level=level)
     assert m.alignment.found and m.alignment.delay_s == pytest.approx(0.4 + np.linalg.norm(np.subtract(src, mic)) / 343,
                                                                        abs=0.2)
     t20_true = room.measure_rt60(h, SR, decay_db=20, noise_handling=False)
@@ -160,6 +163,25 @@ def test_impossible_sweeps_are_explained(args, message):
         measure.ess_sweep(*args, fade_s=0.01)
 
 
+@pytest.mark.parametrize("call", [
+    lambda sw, inv: measure.ess_sweep("50", 1000, 1.0, 8000),
+    lambda sw, inv: measure.ess_sweep(50, 1000, float("nan"), 8000),
+    lambda sw, inv: measure.ess_sweep(50, 1000, 1.0, 8000.5),
+    lambda sw, inv: measure.deconvolve(sw, inv, SR, pre_s=-1),
+    lambda sw, inv: measure.deconvolve(sw, inv, SR, length_s=float("inf")),
+    lambda sw, inv: measure.deconvolve(np.array(["a"]), inv, SR),
+    lambda sw, inv: measure.deconvolve(np.ones((2, 100)), inv, SR),
+    lambda sw, inv: measure.align(sw, sw, 0),
+    lambda sw, inv: measure.measure(sw, sw, inv, SR, level=0),
+    lambda sw, inv: measure.measure(sw, sw, inv, SR, ir_length_s=1e9),
+    lambda sw, inv: measure.loudspeaker(sw, clip_level=-1),
+    lambda sw, inv: measure.simulate_recording(sw, sw[:10], SR, noise_dbfs=float("nan")),
+])
+def test_hostile_values_raise_input_errors(sweep_pair, call):
+    with pytest.raises(InputError):
+        call(*sweep_pair)
+
+
 def test_fades_must_fit():
     with pytest.raises(InputError, match="fit"):
         measure.ess_sweep(50, 1000, 1.0, 8000, fade_s=0.6)
@@ -171,3 +193,35 @@ def test_loudspeaker_model():
     y = measure.loudspeaker(x, clip_level=0.5)
     assert np.max(np.abs(y)) < 0.5 and np.allclose(y, -y[::-1])  # odd symmetric: odd harmonics only
     assert measure.loudspeaker([0.5], second_harmonic=0.2)[0] == pytest.approx(0.55)
+
+
+def test_a_sweep_with_other_settings_is_told_apart():
+    dim, src, mic = (9.0, 7.0, 3.2), (1.5, 3.5, 1.6), (6.5, 2.8, 1.2)
+    h = room.hybrid_rir(dim, src, mic, SR, absorption_bands=0.3, seed=0).rir
+    sweep, inverse = measure.ess_sweep(F1, F2, T, SR, fade_s=0.05)
+    other, _ = measure.ess_sweep(F1, F2, 2.0, SR, fade_s=0.05)  # downloaded before the length was changed
+    good = measure.simulate_recording(sweep, h, SR, snr_db=30, lead_s=0.5, tail_s=1.0)
+    bad = measure.simulate_recording(other, h, SR, snr_db=30, lead_s=0.5, tail_s=2.0)
+    assert measure.align(good, sweep, SR).ridge_match > 0.9
+    al = measure.align(bad, sweep, SR)
+    assert al.detection_db > measure.MIN_DETECTION_DB  # the correlation alone is fooled...
+    assert al.ridge_match < 0.5 and not al.found  # ...the frequency track is not
+    with pytest.raises(InputError, match="does not follow this sweep"):
+        measure.measure(bad, sweep, inverse, SR)
+
+
+@pytest.mark.data
+def test_a_real_rooms_response_measured_by_the_sweep_keeps_its_t20():
+    """The seminar room's measured clap response as the room: sweep through it, a clipping speaker, noise."""
+    import soundfile as sf
+
+    from tests.conftest import data_file
+
+    h, sr = sf.read(data_file("rir_clap_seminar_room_cc0.wav"))
+    sweep, inverse = measure.ess_sweep(50, 16000, 3.0, sr, fade_s=0.05)
+    rec = measure.simulate_recording(0.5 * sweep, h, sr, snr_db=40, clip_level=0.8, second_harmonic=0.1,
+                                     lead_s=0.3, tail_s=len(h) / sr + 0.3, seed=3)
+    m = measure.measure(rec, sweep, inverse, sr, ir_length_s=len(h) / sr, level=0.5)
+    assert m.alignment.found
+    t20_true = room.measure_rt60(h, sr, decay_db=20)  # the clap response has its own noise floor (-58 dB)
+    assert room.measure_rt60(m.ir, sr, decay_db=20) == pytest.approx(t20_true, rel=0.03)

@@ -348,3 +348,52 @@ def test_hybrid_accepts_frequency_independent_absorption():
     assert np.all(np.isfinite(hyb.rir))
     with pytest.raises(InputError, match="bands"):
         room.hybrid_rir(DIM, SRC, MIC, 8000, absorption_bands=np.full((6, 3), 0.2))
+
+
+# ------------------------------------------------------------ work budgets (issue: one number, gigabytes)
+def test_axial_modes_refuse_a_zero_speed_of_sound():
+    """c = 0 used to loop forever (every mode at 0 Hz lies below fmax)."""
+    for c in (0.0, -343.0, float("nan")):
+        with pytest.raises(InputError, match="Speed of sound"):
+            room.axial_modes(DIM, c=c)
+    with pytest.raises(InputError, match="axial modes"):
+        room.axial_modes(DIM, fmax_hz=1e9)
+    # closed form still holds: f = c n / (2 L)
+    assert room.axial_modes((3.43, 2.0, 2.0), fmax_hz=60.0, c=343.0) == [(pytest.approx(50.0), "length", 1)]
+
+
+def test_hybrid_length_is_capped_with_a_notice():
+    """alpha = 0.001 means RT60 = 142 s: the tail is cut at MAX_RIR_S and the result says so."""
+    sr = 8000
+    table = np.full((6, len(OCTAVE_BANDS_HZ)), 0.001)
+    h = room.hybrid_rir((9.0, 7.0, 3.2), (1.5, 3.5, 1.6), (6.5, 2.8, 1.2), sr, absorption_bands=table)
+    assert len(h.rir) == int(room.MAX_RIR_S * sr)
+    assert "cut at 10 s" in h.notice and np.all(np.isfinite(h.rir))
+    ok = room.hybrid_rir(DIM, SRC, MIC, sr, absorption_bands=np.full((6, 6), 0.3))
+    assert ok.notice == ""
+
+
+def test_image_source_budget_caps_one_large_number():
+    """Order 120 in a 200 m hall at 44.1 kHz: 70 s of response, ~3 GiB; refused, and the largest order that fits is named."""
+    hall, src, mic = (200.0, 200.0, 100.0), (50.0, 50.0, 50.0), (150.0, 120.0, 40.0)
+    b = room.ism_budget(hall, src, mic, 44100, 120, n_bands=6)
+    assert not b.fits and b.n_samples / 44100 > 60 and "order 120" in b.message
+    assert 0 < b.max_order < 120
+    assert room.ism_budget(hall, src, mic, 44100, b.max_order, n_bands=6).fits
+    assert not room.ism_budget(hall, src, mic, 44100, b.max_order + 1, n_bands=6).fits
+    with pytest.raises(InputError, match="fits"):
+        room.shoebox_rir(hall, src, mic, 44100, absorption=0.1, max_order=120)
+    # the image count alone can exceed the budget too
+    small = room.ism_budget((3.0, 3.0, 3.0), (1.0, 1.0, 1.0), (2.0, 2.0, 2.0), 8000, 200)
+    assert not small.fits and "image sources" in small.message
+    assert room.image_count(small.max_order) <= room.MAX_IMAGES < room.image_count(small.max_order + 1)
+
+
+def test_sparse_and_dense_impulse_trains_agree(monkeypatch):
+    """The scatter-add path for few images in a long response equals the bincount path."""
+    args = ((40.0, 30.0, 12.0), (5.0, 7.0, 1.5), (31.0, 20.0, 1.2), 16000)
+    monkeypatch.setattr(room, "_SPARSE_RATIO", 0)  # never sparse
+    dense = room.shoebox_rir_bands(*args, absorption_bands=np.full((6, 6), 0.2), max_order=6)
+    monkeypatch.setattr(room, "_SPARSE_RATIO", 10**12)  # always sparse
+    sparse = room.shoebox_rir_bands(*args, absorption_bands=np.full((6, 6), 0.2), max_order=6)
+    np.testing.assert_allclose(sparse, dense, rtol=0, atol=1e-12 * np.abs(dense).max())

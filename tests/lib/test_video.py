@@ -171,3 +171,28 @@ def test_shift_audio_keeps_every_frame_of_a_grid_clip(tmp_path):
     a0, a1 = load_av(src).audio, load_av(out).audio
     c = np.correlate(a1[8000:40000], a0[8000:32000], "valid")
     assert int(np.argmax(c)) == 3 * (SR // FPS)
+
+
+def test_browser_playable_and_the_mp4_copy(tmp_path):
+    """MPEG-1 in a program stream does not play in browsers; shift_audio(..., 0) makes an H.264/AAC copy that does."""
+    from lib.video import browser_playable
+
+    mpg = write_mpeg1(tmp_path / "a.mpg")
+    assert not browser_playable(mpg)
+    mp4 = sync.shift_audio(mpg, tmp_path / "a.mp4", 0)
+    assert browser_playable(mp4)
+    assert not browser_playable(write_offset_tracks(tmp_path / "b.mkv", video_start_s=0, audio_start_s=0))  # FFV1
+
+
+def test_audio_shift_frames_reads_the_applied_shift(tmp_path):
+    """Cross-correlating two soundtracks gives the shift in frames (positive = the new sound comes earlier)."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(0, 0.1, 3 * SR).astype(np.float32)
+    for k in (-7, 0, 4):
+        assert sync.audio_shift_frames(a, sync.advance_audio(a, k)) == k
+    src = write_offset_tracks(tmp_path / "c.mkv", video_start_s=0.0, audio_start_s=0.0)
+    before = load_av(src).audio
+    after = load_av(sync.shift_audio(src, tmp_path / "c.mp4", -3)).audio  # through AAC
+    assert sync.audio_shift_frames(before, after) == pytest.approx(-3, abs=0.01)
+    with pytest.raises(InputError):
+        sync.audio_shift_frames(np.zeros(100), a)
