@@ -13,7 +13,7 @@ import streamlit as st
 from components import fourier_figures as ff
 from components.audio_io import escape_plot_text, pick_audio, player
 from components.audio_io import SAMPLE_KEY
-from components.controls import ensure
+from components.controls import clamp, ensure
 from components.errors import show_input_error, stop_on_input_error
 from components.presenter import chart, demo_scenarios
 from components.teach import in_depth, intro, show_code
@@ -343,6 +343,7 @@ def analyse_section() -> None:
     with stop_on_input_error():  # a pitch estimate and a few periods need a tenth of a second
         require_length(y, sr, int(np.ceil(0.1 * sr)), purpose="a pitch estimate and a fit over a few periods")
     c1, c2, c3, c4 = st.columns(4)
+    clamp("fourier_an_start", 0.0, max(0.0, round(dur - 0.05, 2)))  # a shorter clip than the last one
     start = c1.slider("Start of the analysed stretch (s)", 0.0, max(0.0, round(dur - 0.05, 2)),
                       min(0.5, max(0.0, round(dur - 0.3, 2))), 0.01, key="fourier_an_start", bind="query-params")
     n = c2.slider("Harmonics N", 1, 60, 20, key="fourier_an_n", bind="query-params")
