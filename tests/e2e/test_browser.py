@@ -115,8 +115,8 @@ def test_measuring_uploaded_recordings_good_silent_short_and_clipped(server, pag
 
     page.goto(f"{server}/measure_room?mr_tab=Record+in+the+browser&mr_sr=16000&mr_dur={DURATION_S}&mr_f2={F2}")
     wait_for_app(page, timeout_ms=240_000, min_charts=0)
-    files = {"good": sweep_recording(), "silent": silent_recording(), "short": sweep_recording(sweep_s=1.2),
-             "clipped": sweep_recording(gain=8.0)}
+    # (a good recording is measured in the AppTest; here the clipped one is, with its warning)
+    files = {"silent": silent_recording(), "short": sweep_recording(sweep_s=1.2), "clipped": sweep_recording(gain=8.0)}
     upload = page.locator('[data-testid="stFileUploader"]').locator('input[type="file"]')
     for name, data in files.items():
         path = tmp_path / f"{name}.wav"
@@ -127,17 +127,16 @@ def test_measuring_uploaded_recordings_good_silent_short_and_clipped(server, pag
         metrics = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
         errors_ = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
         assert page.locator('[data-testid="stException"]').count() == 0
-        if name == "good":
-            assert not errors_ and "Sweep detection" in metrics and "T20" in metrics
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "measure_room_recording.png"), full_page=True)
-        elif name == "silent":
+        if name == "silent":
             assert any("silent" in e for e in errors_) and "T20" not in metrics
         elif name == "short":
             assert any("too short" in e for e in errors_) and "T20" not in metrics
         else:
             warnings = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
-            assert not errors_ and any("clipped" in w for w in warnings) and "T20" in metrics
+            assert not errors_ and any("clipped" in w for w in warnings)
+            assert "Sweep detection" in metrics and "T20" in metrics  # measured all the same
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "measure_room_recording.png"), full_page=True)
 
 
 def test_convolution_animation_plays_and_sequences_edit(server, page):
