@@ -213,8 +213,9 @@ with t_sweep:
 with t_sim:
     if t_sim.open:
         st.markdown("The sweep plays through a simulated room (the hybrid model of the room designer) from a "
-                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone (set so a "
-                    "full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the signal-to-noise ratio improves until the speaker distorts.")
+                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone "
+                    "(set so a full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the "
+                    "signal-to-noise ratio improves until the speaker distorts.")
         c = st.columns(3)
         room_name = c[0].selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="mr_room")
         noise_dbfs = c[1].slider("Noise at the microphone (dBFS)", -100, -30, -85, key="mr_noise")
