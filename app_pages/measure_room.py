@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
@@ -181,7 +183,9 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
     dry = pick_audio(f"{key}_dry", default="Speech with fricatives", sr=m.sr, max_duration_s=8.0, require=False)
     if dry is not None:
         y = dry.samples.astype(np.float64)
-        wet = match_level(convolve(y, ir, method="fft").astype(np.float32), y)
+        ir_id = hashlib.sha1(np.ascontiguousarray(ir).tobytes()).hexdigest()
+        wet = session_memo(f"_{key}_wet", (dry.fingerprint, ir_id),
+                           lambda: match_level(convolve(y, ir, method="fft").astype(np.float32), y))
         p = st.columns(2)
         with p[0]:
             player(y.astype(np.float32), m.sr, label="Dry", key=f"{key}_pdry")
