@@ -108,8 +108,21 @@ def speak(text: str, sr: int, *, voice: str = "en-gb", wpm: int = 150) -> np.nda
     return (0.7 * y / np.max(np.abs(y))).astype(np.float32)
 
 
+def demo_text(i: int) -> str:
+    """Words of demo utterance ``i``: two consecutive Harvard sentences (about 5 s, longer than an example)."""
+    n = len(DEMO_SENTENCES)
+    return f"{DEMO_SENTENCES[i % n]} {DEMO_SENTENCES[(i + 1) % n]}"
+
+
+def demo_utterance(i: int, sr: int) -> np.ndarray:
+    """Demo utterance ``i`` (cycling voices and speeds) exactly as :func:`write_demo_speech` stores it
+    (16-bit), so a page previewing it renders the same examples as the command line."""
+    y = speak(demo_text(i), sr, voice=DEMO_VOICES[i % len(DEMO_VOICES)], wpm=(140, 160, 175)[i % 3])
+    return (np.round(np.clip(y, -1, 1 - 2**-15) * 32768) / 32768).astype(np.float32)
+
+
 def write_demo_speech(folder: str | Path, *, n: int = len(DEMO_SENTENCES), sr: int = 16000) -> list[str]:
-    """Speak ``n`` Harvard sentences (cycling voices and speeds) into ``folder`` as FLAC files.
+    """Speak ``n`` demo utterances into ``folder`` as 16-bit FLAC files (see :func:`demo_utterance`).
 
     Files that already exist are kept, so a rerun reuses them; espeak-ng is deterministic, so the
     same sentences give the same samples.
@@ -120,14 +133,10 @@ def write_demo_speech(folder: str | Path, *, n: int = len(DEMO_SENTENCES), sr: i
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(n):
-        text = DEMO_SENTENCES[i % len(DEMO_SENTENCES)]
-        voice = DEMO_VOICES[i % len(DEMO_VOICES)]
-        wpm = (140, 160, 175)[i % 3]
         path = out / f"demo_{i:03d}.flac"
         if not path.exists():
-            y = speak(text, sr, voice=voice, wpm=wpm)
             tmp = path.with_name(f".{path.name}.tmp")
-            sf.write(tmp, y, sr, format="FLAC", subtype="PCM_16")
+            sf.write(tmp, demo_utterance(i, sr), sr, format="FLAC", subtype="PCM_16")
             tmp.replace(path)
         paths.append(str(path.resolve()))
     return paths
