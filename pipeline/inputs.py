@@ -64,6 +64,32 @@ def list_audio(folder: str | Path) -> list[str]:
     return files
 
 
+def check_readable(files: list[str], what: str) -> None:
+    """Read every file's header (not its samples): a corrupt file is reported before hours of work,
+    not when a worker first draws it.
+
+    Raises
+    ------
+    InputError
+        Naming up to five unreadable or empty files.
+    """
+    import soundfile as sf
+
+    bad = []
+    for f in files:
+        try:
+            info = sf.info(f)
+            if info.frames == 0 or info.samplerate <= 0:
+                bad.append(f"{f} (empty)")
+        except Exception as exc:  # libsndfile raises several types for a bad header
+            bad.append(f"{f} ({str(exc).strip()[:60]})")
+        if len(bad) >= 5:
+            break
+    if bad:
+        raise InputError(f"Some {what} files cannot be read: " + "; ".join(bad)
+                         + ". Remove or repair them and run again.")
+
+
 def files_digest(files: list[str]) -> str:
     """Hash of the file list with each file's size: a rerun with other inputs is noticed."""
     h = hashlib.sha1()

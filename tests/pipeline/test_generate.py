@@ -218,6 +218,17 @@ def test_cli_errors_are_one_line_messages(argv, words, inputs, tmp_path, capsys)
     assert words in capsys.readouterr().err
 
 
+def test_a_corrupt_input_file_is_reported_before_any_work(inputs, tmp_path):
+    speech = tmp_path / "speech"
+    speech.mkdir()
+    for f in inputs["speech"].rglob("*.flac"):
+        (speech / f.name).write_bytes(f.read_bytes())
+    (speech / "broken.wav").write_bytes(b"RIFF\x00\x00not really a wav")
+    with pytest.raises(Exception, match="broken.wav"):
+        generate.prepare(tmp_path / "out", speech, spec=generate.load_spec(inputs["spec"]))
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_folder_holding_another_job_is_refused(reference, inputs):
     other = generate.load_spec(inputs["spec"])
     other["noise"]["snr_db"] = 3.0
