@@ -218,6 +218,18 @@ def test_cli_errors_are_one_line_messages(argv, words, inputs, tmp_path, capsys)
     assert words in capsys.readouterr().err
 
 
+def test_the_decoded_file_cache_is_bounded_in_bytes(inputs, monkeypatch):
+    from pipeline import inputs as pin
+
+    files = sorted(str(f) for f in inputs["speech"].rglob("*.flac"))
+    monkeypatch.setattr(pin, "_cache", type(pin._cache)())
+    sizes = [pin.load(f, 8000).nbytes for f in files]
+    monkeypatch.setattr(pin, "CACHE_BYTES", max(sizes) + 1)
+    pin.load(files[0], 8000)
+    assert sum(a.nbytes for a in pin._cache.values()) <= max(sizes) + 1
+    assert list(pin._cache)[-1] == (files[0], 8000)
+
+
 def test_a_corrupt_input_file_is_reported_before_any_work(inputs, tmp_path):
     speech = tmp_path / "speech"
     speech.mkdir()
