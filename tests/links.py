@@ -78,6 +78,11 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
         {"room_mode": ("Uniform absorption α", "Uniform absorption α"), "room_alpha": ("0.3", 0.3)},
         {"room_mode": ("Target RT60", "Target RT60"), "room_target": ("1.2", 1.2)},
     ],
+    "app_pages/sync_training.py": [
+        {"train_held_out": ("bin_blue", "bin_blue"), "train_epochs": ("5", 5), "train_max_shift": ("4", 4),
+         "train_margin": ("1.5", 1.5), "train_seed": ("7", 7)},
+        {"train_source": ("Your own talking-face video", "upload")},
+    ],
     "app_pages/codec.py": [
         {"codec_model": ("24 kHz · 32 codebooks · 24 kbps", "24khz"), "codec_k_24khz": ("8", 8),
          S: ("Sung vowel /a/ 120 Hz (sustained)", "Sung vowel /a/ 120 Hz (sustained)")},
@@ -97,7 +102,7 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
 #: table (edits of a table are not a URL parameter).
 NOT_IN_LINKS = (r"_demo_\d+$", r"_fetch$", r"_source$", r"_num$", r"_upload$", r"_mic$", r"_local$", r"_reset$",
                 r"_curve_go$", r"_download$", r"_npz$", r"_encode$", r"^td_cmp$", r"^present_exit$",
-                r"^fourier_table_", r"^room_meas_")
+                r"^fourier_table_", r"^room_meas_", r"^train_run$")
 
 
 def url_params(view: dict) -> dict:
