@@ -105,3 +105,46 @@ def test_log_ticks_are_whole_values_never_bare_mantissas():
     narrow = log_ticks(6, 64)  # the codec curve's kbps range: finer steps, full values
     assert narrow[0] >= 6 and narrow[-1] <= 64 and len(narrow) >= 4
     assert narrow == sorted(narrow) and all(v == float(f"{v:.3g}") for v in narrow)
+
+
+# ---- display decimation (issue 14, item 6) ------------------------------------------------------------------
+
+def test_minmax_decimation_keeps_every_peak_and_the_point_budget():
+    from components.figures import DISPLAY_POINTS, minmax_decimate
+
+    rng = np.random.default_rng(0)
+    y = 0.01 * rng.standard_normal(1_000_003)
+    y[[5, 500_000, 999_000, 1_000_001]] = [1.0, -0.9, 0.8, 0.7]  # clicks, one in the last partial block
+    t = np.arange(len(y)) / 48000
+    td, yd = minmax_decimate(t, y)
+    assert len(yd) <= DISPLAY_POINTS + 2
+    for v in (1.0, -0.9, 0.8, 0.7):
+        assert np.any(yd == v)
+    assert np.all(np.diff(td) >= 0)
+
+
+def test_log_axis_decimation_keeps_low_bins_and_peaks():
+    from components.figures import minmax_decimate
+
+    f = np.linspace(0, 11025, 176_401)  # a zero-padded spectrum: 0.0625 Hz bins
+    v = -100 + 0 * f
+    v[np.searchsorted(f, [30.0, 440.0, 9000.0])] = [-10.0, -3.0, -20.0]
+    fd, vd = minmax_decimate(f, v, 4000, log_x=True)
+    assert len(vd) <= 4002 and np.all(fd > 0)
+    for peak, level in ((30.0, -10.0), (440.0, -3.0), (9000.0, -20.0)):
+        i = np.flatnonzero(vd == level)
+        assert i.size and abs(fd[i[0]] - peak) < 0.01 * peak  # the peak stays where it was, on a log axis
+    # equal columns on a log axis: as many points between 20 and 200 Hz as between 2 and 20 kHz (within 2x)
+    lo = np.sum((fd >= 20) & (fd < 200))
+    hi = np.sum((fd >= 1100) & (fd < 11000))
+    assert 0.5 < lo / hi < 2
+
+
+def test_trace_uses_webgl_only_when_still_large():
+    import plotly.graph_objects as go
+
+    from components.figures import WEBGL_MIN_POINTS, trace
+
+    assert isinstance(trace(np.arange(10**6), np.zeros(10**6)), go.Scatter)  # decimated: SVG is enough
+    big = trace(np.arange(WEBGL_MIN_POINTS + 1), np.zeros(WEBGL_MIN_POINTS + 1), max_points=10**7, mode="markers")
+    assert isinstance(big, go.Scattergl)
