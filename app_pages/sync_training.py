@@ -106,7 +106,7 @@ if source == "builtin":
     data_key = f"builtin:{held}"
     test_label = f"the sentence “{held.replace('_', ' ')}”, spoken by a voice the network never heard"
 else:
-    upload = src.main.file_uploader("Talking-face video (one frontal face, speech; 5-20 s)", type=UPLOAD_TYPES,
+    upload = src.main.file_uploader("Talking-face video (one frontal face, speech; 3-20 s)", type=UPLOAD_TYPES,
                                     key="train_upload")
     if upload is None:
         src.main.info("Upload a video of one person talking to the camera: its first 70 % trains the network, "
@@ -119,10 +119,10 @@ else:
     path = session_folder().save(data, Path(upload.name).suffix or ".mp4")
     with stop_on_input_error(), st.spinner("Decoding: frames to 25 fps, audio to 16 kHz..."):
         clip, boxes = _upload_clip(str(path), _digest(data), upload.name)
-        cut = int(round(TRAIN_SHARE * len(clip.frames)))
-        if len(clip.frames) - cut < 2 * 5 + 12 or cut < 30:
-            raise InputError(f"'{escape_markdown(upload.name)}' is {clip.duration_s:.1f} s long; at least 4 s are needed "
+        if len(clip.frames) < 3 * FPS:  # 70 % = 52 frames to train on, 23 (18 windows) to test a ±12 search
+            raise InputError(f"'{escape_markdown(upload.name)}' is {clip.duration_s:.1f} s long; at least 3 s are needed "
                              "(the first 70 % to train on, the rest to test).")
+        cut = int(round(TRAIN_SHARE * len(clip.frames)))
     spf = SR // FPS
     train_clips = [(clip.frames[:cut], clip.audio[:cut * spf])]
     train_boxes = [boxes[:cut]]
