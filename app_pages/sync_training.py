@@ -233,8 +233,10 @@ if result is None:
     model_info.caption(f"Nothing trained yet with these settings. The default run (7 sentences, 15 epochs) needs "
                        f"about 15 s of one CPU core (measured by bench/bench_sync_training.py; about 1 s per "
                        f"epoch), longer on a busy machine; the curves below fill in live, one point per epoch.")
-    curves_slot.info("The loss curve and the gap between in-sync and shifted distances appear here while training.",
-                     icon=":material/show_chart:")
+    # The empty axes of the loss curve: they fill in, one point per epoch, when Train is pressed.
+    curves_slot.plotly_chart(TF.training_curves([], [], epochs=epochs), width="stretch", key="train_curves_empty")
+    hist_slot.info("The loss curve (left) and the distance histograms of in-sync and shifted pairs (here) "
+                   "fill in while the network trains.", icon=":material/show_chart:")
     st.stop()
 
 model_info.caption(f"Two towers, {result.n_params:,} parameters in all (the released SyncNet: 13.6 million, 8.0 M "
