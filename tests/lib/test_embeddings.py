@@ -272,3 +272,21 @@ def test_word_error_rate():
     assert E.word_error_rate("the cat sat", "The cat, sat.") == 0
     assert E.word_error_rate("the cat sat on the mat", "the cat sat on a mat") == pytest.approx(1 / 6)
     assert E.word_error_rate("a b", "") == 1.0
+
+
+def test_batched_whisper_extraction_equals_one_by_one(tmp_path, models):
+    from lib.wordset import Clip
+
+    m = models["whisper-tiny.en"]
+    clips = [Clip(samples=_noise(n, seed=n), sr=16000, name=str(n), word="w", voice="v") for n in (5000, 16000, 9000)]
+    cache = E.EmbeddingCache(tmp_path)
+    assert E.embed_set(m, clips, cache=cache, batch_size=2) == 3
+    assert E.embed_set(m, clips, cache=cache) == 0  # all cached now
+    for c in clips:
+        one = E.layer_states(m, c.samples, c.sr)
+        got = cache.get(c.fingerprint, m.model_id)
+        assert [g.shape for g in got] == [o.shape for o in one]
+        for g, o in zip(got, one):
+            np.testing.assert_allclose(g, o, rtol=3e-3, atol=3e-3)
+    P = E.pooled_layers(cache, m.model_id, [c.fingerprint for c in clips], how="max")
+    assert len(P) == 3 and P[0].shape == (3, 16)
