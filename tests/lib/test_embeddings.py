@@ -290,3 +290,37 @@ def test_batched_whisper_extraction_equals_one_by_one(tmp_path, models):
             np.testing.assert_allclose(g, o, rtol=3e-3, atol=3e-3)
     P = E.pooled_layers(cache, m.model_id, [c.fingerprint for c in clips], how="max")
     assert len(P) == 3 and P[0].shape == (3, 16)
+
+
+def test_pca_agrees_with_scikit_learn_and_maps_are_seeded():
+    from sklearn.decomposition import PCA
+
+    X, y, g = _blobs(n_classes=3, per=8, dim=12, spread=1.0)
+    ours = E.project(X, "PCA", 3)
+    ref = PCA(n_components=3).fit(X)
+    np.testing.assert_allclose(ours.explained, ref.explained_variance_ratio_, rtol=1e-6)
+    np.testing.assert_allclose(np.abs(ours.coords), np.abs(ref.transform(X)), rtol=1e-4, atol=1e-4)
+    a, b = E.project(X, "t-SNE", 2, seed=1), E.project(X, "t-SNE", 2, seed=1)
+    assert a.explained is None and np.array_equal(a.coords, b.coords)
+    with pytest.raises(InputError):
+        E.project(X[:3], "PCA")
+    with pytest.raises(InputError):
+        E.project(X, "LDA")
+
+
+def test_depth_curves_group_words_by_voice_and_voices_by_word():
+    rng = np.random.default_rng(3)
+    words = np.tile(np.arange(4), 5).astype(str)
+    voices = np.repeat(np.arange(5), 4).astype(str)
+    word_layer = np.eye(4)[words.astype(int)] * 3 + 0.1 * rng.standard_normal((20, 4))  # knows the word only
+    voice_layer = np.eye(5)[voices.astype(int)] * 3 + 0.1 * rng.standard_normal((20, 5))  # knows the voice only
+    c = E.depth_curves([word_layer, voice_layer], words, voices)
+    assert c["word_probe"][0] == 1.0 and c["word_probe"][1] <= 0.5
+    assert c["voice_probe"][1] == 1.0 and c["voice_probe"][0] <= 0.5
+    assert c["word_knn"][0] == 1.0 and c["voice_knn"][1] == 1.0
+    assert float(c["word_chance"]) == 0.25 and float(c["voice_chance"]) == 0.2
+
+
+def test_self_similarity():
+    S = E.self_similarity(np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]))
+    np.testing.assert_allclose(S, [[1, 1, 0, -1], [1, 1, 0, -1], [0, 0, 1, 0], [-1, -1, 0, 1]], atol=1e-6)
