@@ -277,8 +277,9 @@ if pending or pending_control:
     n_todo = len(pending) + len(pending_control)
     per_clip = {"whisper": 0.35 if padding != "trim" else 0.05, "dac": 0.15}.get(spec.family, 0.15)
     st.markdown(f"**{n_todo} clips to embed** ({len(pending)} with {spec.label}, {len(pending_control)} with its "
-                f"untrained control): about {n_todo * per_clip:.0f} s on a 2-core laptop, once; every layer is then "
-                "cached on disk and each view re-renders from the cache.")
+                f"untrained control): about {n_todo * per_clip:.0f} s on an idle 2-core laptop "
+                "(bench/bench_embeddings.py), once; every layer is then cached on disk and each view re-renders "
+                "from the cache.")
     if not weights_present(name) and weights == "pretrained":
         show_weights_unavailable(WeightsUnavailable(E.weights_help(name)))
         st.markdown("**Without the weights this page still works:** switch *Weights* to the untrained network, or "

@@ -970,7 +970,7 @@ def cached_states(model: SpeechModel, y: np.ndarray, sr: int, *, clip_hash: str,
 
 
 def embed_set(model: SpeechModel, clips: Sequence, *, cache: EmbeddingCache, padding: str = "slice",
-              progress: Callable[[float, str], None] | None = None, batch_size: int = 8) -> int:
+              progress: Callable[[float, str], None] | None = None, batch_size: int = 4) -> int:
     """Make sure every clip's layer states are on disk; returns how many were computed (not cached)."""
     import torch
 
@@ -978,8 +978,9 @@ def embed_set(model: SpeechModel, clips: Sequence, *, cache: EmbeddingCache, pad
     todo = [c for c in clips if not cache.has(c.fingerprint, model.model_id, pad)]
     if pad not in PADDING_MODES:
         raise InputError(f"padding must be one of {', '.join(PADDING_MODES)}; got {padding!r}.")
-    # Whisper's 30-s windows batch well (about 2-3x less time per clip in batches of 8); the others
-    # have clip-dependent lengths and run one by one.
+    # Whisper's 30-s windows batch well (2-3x less time per clip); 4 at a time keeps the attention
+    # matrices (4 x 6 heads x 1500^2 floats per layer) and the peak memory of the process near 1 GB
+    # (bench/bench_embeddings.py: 1.2 GB with batches of 8). The others have clip-dependent lengths.
     step = batch_size if (model.family == "whisper" and pad != "trim") else 1
     done = len(clips) - len(todo)
     for a in range(0, len(todo), step):
