@@ -793,14 +793,18 @@ def _cv_splits(labels: np.ndarray, groups: np.ndarray | None, cv: int, seed: int
 
 
 def linear_probe_accuracy(X: np.ndarray, labels: Sequence, *, cv: int = 5, groups: Sequence | None = None,
-                          seed: int = 0, C: float = 1.0) -> np.ndarray:
-    """Accuracy of a logistic-regression probe on held-out folds (one number per fold).
+                          seed: int = 0) -> np.ndarray:
+    """Accuracy of a linear probe on held-out folds (one number per fold).
 
-    Features are standardised inside each training fold. With ``groups``
-    the folds keep each group (voice) whole, so the probe is scored on
-    voices it never saw.
+    The probe is a ridge-regression classifier (least squares onto one-hot
+    labels, the class with the largest output wins), on features
+    standardised inside each training fold, with its ridge strength chosen
+    by leave-one-out inside the training fold (closed form: several times
+    cheaper than a logistic-regression probe, which matters with a probe per
+    layer, per model, per label). With ``groups`` the folds keep each group
+    (voice) whole, so the probe is scored on voices it never saw.
     """
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -811,7 +815,7 @@ def linear_probe_accuracy(X: np.ndarray, labels: Sequence, *, cv: int = 5, group
     for train, test in _cv_splits(y, g, cv, seed):
         if len(np.unique(y[train])) < 2:
             continue
-        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=300))
+        clf = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-2, 5, 8)))
         clf.fit(X[train], y[train])
         scores.append(float(np.mean(clf.predict(X[test]) == y[test])))
     return np.array(scores)
@@ -826,7 +830,7 @@ def probe_scores(X: np.ndarray, labels: Sequence, *, cv: int = 5, groups: Sequen
     dict
         ``silhouette`` (cosine, -1..1), ``knn`` (leave-one-out k-NN accuracy;
         leave-one-group-out when ``groups``), ``probe`` (mean held-out
-        accuracy of a linear probe, ``probe_std`` across folds),
+        accuracy of a ridge linear probe, ``probe_std`` across folds),
         ``davies_bouldin`` (lower = tighter clusters), ``chance`` (share of
         the most common label), ``n`` and ``n_classes``.
     """
@@ -1107,8 +1111,9 @@ def project(X: np.ndarray, method: str = "PCA", dims: int = 2, *, seed: int = 0)
         from sklearn.manifold import TSNE
 
         perplexity = float(min(30.0, max(2.0, (len(X) - 1) / 3)))
+        # Exact gradients for a few hundred clips: ~10x faster than Barnes-Hut at this size.
         coords = TSNE(n_components=dims, metric="cosine", perplexity=perplexity, init="pca", random_state=seed,
-                      max_iter=750).fit_transform(X)
+                      max_iter=750, method="exact" if len(X) <= 1000 else "barnes_hut").fit_transform(X)
         return Projection(coords.astype(np.float32), method, None)
     if method == "UMAP":
         import umap
