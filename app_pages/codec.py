@@ -782,6 +782,30 @@ encoding *are* the $k$-codebook encoding, so one encode serves every bitrate. DA
 (random $k$ per example) so that every prefix decodes well; it also projects to 8 dimensions and compares
 L2-normalised vectors (cosine distance) to keep all 1024 entries in use.
 
+**Tokens.** $f_r N_q$ tokens per second (16 kHz model: $50 \times 12 = 600$) of $b = 10$ bits each. One symbol per
+frame would need $K^{N_q} = 1024^{12} = 2^{120}$ classes; a codec language model instead has $N_q$ heads of $K$ outputs
+and chooses an order: *parallel* ($T$ steps, codebooks of a frame independent given the past), *flattened*
+($T N_q$ steps, exact; AudioLM), *delay* ($T + N_q - 1$ steps, codebook $k$ shifted by $k-1$; MusicGen, Copet et al.
+2023), or *VALL-E*'s first codebook autoregressive and the rest non-autoregressive, one step per codebook (Wang et
+al. 2023).
+
+**One quantiser step (DAC).** With residual $r$: $p = W_{in} r + b_{in}$ (1024 → 8), $\hat p = p/\lVert p\rVert$,
+$i^\star = \arg\min_i \lVert \hat p - \hat c_i\rVert^2 = \arg\max_i \cos(p, c_i)$ since $\lVert \hat p - \hat c\rVert^2 =
+2 - 2\cos$; then $q = W_{out} c_{i^\star} + b_{out}$ with the entry *as stored* (not normalised), and $r' = r - q$.
+Factorised low-dimensional codes and the L2 normalisation come from Improved VQGAN (Yu et al. 2022) and keep all
+1024 entries in use. With random weights the stages do not reduce the error: nothing was learned.
+
+**Codebook swap.** Hybrid $h_k$ = the first $k$ codebooks of the noisy take + the rest of the clean one. Score every
+$h_k$ against both takes *after matching its level to each*: the noisy take is louder unless matched, and a level
+offset adds a constant to every log-mel distance that can hide the crossing.
+
+**The arithmetic of bits.** PCM: $R = f_s \cdot b \cdot C$ (CD: $44100 \cdot 16 \cdot 2 = 1411.2$ kbit/s, 10.58 MB per
+minute). A uniform quantiser with step $\Delta = 2/2^b$ adds error of power $\Delta^2/12$, so
+$\text{SNR} = 6.02\,b + 4.77 + 20\log_{10}\text{RMS}$ dB (full-scale sine: $6.02\,b + 1.76$; 16 bits ≈ 96 dB of range).
+FLAC (linear prediction + Rice-coded residual) is lossless, so its ratio depends on the signal. MP3 (MPEG-1 Layer
+III) spends $1152 \cdot R / f_s$ bits per 1152-sample frame (417.96 bytes at 128 kbit/s, 44.1 kHz; frames of 417 or
+418 bytes with a padding byte now and then).
+
 **Error vs stages.** High-rate theory: $b$ bits on a $d$-dimensional vector lower the error by about
 $6.02\,b/d$ dB per stage. A k-means codebook learned on the data does better in early stages because it learns
 the spectrum's shape; later stages face nearly white residuals and settle near the theory line.
@@ -807,4 +831,5 @@ github.com/descriptinc/descript-audio-codec; Zeghidour et al. 2021 (SoundStream,
 (EnCodec); Valin et al., RFC 6716 (Opus); Le Roux et al. 2019 (SI-SDR); Taal et al. 2011 (STOI); ITU-T P.862.2 (PESQ).
 """)
 
-show_code(codec.bitrate_kbps, codec.decode, rvq.train_rvq, metrics.mel_distance)
+show_code(codec.bitrate_kbps, codec.decode, codec.quantizer_step, codec.token_schedule, codec.swap_experiment,
+          rvq.train_rvq, metrics.mel_distance)
