@@ -63,7 +63,7 @@ def test_bits_tab_closed_forms():
 def test_quantiser_step_on_the_kmeans_rvq_and_the_swap():
     at = on_tab("One quantiser step")
     assert not errors(at), errors(at)
-    assert at.segmented_control(key="codec_step_source").value == "k-means RVQ"
+    assert at.segmented_control(key="codec_step_quantiser").value == "k-means RVQ"
     assert metric(at, "Chosen entry").startswith("#")
     at.slider(key="codec_step_stage").set_value(4).run()
     assert not errors(at)
@@ -76,14 +76,14 @@ def test_quantiser_step_on_the_kmeans_rvq_and_the_swap():
 def test_dac_paths_with_the_tiny_random_model(monkeypatch):
     monkeypatch.setenv("AVE_CODEC_RANDOM_DAC", "tiny")
     at = on_tab("Tokens")
-    at.button(key="codec_encode_tokens").click().run()
+    at.button(key="codec_tokens_encode").click().run()
     assert not errors(at), errors(at)
     frames = at.get("iframe")
     assert frames and "tg-grid" in str(frames[0].proto), "the token grid is drawn"
     assert any("Random weights" in w.value for w in at.warning)
-    at = on_tab("One quantiser step", codec_step_source="DAC")
-    at.button(key="codec_encode_step").click().run()
-    assert at.segmented_control(key="codec_step_source").value == "DAC"
+    at = on_tab("One quantiser step", codec_step_quantiser="DAC")
+    at.button(key="codec_step_encode").click().run()
+    assert at.segmented_control(key="codec_step_quantiser").value == "DAC"
     assert not errors(at), errors(at)
     assert float(metric(at, "Cosine to it")) <= 1.0
     at.slider(key="codec_step_stage").set_value(12).run()
