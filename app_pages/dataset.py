@@ -57,7 +57,7 @@ with src.side:
     if not src.presenting:
         st.subheader("Speech for the preview")
     speech_src = st.radio("Speech", ["Demo sentences (espeak-ng)", "A clip of yours or a sample"],
-                          key="ds_speech_src", bind="query-params",
+                          key="ds_speech_src", bind="query-params", horizontal=True,
                           help="The demo speaks Harvard sentences, two per utterance, in six voices, as `--speech demo` does.")
     clip = None
     if speech_src != "Demo sentences (espeak-ng)":
@@ -246,6 +246,7 @@ with tab_prev:
             ps = draws(spec_json, int(seed), int(start), int(n_prev))
         labels = [f"#{p['index']}" for p in ps]
         pick = cc[3].selectbox("Inspect", labels, key="ds_pick")
+        slot = figure_slot()  # presenting: the main figure goes here, above the table
         rows = []
         for p in ps:
             rows.append({"example": f"#{p['index']}",
@@ -265,7 +266,6 @@ with tab_prev:
             for q in ps:  # the per-example time the Generate tab plans with
                 rendered(q)
         m = out["metrics"]
-        slot = figure_slot()
         chart(dfig.alignment(out["dry"], out["target"], out["input"], sr, m["direct_delay_samples"]),
               key="ds_align", slot=slot)
         k = st.columns(6)

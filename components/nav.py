@@ -51,6 +51,9 @@ PAGES: tuple[PageInfo, ...] = (
              "damage, an aligned target, and a command that renders it on a cluster."),
     PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
              "How SyncNet tells whether lips and voice line up, and by how many frames they do not."),
+    PageInfo("Audio-visual", "app_pages/sync_training.py", "How SyncNet learns", ":material/model_training:",
+             "Self-supervised training: free in-sync and shifted pairs, a contrastive loss, a tiny two-tower "
+             "network trained live on the CPU and tested on a clip it never saw."),
     PageInfo("Models", "app_pages/embeddings.py", "What speech models learn", ":material/hub:",
              "Inside wav2vec2, HuBERT and Whisper: which layer knows the word, which the voice, against an "
              "untrained control."),

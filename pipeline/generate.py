@@ -86,6 +86,8 @@ def prepare(out: str | Path, speech: str | Path, *, noise: str | Path | None = N
     else:
         speech_files = inputs.list_audio(speech)
     noise_files = inputs.list_audio(noise) if noise else []
+    inputs.check_readable(speech_files, "speech")
+    inputs.check_readable(noise_files, "noise")
     if noise_files and not noise_kind_set:
         spec["noise"]["kind"] = "file"
     from lib.dataset import possible_values

@@ -218,6 +218,30 @@ def test_cli_errors_are_one_line_messages(argv, words, inputs, tmp_path, capsys)
     assert words in capsys.readouterr().err
 
 
+def test_the_decoded_file_cache_is_bounded_in_bytes(inputs, monkeypatch):
+    from pipeline import inputs as pin
+
+    files = sorted(str(f) for f in inputs["speech"].rglob("*.flac"))
+    monkeypatch.setattr(pin, "_cache", type(pin._cache)())
+    monkeypatch.setattr(pin, "CACHE_BYTES", 100_000)  # room for one or two of these files
+    sizes = [pin.load(f, 8000).nbytes for f in files]
+    assert sum(sizes) > 100_000
+    assert sum(a.nbytes for a in pin._cache.values()) <= 100_000
+    assert list(pin._cache)[-1] == (files[-1], 8000)
+    assert pin.load(files[-1], 8000) is pin._cache[(files[-1], 8000)]  # a hit returns the cached array
+
+
+def test_a_corrupt_input_file_is_reported_before_any_work(inputs, tmp_path):
+    speech = tmp_path / "speech"
+    speech.mkdir()
+    for f in inputs["speech"].rglob("*.flac"):
+        (speech / f.name).write_bytes(f.read_bytes())
+    (speech / "broken.wav").write_bytes(b"RIFF\x00\x00not really a wav")
+    with pytest.raises(Exception, match="broken.wav"):
+        generate.prepare(tmp_path / "out", speech, spec=generate.load_spec(inputs["spec"]))
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_folder_holding_another_job_is_refused(reference, inputs):
     other = generate.load_spec(inputs["spec"])
     other["noise"]["snr_db"] = 3.0
