@@ -405,6 +405,11 @@ def view_tuner() -> None:
         m[0].metric("Median f0", f"{f0:.2f} Hz", help="Median over voiced frames, refined from the harmonics")
         m[1].metric("Nearest note", name)
         m[2].metric("Tuning", f"{c:+.1f} cents", help="flat < 0 < sharp; ±5 cents is about the limit of hearing")
+    spread = track.spread_cents()
+    if f0 is not None and spread > H.SEVERAL_NOTES_CENTS:
+        st.warning(f"This stretch holds several pitches (their middle half spans {spread:.0f} cents): the median is "
+                   "not the note of any one of them. Narrow **Start** and **Length** to a single note.",
+                   icon=":material/queue_music:")
     pname, pc = H.hz_to_note(peak_hz)
     m[3].metric("Strongest peak", f"{peak_hz:.1f} Hz", help=f"{pname} {pc:+.0f} cents, {peak_db:.1f} dBFS")
     m[4].metric("Voiced frames", f"{100 * track.voiced.mean():.0f} %")

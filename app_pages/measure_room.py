@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
@@ -10,7 +12,7 @@ from components import measure_figures as mf
 from components.audio_io import local_duplex_status, pick_audio, play_and_record, player
 from components.errors import show_input_error, stop_on_input_error
 from components.presenter import chart, demo_scenarios, figure_slot, inputs
-from components.responses import DEFAULT_ROOM, ROOMS, remember, simulated_room
+from components.responses import DEFAULT_ROOM, ROOMS, remember, session_memo, simulated_room
 from components.room_analysis import analysis_panel, analyse
 from components.teach import in_depth, intro, show_code
 from lib import measure
@@ -29,6 +31,8 @@ intro(
 )
 
 HARMONICS = (2, 3, 4, 5)
+#: Longest recording the page reads (longer ones are cut, with a notice): the longest sweep and tail fit.
+MAX_RECORDING_S = 40.0
 TABS = ["The sweep", "Simulated room", "Record in the browser", "Sound card"]
 
 demo_scenarios({
@@ -179,20 +183,14 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
     dry = pick_audio(f"{key}_dry", default="Speech with fricatives", sr=m.sr, max_duration_s=8.0, require=False)
     if dry is not None:
         y = dry.samples.astype(np.float64)
-        wet = match_level(convolve(y, ir, method="fft").astype(np.float32), y)
+        ir_id = hashlib.sha1(np.ascontiguousarray(ir).tobytes()).hexdigest()
+        wet = session_memo(f"_{key}_wet", (dry.fingerprint, ir_id),
+                           lambda: match_level(convolve(y, ir, method="fft").astype(np.float32), y))
         p = st.columns(2)
         with p[0]:
             player(y.astype(np.float32), m.sr, label="Dry", key=f"{key}_pdry")
         with p[1]:
             player(wet, m.sr, label="In the measured room (same RMS)", key=f"{key}_pwet")
-
-
-def try_measure(recording: np.ndarray, **kwargs) -> measure.Measurement | None:
-    try:
-        return measure.measure(recording, sweep, inverse, sr, pre_s=pre_s, **kwargs)
-    except InputError as exc:
-        show_input_error(exc)
-        return None
 
 
 # ---------------------------------------------------------------------------- the sweep
@@ -219,8 +217,9 @@ with t_sweep:
 with t_sim:
     if t_sim.open:
         st.markdown("The sweep plays through a simulated room (the hybrid model of the room designer) from a "
-                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone (set so a "
-                    "full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the signal-to-noise ratio improves until the speaker distorts.")
+                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone "
+                    "(set so a full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the "
+                    "signal-to-noise ratio improves until the speaker distorts.")
         c = st.columns(3)
         room_name = c[0].selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="mr_room")
         noise_dbfs = c[1].slider("Noise at the microphone (dBFS)", -100, -30, -85, key="mr_noise")
@@ -275,17 +274,27 @@ with t_rec:
             st.info(f"No recording yet. It must hold the whole sweep ({dur:g} s) and the room's decay after it: "
                     f"record at least {dur + 1.5:.1f} s.")
         else:
-            try:
-                clip = load_audio(source.getvalue(), sr=sr, max_duration_s=measure.MAX_RECORDING_S,
-                                  name="your recording" if source is recording else source.name)
-            except InputError as exc:
-                show_input_error(exc)
-                clip = None
-            if clip is not None:
-                st.caption(f"**{clip.name}**: {clip.duration_s:.2f} s" + "".join(f" · {n}" for n in clip.notices))
-                m_rec = try_measure(clip.samples.astype(np.float64), ir_length_s=min(tail_s, 4.0))
-                if m_rec is not None:
-                    show_measurement(m_rec, "mr_recm", "Recorded in the browser")
+            name = "your recording" if source is recording else source.name
+
+            def decode_and_measure():
+                # once per recording and sweep setting, kept in this session only (a visitor's own audio)
+                try:
+                    clip = load_audio(source.getvalue(), sr=sr, max_duration_s=MAX_RECORDING_S, name=name)
+                    caption = f"**{clip.name}**: {clip.duration_s:.2f} s" + "".join(f" · {n}" for n in clip.notices)
+                    return caption, measure.measure(clip.samples.astype(np.float64), sweep, inverse, sr,
+                                                    pre_s=pre_s, ir_length_s=min(tail_s, 4.0)), None
+                except InputError as exc:
+                    return None, None, exc
+
+            ident = (getattr(source, "file_id", None), getattr(source, "size", None), name, f1, f2, dur, sr,
+                     fade_ms, tail_s)
+            caption, m_rec, problem = session_memo("_mr_recorded", ident, decode_and_measure)
+            if caption:
+                st.caption(caption)
+            if problem is not None:
+                show_input_error(problem)
+            else:
+                show_measurement(m_rec, "mr_recm", "Recorded in the browser")
 
 # ---------------------------------------------------------------------------- sound card
 with t_card:
@@ -300,18 +309,26 @@ with t_card:
             st.markdown("Plays the sweep file on this computer's default output and records its default input at "
                         "the same time. The device's latency is found by cross-correlation.")
             guard()
+            params = (sr, level, dur, f1, f2, fade_ms, tail_s)
             if st.button("Play the sweep and record", key="mr_card_go", icon=":material/mic:"):
                 wav = sweep_file(sweep, sr, level, tail_s, lead_s=0.5)
                 with st.spinner(f"Playing and recording for {len(wav) / sr:.1f} s..."):
                     try:
-                        st.session_state["mr_card_rec"] = (play_and_record(wav, sr), sr, level, dur, f1, f2)
+                        rec = play_and_record(wav, sr)
+                        result = measure.measure(rec, sweep, inverse, sr, pre_s=pre_s, ir_length_s=min(tail_s, 4.0),
+                                                 level=level)
                     except InputError as exc:
-                        show_input_error(exc)
-            saved = st.session_state.get("mr_card_rec")
-            if saved is not None and saved[1:] == (sr, level, dur, f1, f2):
-                m_card = try_measure(saved[0], ir_length_s=min(tail_s, 4.0), level=saved[2])
-                if m_card is not None:
-                    show_measurement(m_card, "mr_cardm", "Recorded with the sound card")
+                        result = exc
+                # the measurement (not the raw recording) stays for this session, for these settings
+                st.session_state["mr_card_result"] = (params, result)
+            saved = st.session_state.get("mr_card_result")
+            if saved is not None and saved[0] == params:
+                if isinstance(saved[1], InputError):
+                    show_input_error(saved[1])
+                else:
+                    show_measurement(saved[1], "mr_cardm", "Recorded with the sound card")
+            elif saved is not None:
+                st.caption("The sweep settings changed since the last recording: play and record again.")
 
 in_depth(r"""
 **The sweep (Farina 2000).** $x(t) = \sin\!\big(2\pi f_1 L\,(e^{t/L} - 1)\big)$ for $0 \le t < T$, with

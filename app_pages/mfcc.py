@@ -186,7 +186,7 @@ def view_syncnet() -> None:
             st.warning("SyncNet's features need at least 25 ms of audio.")
             return
         lib_side = S.mfcc(y16, syncnet.SR, n_mfcc=13)  # librosa's defaults at 16 kHz
-        psf_side = S.mfcc(y16, syncnet.SR, convention="python_speech_features")
+        psf_side = syncnet.mfcc_features(y16)  # python_speech_features' defaults, as SyncNet was trained
     t_lib = np.arange(lib_side.shape[1]) * HOP / syncnet.SR
     t_psf = np.arange(psf_side.shape[1]) * 0.01
     left, right = st.columns(2)
@@ -258,4 +258,4 @@ recognition"; the HTK Book, ch. 5; `librosa.feature.mfcc`, `librosa.feature.delt
 `librosa.feature.inverse.mfcc_to_audio`; python_speech_features; Chung & Zisserman (2016) SyncNet; Velardo,
 *AudioSignalProcessingForML* 19–20.
 """)
-show_code(S.mfcc, S.mfcc_to_log_mel, S.dct_basis, S.delta)
+show_code(S.mfcc, S.mfcc_to_log_mel, S.dct_basis, S.delta, syncnet.mfcc_features)

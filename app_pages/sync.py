@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from components import sync_figures as SF
+from components.audio_io import escape_markdown
 from components.errors import show_weights_unavailable, stop_on_input_error
 from components.session_files import SessionFolder, session_folder
 from components.teach import in_depth, intro, show_code
@@ -183,7 +184,7 @@ def _start_new_clip(clip_id: str, values: dict) -> None:
 _start_new_clip(digest, {"sync_lag": int(free_result.offset_frames), "sync_shift": 0})
 
 st.caption(
-    f"**{name}**: {clip.duration_s:.2f} s, {clip.source_size[0]}×{clip.source_size[1]} px at "
+    f"**{escape_markdown(name)}**: {clip.duration_s:.2f} s, {clip.source_size[0]}×{clip.source_size[1]} px at "
     f"{clip.source_fps:.3g} fps → analysed as {len(clip.frames)} frames of {clip.frames.shape[2]}×"
     f"{clip.frames.shape[1]} at {FPS} fps and {len(clip.audio)} audio samples at 16 kHz."
 )

@@ -70,9 +70,25 @@ def remembered() -> dict[str, tuple[np.ndarray, int]]:
     return dict(st.session_state.get(_STORE, {}))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _load_ir(data: bytes, name: str):
-    return load_audio(data, name=name, max_duration_s=10.0)
+def session_memo(slot: str, ident: tuple, compute):
+    """``compute()`` once per ``ident`` for this browser session, kept in its state (one value per slot).
+
+    For what derives from a visitor's own upload or recording: a process-wide cache would keep it
+    after the session ends and count it against everyone's memory; here the next upload replaces it
+    and the session's end frees it.
+    """
+    held = st.session_state.get(slot)
+    if held is not None and held[0] == ident and ident[0] is not None:
+        return held[1]
+    st.session_state.pop(slot, None)  # let the previous value go before computing the next
+    value = compute()
+    st.session_state[slot] = (ident, value)
+    return value
+
+
+def _load_ir(key: str, up):
+    return session_memo(f"_{key}_ir", (getattr(up, "file_id", None), getattr(up, "size", None)),
+                        lambda: load_audio(up.getvalue(), name=up.name, max_duration_s=10.0))
 
 
 def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response | None:
@@ -106,7 +122,7 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
         st.info("Upload an impulse response (a clap, a balloon pop, a sweep measurement) to hear a clip in that space.")
         return None
     try:
-        clip = _load_ir(up.getvalue(), up.name)
+        clip = _load_ir(key, up)
     except InputError as exc:
         show_input_error(exc)
         return None
