@@ -110,6 +110,14 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
          "codec_rvq_dim": ("8", 8), "codec_rvq_stages": ("3", 3)},
         {"codec_tab": ("Bitrate vs quality", "Bitrate vs quality"), "codec_metric": ("SI-SDR", "si_sdr_db"),
          "codec_k_16khz": ("6", 6)},
+        {"codec_tab": ("Tokens", "Tokens"), "codec_pattern": ("Flattened", "flatten"), "codec_random": ("true", True)},
+        {"codec_tab": ("One quantiser step", "One quantiser step"), "codec_step_t": ("1.2", 1.2),
+         "codec_step_stage": ("3", 3), "codec_step_sub": ("5", 5), "codec_swap_snr": ("20", 20),
+         "codec_swap_src": ("DAC", "DAC")},
+        {"codec_tab": ("One quantiser step", "One quantiser step"), "codec_step_quantiser": ("DAC", "DAC")},
+        {"codec_tab": ("The arithmetic of bits", "The arithmetic of bits"), "codec_pcm_sr": ("48000", 48000),
+         "codec_pcm_bits": ("24", 24), "codec_pcm_ch": ("mono", 1), "codec_qbits": ("4", 4),
+         "codec_mp3_kbps": ("64", 64), "codec_mp3_sr": ("48000", 48000)},
     ],
 }
 
@@ -118,11 +126,11 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
 #: sample), the exact-value boxes that mirror a bound slider, and the Fourier page's coefficient
 #: table (edits of a table are not a URL parameter).
 NOT_IN_LINKS = (r"_demo_\d+$", r"_fetch$", r"_source$", r"_num$", r"_upload$", r"_mic$", r"_local$", r"_reset$",
-                r"_curve_go$", r"_download$", r"_npz$", r"_encode$", r"^td_cmp$", r"^present_exit$",
+                r"_curve_go$", r"_go$", r"_download$", r"_npz$", r"_encode$", r"^td_cmp$", r"^present_exit$",
                 r"^fourier_table_", r"^room_meas_",
                 # convolution/measurement: the preset boxes follow the typed numbers (which are in the link),
-                # the timing and play-and-record buttons, responses that exist only in this session, IR uploads
-                r"^cv_[xh]_preset$", r"^cv_time$", r"^mr_card_go$", r"_measured$", r"_irup$")
+                # the timing button, responses that exist only in this session, IR uploads
+                r"^cv_[xh]_preset$", r"^cv_time$", r"_measured$", r"_irup$")
 
 
 def url_params(view: dict) -> dict:
