@@ -311,7 +311,7 @@ with tab_dist:
         n_draw = st.select_slider("Examples drawn", [200, 500, 1000, 2000, 5000], 1000, key="ds_ndraw",
                                   bind="query-params",
                                   help="Drawing is cheap (no audio is rendered): this shows the whole design.")
-        with stop_on_input_error():
+        with stop_on_input_error(), st.spinner(f"Drawing {n_draw} examples..."):
             big = draws(spec_json, int(seed), 0, int(n_draw))
         col = lambda k: np.array([q[k] for q in big])  # noqa: E731
         chart(dfig.histogram_grid({
