@@ -219,7 +219,7 @@ def main() -> None:
             e = eff if w == 2 else min(eff, 0.95)
             print(f"  {w:4d} workers at {100 * e:.0f} % efficiency: {core_h / (w * e):8.1f} h")
         print("  (beyond one machine the file system's write rate, "
-              f"{bytes_per * r1 * 64 / 1e6:.0f} MB/s at 64 workers, becomes the limit to watch)")
+              f"{bytes_per / CPU['full'] * 64 / 1e6:.0f} MB/s at 64 unshared workers, becomes the limit to watch)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
