@@ -10,6 +10,7 @@ import streamlit as st
 from components import codec_figures as cf
 from components.audio_io import pick_audio, player
 from components.errors import show_weights_unavailable, stop_on_input_error
+from components.presenter import chart, demo_scenarios, figure_slot, inputs, presenting
 from components.teach import in_depth, intro, show_code
 from lib import codec, metrics, rvq
 from lib.audio import clip_hash, level_dbfs, match_level, resample
@@ -17,8 +18,13 @@ from lib.errors import WeightsUnavailable
 
 #: Longest clip this page codes (DAC on a 2-core CPU is slower than real time).
 MAX_DURATION_S = 10.0
-CLASSIC_KBPS = [6, 8, 12, 16, 24, 32, 48, 64]
-WAVEFORM_KBPS = [16, 32, 64, 128, 256]
+CLASSIC_KBPS = list(codec.CURVE_CLASSIC_KBPS)
+#: Seconds of work per second of audio for "Compute the curve" (classic points + k-means points, each
+#: scored by every quality measure). bench/bench_codec_curve.py on the 5.49 s speech clip: 27.8 s of CPU
+#: (whole process, median of 2; the work is single-threaded, so this is the wall time of a quiet machine),
+#: i.e. 4.7 s per second of audio after start-up; a machine loaded 10-16x over its 2 cores took 181-229 s.
+#: The page's estimate comes from this figure and its progress bar from the live measurement.
+CURVE_S_PER_AUDIO_S = 5.0
 #: Test hook: build the chosen architecture with tiny widths and random weights instead of loading weights.
 RANDOM_DAC = os.environ.get("AVE_CODEC_RANDOM_DAC", "")
 
@@ -33,9 +39,18 @@ intro(
     "the *k-means RVQ* tab (it works without any weights) and do the same with its stages.",
 )
 
-with st.sidebar:
-    st.subheader("Audio")
-    clip = pick_audio("codec", default="Speech with fricatives", max_duration_s=MAX_DURATION_S)
+demo_scenarios({
+    "k-means RVQ, 1 stage": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 1},
+    "k-means RVQ, 8 stages": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 8},
+    "Opus at 6 kbps": {"codec_tab": "Classic codecs", "codec_classic": "opus", "codec_classic_kbps": 6},
+    "The curve": {"codec_tab": "Bitrate vs quality"},
+}, key="codec")
+
+src = inputs()
+with src.side:
+    if not src.presenting:
+        st.subheader("Audio")
+    clip = pick_audio("codec", default="Speech with fricatives", uploads=src.main, max_duration_s=MAX_DURATION_S)
 
 labels = {k: s.label for k, s in codec.MODELS.items()}
 c1, c2 = st.columns([0.4, 0.6])
@@ -52,11 +67,12 @@ m1.metric("Bitrate", f"{kbps:.2f} kbps", help="frame rate × codebooks × 10 bit
 m2.metric("Frame rate", f"{spec.frame_rate_hz:.2f} Hz", help=f"{spec.sr} Hz / hop {spec.hop_length}")
 m3.metric("Bits per frame", f"{k * spec.codebook_bits}", help=f"{k} codebooks × {spec.codebook_bits} bits")
 m4.metric("vs 16-bit PCM", f"{ratio:.0f}×", help=f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps PCM / {kbps:.2f} kbps")
-st.caption(
-    f"{spec.sr} Hz / {spec.hop_length} samples per frame = {spec.frame_rate_hz:.2f} frames/s × {k} codebooks × "
-    f"{spec.codebook_bits} bits (1024 entries) = **{kbps:.2f} kbps**; mono 16-bit PCM at {spec.sr} Hz is "
-    f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps. All {spec.n_codebooks} codebooks: {spec.full_bitrate_kbps:.2f} kbps."
-)
+if not presenting():  # the metrics above carry it on a projector
+    st.caption(
+        f"{spec.sr} Hz / {spec.hop_length} samples per frame = {spec.frame_rate_hz:.2f} frames/s × {k} codebooks × "
+        f"{spec.codebook_bits} bits (1024 entries) = **{kbps:.2f} kbps**; mono 16-bit PCM at {spec.sr} Hz is "
+        f"{codec.pcm_bitrate_kbps(spec.sr):.0f} kbps. All {spec.n_codebooks} codebooks: {spec.full_bitrate_kbps:.2f} kbps."
+    )
 
 
 # ------------------------------------------------------------------ cached work
@@ -123,17 +139,17 @@ def curve_point(y: np.ndarray, sr: int, name: str, rate: float) -> dict:
 
 
 def classic_curve(y: np.ndarray, sr: int, progress=None) -> list[dict]:
-    """Every classic codec at the curve's bitrates (each point cached)."""
-    jobs = [(c, r) for c in ("opus", "mp3", "aac") for r in CLASSIC_KBPS]
-    jobs += [(c, r) for c in ("mulaw8", "bitdepth", "downsample") for r in WAVEFORM_KBPS]
-    rows, seen = [], set()
+    """Every classic codec at the curve's bitrates (each point cached); ``progress(fraction, text)``."""
+    import time
+
+    jobs = codec.curve_jobs(sr)
+    rows, t0 = [], time.perf_counter()
     for i, (name, rate) in enumerate(jobs):
-        eff = codec.classic_effective_kbps(name, sr, rate)
-        if (name, eff) not in seen:
-            seen.add((name, eff))
-            rows.append(curve_point(y, sr, name, float(rate)))
+        rows.append(curve_point(y, sr, name, rate))
         if progress:
-            progress((i + 1) / len(jobs), f"{name} at {rate} kbps")
+            spent = time.perf_counter() - t0
+            left = spent / (i + 1) * (len(jobs) - i - 1)
+            progress((i + 1) / len(jobs), f"{name} at {rate:g} kbps · about {left:.0f} s left (measured so far)")
     return rows
 
 
@@ -160,15 +176,14 @@ def compare(y: np.ndarray, z: np.ndarray, sr: int, *, label: str, key: str) -> d
     q3.metric("STFT distance", f"{q['stft_distance']:.2f}")
     q4.metric("PESQ", fmt(q["pesq"], ".2f"), help="Wide-band PESQ, 16 kHz speech only (MOS 1-4.6)")
     q5.metric("STOI", fmt(q["stoi"], ".2f"), help="Speech intelligibility 0-1, 16 kHz only")
-    st.plotly_chart(cf.spectrogram_trio({"Original": y, f"Decoded ({label})": z, "Residual": resid}, sr),
-                    width="stretch", key=f"{key}_spec")
+    chart(cf.spectrogram_trio({"Original": y, f"Decoded ({label})": z, "Residual": resid}, sr), key=f"{key}_spec")
     return q
 
 
 y = at_model_rate(clip.samples, clip.sr, spec.sr)
 h = clip_hash(y, spec.sr)
 sr = spec.sr
-if clip.sr != sr:
+if clip.sr != sr and not presenting():
     st.caption(f":material/info: The clip was resampled from {clip.sr} Hz to the model's {sr} Hz; "
                "every codec on this page gets the same resampled clip.")
 
@@ -179,13 +194,17 @@ tab_dac, tab_classic, tab_rvq, tab_curve = st.tabs(TABS, key="codec_tab", on_cha
 if tab_dac.open:
     with tab_dac:
         if not weights_present(model_key, RANDOM_DAC):
-            show_weights_unavailable(WeightsUnavailable(codec.weights_help(model_key)))
-            st.markdown(
+            slot = figure_slot()  # presenting: the bitrate ladder first, the weights note folded below it
+            note = st.expander("The DAC weights are not on this machine: how to get them",
+                               icon=":material/cloud_off:") if presenting() else st.container()
+            with note:
+                show_weights_unavailable(WeightsUnavailable(codec.weights_help(model_key)))
+            note.markdown(
                 "**Without the weights this page still works:** the *Classic codecs*, *k-means RVQ* and "
                 "*Bitrate vs quality* tabs run on this machine, and the bitrate arithmetic above is exact for "
                 "the real model."
             )
-            if st.button("Try to download the weights now", key="codec_download", icon=":material/download:"):
+            if note.button("Try to download the weights now", key="codec_download", icon=":material/download:"):
                 bar = st.progress(0.0, text="Contacting the Hugging Face Hub…")
                 try:
                     codec.download_dac(model_key, progress=lambda f, msg: bar.progress(f, text=msg))
@@ -195,8 +214,7 @@ if tab_dac.open:
                     bar.empty()
                     st.error(f"Could not download: {str(exc).split('.')[0]}. Use the command above on a "
                              "connected machine.", icon=":material/cloud_off:")
-            st.plotly_chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), width="stretch",
-                            key="codec_ladder")
+            chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), key="codec_ladder", slot=slot)
             st.dataframe(
                 [{"model": s.repo_id, "sample rate (Hz)": s.sr, "hop": s.hop_length,
                   "frame rate (Hz)": round(s.frame_rate_hz, 2), "codebooks": s.n_codebooks,
@@ -226,8 +244,7 @@ if tab_dac.open:
                 if st.button("Encode with DAC", key="codec_encode", type="primary", icon=":material/play_arrow:"):
                     st.session_state["codec_encoded"] = run_key
                     st.rerun()
-                st.plotly_chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), width="stretch",
-                                key="codec_ladder")
+                chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), key="codec_ladder")
             else:
                 bar = st.progress(0.0, text=f"Loading {spec.repo_id}…")
                 try:
@@ -243,8 +260,7 @@ if tab_dac.open:
                 bar.empty()
                 compare(y, z, sr, label=f"DAC, {k} codebooks, {kbps:.2f} kbps", key="codec_dac")
                 n_frames = enc.codes.shape[1]
-                st.plotly_chart(cf.code_heatmap(enc.codes, spec.frame_rate_hz, n_used=k), width="stretch",
-                                key="codec_heat")
+                chart(cf.code_heatmap(enc.codes, spec.frame_rate_hz, n_used=k), key="codec_heat")
                 st.caption(f"{enc.codes.shape[0]} codebooks × {n_frames} frames = {enc.codes.size} codes; "
                            f"sending the first {k} costs {k * n_frames * 10} bits for {len(y) / sr:.2f} s.")
                 usage = codec.codebook_usage(enc.codes, spec.codebook_size)
@@ -252,18 +268,16 @@ if tab_dac.open:
                 u1, u2 = st.columns(2)
                 with u1:
                     which = st.slider("Codebook to inspect", 1, spec.n_codebooks, 1, key="codec_usage_cb")
-                    st.plotly_chart(cf.usage_histogram(usage[which - 1], codebook=which, entropy_bits=ent[which - 1]),
-                                    width="stretch", key="codec_usage")
+                    chart(cf.usage_histogram(usage[which - 1], codebook=which, entropy_bits=ent[which - 1]), key="codec_usage")
                 with u2:
-                    st.plotly_chart(cf.entropy_bars(ent, n_frames=n_frames), width="stretch", key="codec_entropy")
+                    chart(cf.entropy_bars(ent, n_frames=n_frames), key="codec_entropy")
                 st.caption(
                     f"Mean entropy of the first {k} codebooks: {ent[:k].mean():.2f} bits per code; an entropy coder "
                     f"could send this clip at about {ent[:k].sum() * spec.frame_rate_hz / 1000:.2f} kbps instead of "
                     f"{kbps:.2f} (a short clip under-estimates entropy: at most log2({n_frames}) = "
                     f"{np.log2(n_frames):.1f} bits can show)."
                 )
-                st.plotly_chart(cf.residual_energy({"DAC latent": enc.residual_energy}), width="stretch",
-                                key="codec_dac_resid")
+                chart(cf.residual_energy({"DAC latent": enc.residual_energy}), key="codec_dac_resid")
                 st.download_button(
                     "Download codes and decoded audio (.npz)",
                     data=codec.npz_bytes(codes=enc.codes, audio=z, original=y.astype(np.float32),
@@ -298,8 +312,8 @@ if tab_rvq.open:
             "vectors, quantised by a codebook learned with **k-means**; each further stage quantises what is left."
         )
         r1, r2, r3 = st.columns(3)
-        bits = r1.select_slider("Bits per stage (codebook of 2^bits)", [4, 6, 8], value=8, key="codec_rvq_bits")
-        dim = r2.select_slider("Vector size (MDCT coefficients)", [8, 16, 32], value=16, key="codec_rvq_dim")
+        bits = r1.select_slider("Bits per stage (codebook of 2^bits)", [4, 6, 8], value=8, key="codec_rvq_bits", bind="query-params")
+        dim = r2.select_slider("Vector size (MDCT coefficients)", [8, 16, 32], value=16, key="codec_rvq_dim", bind="query-params")
         stages = r3.slider("Stages used", 1, 8, 4, key="codec_rvq_stages", bind="query-params")
         with stop_on_input_error():
             with st.spinner("Training 8 k-means codebooks on this clip…"):
@@ -322,8 +336,7 @@ if tab_rvq.open:
         if st.session_state.get("codec_encoded") == f"{h}-{model_key}" and weights_present(model_key, RANDOM_DAC):
             fast = bool(st.session_state.get("codec_bf16"))
             curves["DAC latent"] = dac_encode(model_key, y, sr, fast).residual_energy
-        st.plotly_chart(cf.residual_energy(curves, theory_db_per_stage=6.02 * bits / dim), width="stretch",
-                        key="codec_rvq_resid")
+        chart(cf.residual_energy(curves, theory_db_per_stage=6.02 * bits / dim), key="codec_rvq_resid")
         ent = rvq.codebook_entropy_bits(res.codes, 2**bits)
         st.caption(f"Entropy of each stage's codes (of {bits} bits sent): " + ", ".join(f"{e:.2f}" for e in ent)
                    + ". Quiet frames all map to a few entries, so entropy coding would save a lot here.")
@@ -346,8 +359,14 @@ if tab_curve.open:
         rows: list[dict] = []
         done = st.session_state.get("codec_curve") == h
         if not done:
-            st.markdown("Runs Opus, MP3 and AAC at 6-64 kbps and μ-law / bit-depth / sample-rate reduction at "
-                        "16-256 kbps on this clip and scores each one (about 15-30 s the first time).")
+            n_points = len(codec.curve_jobs(sr)) + 8
+            est = CURVE_S_PER_AUDIO_S * len(y) / sr
+            st.markdown(f"Runs Opus, MP3 and AAC at 6-64 kbps and μ-law / bit-depth / sample-rate reduction at "
+                        f"16-256 kbps on this clip, plus 8 k-means RVQ levels, and scores all {n_points} points "
+                        f"with every quality measure. Measured on a quiet 2-core machine: about "
+                        f"{CURVE_S_PER_AUDIO_S:g} s per second of audio, so about **{est:.0f} s** for this "
+                        f"{len(y) / sr:.1f} s clip the first time (instant afterwards); a busy machine takes "
+                        "longer, and the bar shows the time left as it goes.")
             if st.button("Compute the curve", key="codec_curve_go", type="primary", icon=":material/monitoring:"):
                 st.session_state["codec_curve"] = h
                 st.rerun()
@@ -373,8 +392,8 @@ if tab_curve.open:
             else:
                 st.caption("DAC points appear here once the DAC tab has encoded this clip (needs the weights).")
         paper = [dict(p) for p in codec.PAPER_RESULTS]
-        st.plotly_chart(cf.quality_curve(rows, which, paper=paper if which in ("mel_distance", "si_sdr_db") else None,
-                                         marker_kbps=kbps), width="stretch", key="codec_curve_fig")
+        chart(cf.quality_curve(rows, which, paper=paper if which in ("mel_distance", "si_sdr_db") else None,
+                                         marker_kbps=kbps), key="codec_curve_fig")
         t1, t2 = st.columns(2)
         with t1:
             st.markdown("**Published (DAC paper, 44.1 kHz, their test set)**")

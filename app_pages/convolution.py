@@ -42,11 +42,29 @@ H_PRESETS = {
 }
 
 
+CUSTOM = "Typed by you"
+
+
 def _apply_preset(which: str) -> None:
     presets = X_PRESETS if which == "x" else H_PRESETS
     name = st.session_state.get(f"cv_{which}_preset")
     if name in presets:
         st.session_state[f"cv_{which}"] = presets[name]
+
+
+def _name_typed(which: str) -> None:
+    """After typing, the preset box names the preset the numbers match, or says they are the user's own."""
+    presets = X_PRESETS if which == "x" else H_PRESETS
+    typed = " ".join(str(st.session_state.get(f"cv_{which}", "")).replace(",", " ").split())
+    match = [k for k, v in presets.items() if " ".join(v.replace(",", " ").split()) == typed]
+    st.session_state[f"cv_{which}_preset"] = match[0] if match else CUSTOM
+
+
+for _which, _default in (("x", X_PRESETS["Two clicks"]), ("h", H_PRESETS["Decaying echo"])):
+    if f"cv_{_which}_preset" not in st.session_state:  # a fresh session (maybe from a shared link)
+        st.session_state[f"cv_{_which}"] = st.session_state.get(f"cv_{_which}") or \
+            st.query_params.get(f"cv_{_which}", _default)
+        _name_typed(_which)
 
 
 TABS = ["Flip, slide, multiply, sum", "Linear vs circular", "Correlation & matched filter", "Causality",
@@ -65,12 +83,12 @@ src = inputs()
 with src.side:
     if not src.presenting:
         st.subheader("Short sequences")
-    st.selectbox("Signal x preset", list(X_PRESETS), key="cv_x_preset", on_change=_apply_preset, args=("x",))
+    st.selectbox("Signal x preset", [*X_PRESETS, CUSTOM], key="cv_x_preset", on_change=_apply_preset, args=("x",))
     x_text = st.text_input("Signal x (numbers, comma-separated)", value=X_PRESETS["Two clicks"], key="cv_x",
-                           bind="query-params")
-    st.selectbox("Kernel h preset", list(H_PRESETS), key="cv_h_preset", on_change=_apply_preset, args=("h",))
+                           bind="query-params", on_change=_name_typed, args=("x",))
+    st.selectbox("Kernel h preset", [*H_PRESETS, CUSTOM], key="cv_h_preset", on_change=_apply_preset, args=("h",))
     h_text = st.text_input("Kernel h (impulse response)", value=H_PRESETS["Decaying echo"], key="cv_h",
-                           bind="query-params")
+                           bind="query-params", on_change=_name_typed, args=("h",))
     if not src.presenting:
         st.subheader("Audio")
     clip = pick_audio("cv", default="Speech with fricatives", max_duration_s=10.0, uploads=src.main,

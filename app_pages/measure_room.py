@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
@@ -181,7 +183,9 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
     dry = pick_audio(f"{key}_dry", default="Speech with fricatives", sr=m.sr, max_duration_s=8.0, require=False)
     if dry is not None:
         y = dry.samples.astype(np.float64)
-        wet = match_level(convolve(y, ir, method="fft").astype(np.float32), y)
+        ir_id = hashlib.sha1(np.ascontiguousarray(ir).tobytes()).hexdigest()
+        wet = session_memo(f"_{key}_wet", (dry.fingerprint, ir_id),
+                           lambda: match_level(convolve(y, ir, method="fft").astype(np.float32), y))
         p = st.columns(2)
         with p[0]:
             player(y.astype(np.float32), m.sr, label="Dry", key=f"{key}_pdry")
@@ -213,8 +217,9 @@ with t_sweep:
 with t_sim:
     if t_sim.open:
         st.markdown("The sweep plays through a simulated room (the hybrid model of the room designer) from a "
-                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone (set so a "
-                    "full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the signal-to-noise ratio improves until the speaker distorts.")
+                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone "
+                    "(set so a full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the "
+                    "signal-to-noise ratio improves until the speaker distorts.")
         c = st.columns(3)
         room_name = c[0].selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="mr_room")
         noise_dbfs = c[1].slider("Noise at the microphone (dBFS)", -100, -30, -85, key="mr_noise")

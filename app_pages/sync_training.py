@@ -13,7 +13,7 @@ import streamlit as st
 from components import sync_training_figures as TF
 from components.audio_io import escape_markdown
 from components.errors import stop_on_input_error
-from components.presenter import chart, demo_scenarios, inputs
+from components.presenter import chart, demo_scenarios, figure_slot, inputs
 from components.session_files import session_folder
 from components.teach import in_depth, intro, show_code
 from lib import sync, sync_training as ST
@@ -86,14 +86,13 @@ with src.side:
         held = st.selectbox("Sentence kept apart for testing", SENTENCES, index=len(SENTENCES) - 1,
                             key="train_held_out", bind="query-params",
                             help="The network trains on the other seven and is tested on this one.")
-    st.caption("Settings")
     epochs = st.slider("Epochs", 1, 40, ST.EPOCHS, key="train_epochs", bind="query-params",
                        help="Passes over all the pairs.")
-    max_shift = st.slider("Largest audio shift for negatives (frames)", 1, 15, ST.MAX_SHIFT, key="train_max_shift",
+    max_shift = st.slider("Negatives: max shift (frames)", 1, 15, ST.MAX_SHIFT, key="train_max_shift",
                           bind="query-params", help="Negatives move the audio by 1 … this many frames (40 ms each).")
     margin = st.slider("Margin m", 0.25, 3.0, ST.MARGIN, step=0.25, key="train_margin", bind="query-params",
                        help="Shifted pairs farther apart than this cost nothing.")
-    seed = int(st.number_input("Seed", 0, 9999, 0, key="train_seed", bind="query-params",
+    seed = int(st.number_input("Seed", 0, 9999, 0, key="train_seed", bind="query-params", width=140,
                                help="Same seed, same settings: the same network, to the last digit."))
 
 # --- the clips ------------------------------------------------------------------------------
@@ -133,6 +132,7 @@ else:
                  f"({len(test_frames) / FPS:.1f} s), which it did not train on"
 
 key = f"{data_key}|seed={seed}|epochs={epochs}|shift={max_shift}|margin={margin:g}"
+train_slot = figure_slot()
 
 # --- 1. free labels -------------------------------------------------------------------------
 st.subheader("1. Labels for free: pairs cut from an in-sync video")
@@ -187,17 +187,19 @@ with right:
     chart(TF.loss_terms(margin), key="train_loss_terms")
 
 # --- 3. train ---------------------------------------------------------------------------------
-st.subheader("3. Train a tiny SyncNet on this CPU")
+# In presenter mode this block (the button and the live curves) sits right under the inputs.
+area = train_slot if train_slot is not None else st.container()
+area.subheader("3. Train a tiny SyncNet on this CPU")
 store = _store()
 with store["lock"]:
     result = store["results"].get(key)
     if result is not None:
         store["results"].move_to_end(key)
-model_info = st.empty()
-go = st.button("Train" if result is None else "Trained — showing the result", key="train_run",
+model_info = area.empty()
+go = area.button("Train" if result is None else "Trained — showing the result", key="train_run",
                type="primary", icon=":material/model_training:", disabled=result is not None)
-curves_slot, hist_slot = (col.empty() for col in st.columns(2))
-status = st.empty()
+curves_slot, hist_slot = (col.empty() for col in area.columns(2))
+status = area.empty()
 
 
 def _live(epoch: int, res: ST.TrainResult) -> None:
@@ -228,8 +230,9 @@ if go and result is None:
     st.rerun()
 
 if result is None:
-    model_info.caption("Nothing trained yet with these settings. Training takes about 10-60 s on a 2-core CPU "
-                       "(see the bench); the curves below fill in live, one point per epoch.")
+    model_info.caption(f"Nothing trained yet with these settings. The default run (7 sentences, 15 epochs) needs "
+                       f"about 15 s of one CPU core (measured by bench/bench_sync_training.py; about 1 s per "
+                       f"epoch), longer on a busy machine; the curves below fill in live, one point per epoch.")
     curves_slot.info("The loss curve and the gap between in-sync and shifted distances appear here while training.",
                      icon=":material/show_chart:")
     st.stop()
@@ -237,7 +240,7 @@ if result is None:
 model_info.caption(f"Two towers, {result.n_params:,} parameters in all (the released SyncNet: about 15 million per "
                    f"tower). Trained {result.epochs_done} epochs on {result.n_pairs} pairs per epoch in "
                    f"{result.seconds:.1f} s, seed {result.seed}.")
-show_epoch = st.slider("Show epoch", 0, result.epochs_done, result.epochs_done, key="train_show_epoch",
+show_epoch = area.slider("Show epoch", 0, result.epochs_done, result.epochs_done, key="train_show_epoch",
                        help="0 = the untrained network.")
 chart(TF.training_curves(result.loss, result.gap, epochs=result.epochs_done), key="train_curves", where=curves_slot)
 chart(TF.distance_histograms(result.matched[show_epoch], result.shifted[show_epoch], margin=result.margin,
@@ -245,7 +248,7 @@ chart(TF.distance_histograms(result.matched[show_epoch], result.shifted[show_epo
                              x_max=float(np.percentile(np.r_[result.matched[-1], result.shifted[-1],
                                                              result.matched[0], result.shifted[0]], 99.5)) * 1.05),
       key="train_hist", where=hist_slot)
-m1, m2, m3, m4 = st.columns(4)
+m1, m2, m3, m4 = area.columns(4)
 m1.metric(f"Loss (epoch {show_epoch})", f"{result.loss[show_epoch]:.3f}",
           delta=f"{result.loss[show_epoch] - result.loss[0]:+.3f} vs. untrained", delta_color="inverse",
           help="mean contrastive loss over the epoch's pairs; epoch 0 = the untrained network")

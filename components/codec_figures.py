@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import COLORS, pool_image, rgb_colorscale, style
+from components.figures import COLORS, log_axis, pool_image, rgb_colorscale, style
 
 #: One colour per codec family on the bitrate-quality curve.
 CODEC_COLORS = {
@@ -63,7 +63,7 @@ def usage_histogram(counts: np.ndarray, *, codebook: int, entropy_bits: float, b
                            hovertemplate="rank %{x}<br>%{y} frames<extra></extra>", name="uses"))
     style(fig, title=f"Codebook {codebook}: {used}/{len(counts)} entries used, H = {entropy_bits:.2f} bits",
           x_title="Entry rank (most used first)", y_title="Frames using the entry", height=300, legend=False)
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(log_axis(1, max(len(counts), 1)))
     return fig
 
 
@@ -133,7 +133,8 @@ def quality_curve(rows: list[dict], metric: str, *, paper: list[dict] | None = N
         fig.add_vline(x=marker_kbps, line=dict(color=COLORS["accent"], width=1, dash="dash"))
     style(fig, title=f"Bitrate against quality: {METRIC_LABELS.get(metric, metric)}", x_title="Bitrate (kbps, log scale)",
           y_title=METRIC_LABELS.get(metric, metric), height=440)
-    fig.update_xaxes(type="log")
+    xs = [r["kbps"] for r in rows] + [p["kbps"] for p in paper or ()] + ([marker_kbps] if marker_kbps else [])
+    fig.update_xaxes(log_axis(min(xs), max(xs)) if xs else dict(type="log"))
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02))
     return fig
 

@@ -154,6 +154,28 @@ def spectrum(freqs_hz: np.ndarray, values: np.ndarray, *, title: str = "Magnitud
     return new_figure(traces, title=title, x_title="Frequency (Hz)", y_title=y_title, height=height, xaxis=xaxis)
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 tick values covering ``[lo, hi]`` for a log axis.
+
+    Plotly's own log ticks label the minor steps with bare mantissas ("…8 9 1 2 3"), which reads as
+    nonsense on a projector; these are whole values (1, 2, 5, 10, 20, 50, …).
+    """
+    lo, hi = max(float(lo), 1e-12), max(float(hi), 1e-12)
+    for mantissas in ((1, 2, 5), (1, 2, 3, 4, 6, 8), (1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9)):
+        out = []
+        for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1):
+            out += [float(f"{m * 10.0**e:.6g}") for m in mantissas if lo / 1.01 <= m * 10.0**e <= hi * 1.01]
+        if len(out) >= 4:  # a narrow range (under a decade) gets finer steps, never bare mantissas
+            break
+    return out or [float(f"{lo:.3g}"), float(f"{hi:.3g}")]
+
+
+def log_axis(lo: float, hi: float, **extra) -> dict:
+    """A log axis with :func:`log_ticks` labels (``f"{v:g}"``); ``extra`` keys are merged in."""
+    ticks = log_ticks(lo, hi)
+    return dict(type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks], **extra)
+
+
 def log_freq_ticks(fmax_hz: float, fmin_hz: float = 10.0) -> tuple[list[float], list[str]]:
     """Readable ticks for a log frequency axis: 20, 50, 100, 200, 500, 1k, 2k, 5k, 10k, 20k Hz."""
     vals = [f for f in (20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000) if fmin_hz <= f <= fmax_hz]

@@ -855,3 +855,21 @@ def classic_effective_kbps(codec: str, sr: int, bitrate_kbps: float) -> float:
     if codec in ("mp3", "aac"):
         return float(np.clip(bitrate_kbps, 8 if codec == "mp3" else 6, 320))
     raise InputError(f"Unknown codec {codec!r}.")
+
+
+#: Bitrates of the quality-vs-bitrate curve: perceptual codecs, then the waveform tricks.
+CURVE_CLASSIC_KBPS = (6, 8, 12, 16, 24, 32, 48, 64)
+CURVE_WAVEFORM_KBPS = (16, 32, 64, 128, 256)
+
+
+def curve_jobs(sr: int) -> list[tuple[str, float]]:
+    """The (codec, requested kbps) points of the quality curve at ``sr``, one per distinct effective bitrate."""
+    jobs = [(c, r) for c in ("opus", "mp3", "aac") for r in CURVE_CLASSIC_KBPS]
+    jobs += [(c, r) for c in ("mulaw8", "bitdepth", "downsample") for r in CURVE_WAVEFORM_KBPS]
+    out, seen = [], set()
+    for name, rate in jobs:
+        eff = classic_effective_kbps(name, sr, rate)
+        if (name, eff) not in seen:
+            seen.add((name, eff))
+            out.append((name, float(rate)))
+    return out

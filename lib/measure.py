@@ -208,7 +208,11 @@ def deconvolve(recording, inverse, sr: int, *, pre_s: float = 0.0, length_s: flo
     pre = int(round(check_number(pre_s, "The time kept before zero (pre_s)", lo=0, hi=MAX_SWEEP_S, unit="s") * sr))
     zero = len(inv) - 1
     full = convolve(y, inv, method="fft")
-    stop = len(full) if length_s is None else zero + int(round(check_number(length_s, "The response length (length_s)", lo=0, hi=MAX_RECORDING_S, unit="s") * sr))
+    if length_s is None:
+        stop = len(full)
+    else:
+        length = check_number(length_s, "The response length (length_s)", lo=0, hi=MAX_RECORDING_S, unit="s")
+        stop = zero + int(round(length * sr))
     stop = min(max(stop, zero + 1), len(full))
     start = zero - pre
     out = full[max(0, start) : stop]

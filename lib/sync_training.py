@@ -360,19 +360,21 @@ def _distance_table(v: np.ndarray, a: np.ndarray, max_offset: int) -> tuple[np.n
     return lags, dists
 
 
-def _pair_distances(model, clips: list[ClipFeatures], pairs) -> np.ndarray:
-    """Distances of ``(clip, video window, audio window)`` pairs, without gradients."""
+def _calibrate_batchnorm(model, run) -> None:
+    """Set every BatchNorm layer's running mean and variance to their averages over ``run()``'s forward passes."""
     import torch
+    from torch import nn
 
-    c_idx, v_idx, a_idx = pairs
-    out = np.empty(len(c_idx), np.float32)
-    with torch.inference_mode():
-        for c in np.unique(c_idx):
-            m = c_idx == c
-            v = model.forward_lip(torch.from_numpy(clips[c].video_windows(v_idx[m])))
-            a = model.forward_aud(torch.from_numpy(clips[c].audio_windows(a_idx[m])))
-            out[m] = torch.linalg.vector_norm(v - a, dim=1).numpy()
-    return out
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the calibration batches
+    model.train()
+    with torch.no_grad():
+        run()
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
 
 
 def train(clips, *, seed: int = 0, epochs: int = EPOCHS, max_shift: int = MAX_SHIFT, min_shift: int = MIN_SHIFT,
@@ -445,18 +447,38 @@ def train(clips, *, seed: int = 0, epochs: int = EPOCHS, max_shift: int = MAX_SH
         held = prepare_clip(*held_out, boxes=held_out_boxes)
     rng = np.random.default_rng(int(seed))
 
-    def epoch_pairs():
-        parts = [make_pairs(f.n_windows, rng, max_shift=max_shift, min_shift=min_shift) + (c,)
-                 for c, f in enumerate(feats)]
-        c_idx = np.concatenate([np.full(len(p[0]), p[3]) for p in parts])
-        return c_idx, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), \
-            np.concatenate([p[2] for p in parts])
+    def epoch_windows():
+        """Every window of every clip with a negative audio window drawn afresh: (clip, window, negative)."""
+        cs, vs, ns = [], [], []
+        for c, f in enumerate(feats):
+            v, a, _ = make_pairs(f.n_windows, rng, max_shift=max_shift, min_shift=min_shift)
+            cs.append(np.full(f.n_windows, c))
+            vs.append(v[:f.n_windows])
+            ns.append(a[f.n_windows:])
+        return np.concatenate(cs), np.concatenate(vs), np.concatenate(ns)
 
-    # A fixed evaluation set: up to eval_pairs positives and as many negatives.
-    ec, ev, ea, el = epoch_pairs()
-    keep = np.r_[rng.permutation(np.flatnonzero(el == 1))[:eval_pairs], rng.permutation(np.flatnonzero(el == 0))[:eval_pairs]]
-    eval_set = (ec[keep], ev[keep], ea[keep])
-    eval_label = el[keep]
+    def distances(model, c_idx, v_idx, n_idx):
+        """In-sync and shifted distances of the given windows; each mouth window is embedded once."""
+        groups = [np.flatnonzero(c_idx == c) for c in np.unique(c_idx)]
+        v = torch.from_numpy(np.concatenate([feats[c_idx[g[0]]].video_windows(v_idx[g]) for g in groups]))
+        a = torch.from_numpy(np.concatenate([feats[c_idx[g[0]]].audio_windows(v_idx[g]) for g in groups]
+                                            + [feats[c_idx[g[0]]].audio_windows(n_idx[g]) for g in groups]))
+        ev = model.forward_lip(v)
+        ea = model.forward_aud(a)
+        n = len(ev)
+        return torch.linalg.vector_norm(ev - ea[:n], dim=1), torch.linalg.vector_norm(ev - ea[n:], dim=1)
+
+    def pair_loss(d_pos, d_neg):
+        d = torch.cat([d_pos, d_neg])
+        y = torch.cat([torch.ones_like(d_pos), torch.zeros_like(d_neg)])
+        return contrastive_loss(d, y, margin)
+
+    epochs_windows = [epoch_windows() for _ in range(epochs)]
+    # A fixed evaluation set for the histograms and the gap: up to eval_pairs windows, each with
+    # its in-sync and one shifted partner (drawn once).
+    ec, ev_, en = epoch_windows()
+    keep = np.sort(rng.permutation(len(ec))[:eval_pairs])
+    eval_set = (ec[keep], ev_[keep], en[keep])
 
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(int(num_threads or 1))
@@ -467,16 +489,18 @@ def train(clips, *, seed: int = 0, epochs: int = EPOCHS, max_shift: int = MAX_SH
             opt = torch.optim.Adam(model.parameters(), lr=lr)
             result = TrainResult(loss=np.zeros(0), gap=np.zeros(0), matched=[], shifted=[], batch_loss=np.zeros(0),
                                  model=model, seed=int(seed), epochs=epochs, max_shift=int(max_shift),
-                                 min_shift=int(min_shift), margin=float(margin), n_params=n_parameters(model))
+                                 min_shift=int(min_shift), margin=float(margin), n_params=n_parameters(model),
+                                 n_pairs=2 * len(epochs_windows[0][0]))
             losses, gaps, batch_losses = [], [], []
 
             def record(epoch_loss):
                 model.eval()
-                d = _pair_distances(model, feats, eval_set)
-                result.matched.append(d[eval_label == 1])
-                result.shifted.append(d[eval_label == 0])
+                with torch.inference_mode():
+                    d_pos, d_neg = (d.numpy() for d in distances(model, *eval_set))
+                result.matched.append(d_pos)
+                result.shifted.append(d_neg)
                 losses.append(float(epoch_loss))
-                gaps.append(float(d[eval_label == 0].mean() - d[eval_label == 1].mean()))
+                gaps.append(float(d_neg.mean() - d_pos.mean()))
                 result.loss, result.gap = np.array(losses), np.array(gaps)
                 result.batch_loss = np.array(batch_losses)
                 if held is not None:
@@ -486,30 +510,33 @@ def train(clips, *, seed: int = 0, epochs: int = EPOCHS, max_shift: int = MAX_SH
                 if on_epoch is not None:
                     on_epoch(len(losses) - 1, result)
 
-            pairs = [epoch_pairs() for _ in range(epochs)]
-            c0, v0, a0, l0 = pairs[0]
-            d0 = _pair_distances(model, feats, (c0, v0, a0))
-            record(contrastive_loss(d0, l0, margin))
-            result.n_pairs = len(l0)
+            # Epoch 0: the untrained network on the first epoch's pairs. Its batch-normalisation
+            # statistics are first measured on those windows (one pass, no learning), so "before
+            # training" is the same function of the data as every later evaluation, not one whose
+            # layers still assume mean 0 and variance 1.
+            first = epochs_windows[0]
+            _calibrate_batchnorm(model, lambda: [distances(model, *(x[s:s + 256] for x in first))
+                                                 for s in range(0, len(first[0]), 256)])
+            model.eval()
+            with torch.inference_mode():
+                total0 = sum(float(pair_loss(*distances(model, *(x[s:s + 256] for x in first)))) * len(first[0][s:s + 256])
+                             for s in range(0, len(first[0]), 256))
+            record(total0 / len(first[0]))
             for e in range(epochs):
                 model.train()
-                c_idx, v_idx, a_idx, label = pairs[e]
-                order = rng.permutation(len(label))
+                c_idx, v_idx, n_idx = epochs_windows[e]
+                order = rng.permutation(len(c_idx))
+                half = max(1, int(batch_size) // 2)  # windows per batch: each gives two pairs
                 total, count = 0.0, 0
-                for s in range(0, len(order), int(batch_size)):
-                    b = order[s:s + int(batch_size)]
-                    v = torch.from_numpy(np.concatenate([feats[c].video_windows(v_idx[b][c_idx[b] == c])
-                                                         for c in np.unique(c_idx[b])]))
-                    a = torch.from_numpy(np.concatenate([feats[c].audio_windows(a_idx[b][c_idx[b] == c])
-                                                         for c in np.unique(c_idx[b])]))
-                    y = torch.from_numpy(np.concatenate([label[b][c_idx[b] == c] for c in np.unique(c_idx[b])]))
-                    d = torch.linalg.vector_norm(model.forward_lip(v) - model.forward_aud(a), dim=1)
-                    loss = contrastive_loss(d, y, margin)
+                # Near-equal batches (a last batch of one window would break batch normalisation).
+                for b in np.array_split(order, max(1, int(round(len(order) / half)))):
+                    loss = pair_loss(*distances(model, c_idx[b], v_idx[b], n_idx[b]))
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
-                    batch_losses.append(float(loss.detach()))
-                    total += float(loss.detach()) * len(b)
+                    value = float(loss.detach())
+                    batch_losses.append(value)
+                    total += value * len(b)
                     count += len(b)
                 record(total / count)
     finally:

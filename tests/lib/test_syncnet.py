@@ -596,7 +596,8 @@ def test_nothing_is_downloaded_unless_asked(tmp_path, monkeypatch):
 
         frames = np.zeros((40, 64, 64, 3), np.uint8)
         with pytest.raises(WeightsUnavailable):  # the estimator never fetches weights by itself either
-            sync._estimate_syncnet(frames, np.zeros(40 * 640, np.float32), np.tile([8, 8, 56, 56], (40, 1)), 3, None)
+            sync.estimate_offset(frames, np.zeros(40 * 640, np.float32), method="syncnet", max_offset=3,
+                                 boxes=np.tile([8.0, 8.0, 56.0, 56.0], (40, 1)))
         assert server.requests == 0
     finally:
         server.close()
