@@ -233,7 +233,12 @@ _DASK_TRIM = ("MALLOC_TRIM_THRESHOLD_", "65536")
 
 
 def start_cluster(workers: int | None = None):
-    """An embedded Dask ``LocalCluster``: ``workers`` single-threaded processes (default: one per core)."""
+    """An embedded Dask ``LocalCluster``: ``workers`` single-threaded processes (default: one per core).
+
+    Dask spawns the workers with multiprocessing, which re-runs this process's ``__main__`` in each:
+    call it from the command line, a notebook or a script guarded by ``if __name__ == "__main__"``.
+    Inside a Streamlit app ``__main__`` is the app script: use :func:`run_subprocess` there.
+    """
     import dask
     from distributed import LocalCluster
 
