@@ -14,6 +14,7 @@ from components.presenter import chart as draw, demo_scenarios, inputs
 from components.teach import in_depth, intro, show_code
 from lib import room
 from lib.audio import load_audio, match_level
+from lib.errors import InputError
 from lib.materials import MATERIALS, OCTAVE_BANDS_HZ, SURFACES, surface_absorption
 from lib.spectral import amplitude_to_db, fft_frequencies, stft
 
@@ -212,7 +213,10 @@ def chart(where, builder: str, *args, key: str, **kwargs) -> None:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def measured_ir(data: bytes, name: str, channel: int | None):
-    return load_audio(data, name=name, max_duration_s=10.0, channel=channel)
+    try:
+        return load_audio(data, name=name, max_duration_s=10.0, channel=channel)
+    except InputError as exc:  # name the user's file (escaped) in front of the problem
+        raise InputError(f"**{escape_markdown(name)}**: {exc}") from exc
 
 
 @st.cache_data(max_entries=2, show_spinner=False)

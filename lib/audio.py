@@ -181,7 +181,7 @@ def _stream_soundfile(data: bytes, max_s: float | None, max_samples: int | None 
             except Exception as exc:  # a damaged stream: keep what decoded, say so
                 if mix.n == 0:
                     raise
-                damaged = str(exc) or type(exc).__name__
+                damaged = decoder_words(exc)
                 break
             if len(got) == 0:
                 break
@@ -226,9 +226,40 @@ def _stream_pyav(data: bytes, max_s: float | None, max_samples: int | None = Non
         except Exception as exc:
             if mix.n == 0:
                 raise
-            damaged = str(exc) or type(exc).__name__
+            damaged = decoder_words(exc)
     return _Decoded(mix.samples(), int(sr), ch, declared, mix.more, damaged)
 
+
+
+#: What each decoder is called in messages (the library a learner can look up, not our function's name).
+_DECODER_NAMES = {"soundfile": "libsndfile", "pyav": "FFmpeg"}
+
+
+def decoder_words(exc: BaseException) -> str:
+    """A decoder's complaint in words: no Python object reprs, errno numbers or FFmpeg function names.
+
+    ``Error opening <_io.BytesIO object at 0x7f…>: Format not recognised.`` becomes
+    ``format not recognised``; ``[Errno 1094995529] Invalid data found when processing input:
+    '<none>'`` becomes ``invalid data found when processing input``.
+    """
+    import re
+
+    msg = str(exc) or type(exc).__name__
+    msg = re.sub(r"Error opening <[^>]*>:\s*", "", msg)
+    msg = re.sub(r"<[^<>]* object at 0x[0-9a-fA-F]+>", "the file", msg)
+    msg = re.sub(r"\[Errno -?\d+\]\s*", "", msg)
+    msg = re.sub(r":\s*'(<none>|[A-Za-z_]+\(\)?)'?\s*$", "", msg)
+    msg = re.sub(r"^Error\s*:\s*", "", msg).strip().rstrip(".")
+    return (msg[:1].lower() + msg[1:]) if msg else type(exc).__name__
+
+
+def _undecodable(errors: list[tuple[str, BaseException]]) -> InputError:
+    said = "; ".join(f"{_DECODER_NAMES.get(n, n)} says: {decoder_words(e)}" for n, e in errors)
+    return InputError(
+        "This file could not be decoded as audio (" + said[:300] + "). Supported: WAV, FLAC, OGG, MP3, "
+        "M4A/AAC and most formats FFmpeg reads; a file cut short or renamed from another format "
+        "gives this message."
+    )
 
 def _stream_decode(data: bytes, max_s: float | None, max_samples: int | None = None,
                    channel: int | None = None) -> _Decoded:
@@ -242,17 +273,14 @@ def _stream_decode(data: bytes, max_s: float | None, max_samples: int | None = N
         except InputError:
             raise
         except Exception as exc:  # decoders raise many types for bad bytes
-            errors.append(f"{decoder.__name__[8:]}: {exc}")
+            errors.append((decoder.__name__[8:], exc))
             continue
         if best is None or len(got.y) > len(best.y):
             best = got
         if not got.damaged:
             break  # a clean decode: no need for the second opinion
     if best is None:
-        raise InputError(
-            "Could not decode this file as audio. Supported: WAV, FLAC, OGG, MP3, "
-            "M4A/AAC and most formats FFmpeg reads. (" + "; ".join(errors)[:300] + ")"
-        )
+        raise _undecodable(errors)
     return best
 
 
@@ -278,11 +306,8 @@ def decode_audio(data: bytes, *, max_frames: int | None = None) -> tuple[np.ndar
         except InputError:
             raise
         except Exception as exc:  # decoders raise many types for bad bytes
-            errors.append(f"{decoder.__name__[8:]}: {exc}")
-    raise InputError(
-        "Could not decode this file as audio. Supported: WAV, FLAC, OGG, MP3, "
-        "M4A/AAC and most formats FFmpeg reads. (" + "; ".join(errors)[:300] + ")"
-    )
+            errors.append((decoder.__name__[8:], exc))
+    raise _undecodable(errors)
 
 
 def _decode_soundfile(data: bytes, max_frames: int | None = None) -> tuple[np.ndarray, int]:
