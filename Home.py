@@ -18,7 +18,9 @@ for info in PAGES:
     sections.setdefault(info.section, []).append(p)
     info_of[p.url_path] = info
 
-page = st.navigation(sections, position="top" if presenting else "sidebar")
+# expanded=True: with more than twelve pages Streamlit's default folds the menu after ten, which hid
+# whole sections of the learning path ("Rooms & codecs", "Audio-visual") behind "View more".
+page = st.navigation(sections, position="top" if presenting else "sidebar", expanded=True)
 presenter.set_current_page(info_of.get(page.url_path))
 page.run()
 # After the page, so the page's own inputs come first in the sidebar.

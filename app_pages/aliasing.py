@@ -8,6 +8,7 @@ import streamlit as st
 from components import aliasing_figures as af
 from components.audio_io import pick_audio, player
 from components.errors import show_input_error
+from components.presenter import chart, demo_scenarios, figure_slot
 from components.teach import in_depth, intro, show_code
 from lib import aliasing as al
 from lib.audio import match_level, segment
@@ -264,6 +265,19 @@ intro(
 )
 
 
+def _tone(f: float, fs: float, **extra) -> dict:
+    return {"alias_f": f, "alias_f_num": f, "alias_fs": fs, "alias_fs_num": fs, **extra}
+
+
+demo_scenarios({
+    "70 Hz at fs 100: heard at 30": _tone(70.0, 100.0, alias_recon="sinc"),
+    "On Nyquist: 50 Hz at 100": _tone(50.0, 100.0, alias_phase=0, alias_recon="sinc"),
+    "Fold a 7 kHz harmonic": {"alias_tab": "Harmonics fold too", "alias_wave": "square", "alias_f0": 1000,
+                              "alias_nh": 30, "alias_h_fs": 8000},
+    "Wagon wheel backwards": {"alias_tab": "Wagon wheel", "alias_rps": 3.8, "alias_fps": 24, "alias_spokes": 6},
+}, key="alias")
+
+
 @st.fragment
 @timed
 def explorer() -> None:
@@ -279,6 +293,7 @@ def explorer() -> None:
                          help="Other sines f ± k·fs that pass through exactly the same samples.")
     method = st.radio("Reconstruction (how the dots are turned back into a curve)", list(RECON),
                       format_func=RECON.get, key="alias_recon", horizontal=True, bind="query-params")
+    slot = figure_slot()
 
     try:
         d = explorer_data(f, fs, float(phase), method, int(n_ghosts))
@@ -315,7 +330,7 @@ def explorer() -> None:
     fig = af.sampling_figure(
         d["t_dense"], d["x_true"], d["t_s"], d["x_s"], recon=d["recon"], recon_label=f"{RECON[method]}",
         ghosts=d["ghosts"], true_label=f"true {f:g} Hz", title=f"{f:g} Hz sampled at {fs:g} Hz")
-    st.plotly_chart(fig, width="stretch", key="alias_time_fig")
+    chart(fig, key="alias_time_fig", slot=slot)
     if d["x_true"] is None:
         st.caption(f"The true {f:g} Hz sine makes {f * d['n_show'] / fs:,.0f} cycles in this window: too many to "
                    "draw, so it is shown as a shaded band. The samples and the reconstruction are exact.")
@@ -329,9 +344,8 @@ def explorer() -> None:
 
     p = frequency_panels(f, fs)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(af.folding_figure(f, fs, p["cx"], p["cy"], fa), width="stretch", key="alias_fold_fig")
-    c2.plotly_chart(af.alias_spectrum_figure(f, fs, p["images"], fa, p["x_range"], base_max_hz=p["base_max"]),
-                    width="stretch", key="alias_spec_fig")
+    chart(af.folding_figure(f, fs, p["cx"], p["cy"], fa), key="alias_fold_fig", where=c1)
+    chart(af.alias_spectrum_figure(f, fs, p["images"], fa, p["x_range"], base_max_hz=p["base_max"]), key="alias_spec_fig", where=c2)
     if p["base_max"] is not None:
         st.caption(f"f is {f / fs:,.0f}× fs, so both panels zoom in around the true tone (the pattern repeats every "
                    f"{fs:g} Hz all the way down); the spectrum's left part shows the baseband, where it is heard.")
@@ -379,8 +393,8 @@ def sweep() -> None:
     st.caption(f"The sweep ends at {f_end:g} Hz, heard at {al.alias_frequency(f_end, sr):.0f} Hz after {folds} "
                f"fold{'s' if folds != 1 else ''}. Both players have the same peak level (0.5 = −6 dBFS).")
     c1, c2 = st.columns(2)
-    c1.plotly_chart(af.sweep_figure(d["t"], d["f_true"], d["f_app"], sr), width="stretch", key="alias_sweep_fig")
-    c2.plotly_chart(d["spec"], width="stretch", key="alias_sweep_spec")
+    chart(af.sweep_figure(d["t"], d["f_true"], d["f_app"], sr), key="alias_sweep_fig", where=c1)
+    chart(d["spec"], key="alias_sweep_spec", where=c2)
 
 
 
@@ -398,9 +412,9 @@ def real_audio() -> None:
         st.info(icon=":material/info:", body="Choose a file or make a recording to decimate it; or switch back to a built-in sample.")
         return
     c1, c2, c3 = st.columns(3)
-    start = c1.number_input("Start (s)", 0.0, 600.0, 0.0, step=0.5, key="alias_seg_start")
+    start = c1.number_input("Start (s)", 0.0, 600.0, 0.0, step=0.5, key="alias_seg_start", bind="query-params")
     length = c2.number_input("Length (s)", 0.001, 30.0, min(5.0, max(0.001, round(clip.duration_s, 3))), step=0.5,
-                             key="alias_seg_len", format="%.3f")
+                             key="alias_seg_len", format="%.3f", bind="query-params")
     factor = c3.slider("Decimation factor M", 1, 16, 4, key="alias_factor", bind="query-params",
                        help="Keep one sample in M: the new rate is sr / M.")
     c1, c2, c3 = st.columns(3)
@@ -443,16 +457,15 @@ def real_audio() -> None:
             if d["specs"][key] is None:
                 st.caption("Too short for a spectrogram.")
                 continue
-            st.plotly_chart(d["specs"][key], width="stretch", key=f"alias_dec_spec_{key}")
+            chart(d["specs"][key], key=f"alias_dec_spec_{key}")
     st.caption("Colour: level in dB relative to the original's loudest bin (black = −80 dB or less). "
                "Dashed red line: the new Nyquist. In the naive version, energy that lived above it in the original "
                "(sibilants, cymbals) reappears mirrored below it; the filtered version is simply empty there. "
                "The built-in chirp makes the mirror image easiest to see.")
     if factor > 1:
         fr, mag = d["resp"]
-        st.plotly_chart(af.filter_figure(fr, mag, new_sr / 2, d["cutoff_hz"],
-                                         title=f"{FILTER_NAMES[kind]}, order {order}: effective response"),
-                        width="stretch", key="alias_filter_fig")
+        chart(af.filter_figure(fr, mag, new_sr / 2, d["cutoff_hz"],
+                                         title=f"{FILTER_NAMES[kind]}, order {order}: effective response"), key="alias_filter_fig")
 
 
 
@@ -484,13 +497,12 @@ def harmonics() -> None:
     m[1].metric("Power that folds", f"{100 * d['folded_power']:.2f} %")
     m[2].metric("Highest harmonic", fmt_hz(float(d["freqs"].max())))
     c1, c2 = st.columns(2)
-    c1.plotly_chart(af.harmonics_figure(d["freqs"], d["amps"], d["fa"], sr), width="stretch", key="alias_harm_fig")
-    c2.plotly_chart(af.sampling_figure(d["t_dense"], d["x_true"], d["t_s"], d["x_s"], recon=d["recon"],
+    chart(af.harmonics_figure(d["freqs"], d["amps"], d["fa"], sr), key="alias_harm_fig", where=c1)
+    chart(af.sampling_figure(d["t_dense"], d["x_true"], d["t_s"], d["x_s"], recon=d["recon"],
                                        recon_label="sinc reconstruction (what you hear)",
                                        true_label=f"{WAVES[shape].lower()} ({nh} harmonics)",
                                        amplitude=float(np.max(np.abs(d["x_s"]))) if len(d["x_s"]) else 1.0,
-                                       title="Three periods, sampled", height=540),
-                    width="stretch", key="alias_harm_time")
+                                       title="Three periods, sampled", height=540), key="alias_harm_time", where=c2)
     c1, c2 = st.columns(2)
     with c1:
         player(d["clean"], d["play_sr"], label="Band-limited: only harmonics below fs/2", key="alias_h_clean")
@@ -548,7 +560,7 @@ def wagon_wheel() -> None:
             + (f" With one spoke painted, the painted spoke alone moves at the alias of {rps:g} turns/s: "
                f"{app:+.3g} turns/s." if paint else "")
         )
-    st.plotly_chart(af.wheel_strip(angles, spokes, fps, marked=True), width="stretch", key="alias_wheel_fig")
+    chart(af.wheel_strip(angles, spokes, fps, marked=True), key="alias_wheel_fig")
     st.caption("Try 4 turns/s at 24 fps with 6 spokes: 24 spoke-passes per second, exactly one per frame, so the "
                "wheel freezes. Nudge to 3.8 turns/s and it creeps backwards; to 4.2 and it creeps forwards.")
 

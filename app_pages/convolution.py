@@ -42,11 +42,29 @@ H_PRESETS = {
 }
 
 
+CUSTOM = "Typed by you"
+
+
 def _apply_preset(which: str) -> None:
     presets = X_PRESETS if which == "x" else H_PRESETS
     name = st.session_state.get(f"cv_{which}_preset")
     if name in presets:
         st.session_state[f"cv_{which}"] = presets[name]
+
+
+def _name_typed(which: str) -> None:
+    """After typing, the preset box names the preset the numbers match, or says they are the user's own."""
+    presets = X_PRESETS if which == "x" else H_PRESETS
+    typed = " ".join(str(st.session_state.get(f"cv_{which}", "")).replace(",", " ").split())
+    match = [k for k, v in presets.items() if " ".join(v.replace(",", " ").split()) == typed]
+    st.session_state[f"cv_{which}_preset"] = match[0] if match else CUSTOM
+
+
+for _which, _default in (("x", X_PRESETS["Two clicks"]), ("h", H_PRESETS["Decaying echo"])):
+    if f"cv_{_which}_preset" not in st.session_state:  # a fresh session (maybe from a shared link)
+        st.session_state[f"cv_{_which}"] = st.session_state.get(f"cv_{_which}") or \
+            st.query_params.get(f"cv_{_which}", _default)
+        _name_typed(_which)
 
 
 TABS = ["Flip, slide, multiply, sum", "Linear vs circular", "Correlation & matched filter", "Causality",
@@ -65,12 +83,12 @@ src = inputs()
 with src.side:
     if not src.presenting:
         st.subheader("Short sequences")
-    st.selectbox("Signal x preset", list(X_PRESETS), key="cv_x_preset", on_change=_apply_preset, args=("x",))
+    st.selectbox("Signal x preset", [*X_PRESETS, CUSTOM], key="cv_x_preset", on_change=_apply_preset, args=("x",))
     x_text = st.text_input("Signal x (numbers, comma-separated)", value=X_PRESETS["Two clicks"], key="cv_x",
-                           bind="query-params")
-    st.selectbox("Kernel h preset", list(H_PRESETS), key="cv_h_preset", on_change=_apply_preset, args=("h",))
+                           bind="query-params", on_change=_name_typed, args=("x",))
+    st.selectbox("Kernel h preset", [*H_PRESETS, CUSTOM], key="cv_h_preset", on_change=_apply_preset, args=("h",))
     h_text = st.text_input("Kernel h (impulse response)", value=H_PRESETS["Decaying echo"], key="cv_h",
-                           bind="query-params")
+                           bind="query-params", on_change=_name_typed, args=("h",))
     if not src.presenting:
         st.subheader("Audio")
     clip = pick_audio("cv", default="Speech with fricatives", max_duration_s=10.0, uploads=src.main,
@@ -164,7 +182,7 @@ with t_circ:
         st.subheader("Hear the wrap-around")
         y, sr = need_clip()
         h_room = simulated_room(DEFAULT_ROOM, sr).astype(np.float64)
-        pad = st.toggle("Pad to N + M − 1 (linear convolution)", value=False, key="cv_circ_pad")
+        pad = st.toggle("Pad to N + M − 1 (linear convolution)", value=False, key="cv_circ_pad", bind="query-params")
         n_audio = len(y) + len(h_room) - 1 if pad else len(y)
         wet = cv.circular_convolve(y, h_room, n_audio) if not pad else convolve_cached(y, h_room, "fft")
         wet = match_level(np.asarray(wet, dtype=np.float32), y)
@@ -192,8 +210,9 @@ with t_corr:
         cc = st.columns(3)
         snr_db = cc[0].slider("Chirp level re noise (dB)", -35, 10, -15, key="cv_snr", bind="query-params",
                               help="Power of the chirp against the noise's, over the chirp's duration.")
-        chirp_ms = cc[1].select_slider("Chirp length (ms)", [25, 50, 100, 200, 400], value=100, key="cv_chirp_ms")
-        seed = cc[2].number_input("Noise seed", 0, 999, 3, key="cv_seed")
+        chirp_ms = cc[1].select_slider("Chirp length (ms)", [25, 50, 100, 200, 400], value=100, key="cv_chirp_ms",
+                                       bind="query-params")
+        seed = cc[2].number_input("Noise seed", 0, 999, 3, key="cv_seed", bind="query-params")
         sr_c = 16000
         t = np.arange(int(chirp_ms / 1000 * sr_c)) / sr_c
         # a linear chirp 500 Hz -> 4 kHz (phase = 2 pi (f0 t + (f1 - f0) t^2 / 2T)), Hann-tapered
@@ -228,7 +247,8 @@ with t_corr:
 with t_caus:
     if t_caus.open:
         y, sr = need_clip()
-        room_name = st.selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="cv_caus_room")
+        room_name = st.selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="cv_caus_room",
+                                 bind="query-params")
         h_room = simulated_room(room_name, sr).astype(np.float64)
         st.markdown("A real room is **causal**: its response starts at the direct sound and decays afterwards, "
                     "so every syllable is followed by its reverb. Reverse the response in time and the energy "
@@ -335,7 +355,7 @@ with t_aur:
         if resp is None:
             st.caption("Meanwhile, the *Simulated room* choice works right away.")
         else:
-            reverse = st.toggle("Reverse the response", value=False, key="cv_aur_rev")
+            reverse = st.toggle("Reverse the response", value=False, key="cv_aur_rev", bind="query-params")
             h_use = np.ascontiguousarray(resp.ir[::-1] if reverse else resp.ir, dtype=np.float64)
             with stop_on_input_error():
                 wet = convolve_cached(y, h_use)
@@ -351,7 +371,7 @@ with t_aur:
             m[1].metric("Response", f"{len(h_use) / sr:.2f} s")
             m[2].metric("Method (auto)", cv.choose_method(len(y), len(h_use)))
             st.download_button("Download the result (WAV)", to_wav_bytes(wet, sr), file_name="convolved.wav",
-                               mime="audio/wav", key="cv_aur_dl", icon=":material/download:")
+                               mime="audio/wav", key="cv_aur_download", icon=":material/download:")
 
 in_depth(r"""
 **Definition.** For a linear time-invariant system with impulse response $h$,

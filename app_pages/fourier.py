@@ -12,7 +12,10 @@ import streamlit as st
 
 from components import fourier_figures as ff
 from components.audio_io import escape_plot_text, pick_audio, player
+from components.audio_io import SAMPLE_KEY
+from components.controls import clamp, ensure
 from components.errors import show_input_error, stop_on_input_error
+from components.presenter import chart, demo_scenarios
 from components.teach import in_depth, intro, show_code
 from lib import fourier as F
 from lib.audio import match_level, require_length
@@ -91,6 +94,15 @@ intro(
     "narrower, but its height stays at about 9 % of the jump.",
 )
 
+_BUILD = {"fourier_mode": "Build a wave"}
+demo_scenarios({
+    "Square, 9 harmonics": {**_BUILD, "fourier_shape": "square", "fourier_n": 9, "fourier_smooth": "none"},
+    "Square, 100: Gibbs stays 9 %": {**_BUILD, "fourier_shape": "square", "fourier_n": 100, "fourier_smooth": "none"},
+    "Lanczos tames it": {**_BUILD, "fourier_shape": "square", "fourier_n": 30, "fourier_smooth": "lanczos"},
+    "Rebuild a sung vowel": {"fourier_mode": "Analyse a recording", "fourier_audio_source": "Built-in sample",
+                             SAMPLE_KEY: "Sung vowel /a/ 120 Hz (sustained)", "fourier_an_n": 20},
+}, key="fourier")
+
 mode = st.radio("Direction", ["Build a wave", "Analyse a recording"], key="fourier_mode", horizontal=True,
                 bind="query-params", help="Synthesis (harmonics → wave) or analysis (recording → harmonics).")
 
@@ -99,7 +111,7 @@ def build_section() -> None:
     c1, c2, c3 = st.columns([1, 2, 1.3])
     shape = c1.selectbox("Preset", F.SHAPES, format_func=str.capitalize, index=1, key="fourier_shape",
                          bind="query-params")
-    n = c2.slider("Number of harmonics N", 0, N_MAX, 9, key="fourier_n", bind="query-params",
+    n = c2.slider("Number of harmonics N", 1, N_MAX, 9, key="fourier_n", bind="query-params",
                   help="How many harmonics (n = 1..N) the partial sum keeps.")
     duty = c3.slider("Pulse duty cycle", 0.0, 1.0, 0.25, 0.01, key="fourier_duty", disabled=shape != "pulse",
                      bind="query-params", help="Fraction of the period the pulse is high (pulse preset only).")
@@ -153,10 +165,12 @@ def build_section() -> None:
         smoothing = st.radio("Smoothing against Gibbs", list(SMOOTHING), format_func=SMOOTHING.get,
                              key="fourier_smooth", bind="query-params",
                              help="Lanczos σ_n = sinc(n/(N+1)); Fejér 1 − n/(N+1).")
+        ensure("fourier_highlight", range(0, n + 1), 0)  # fewer harmonics than the one highlighted
         highlight = st.selectbox("Highlight one harmonic", list(range(0, n + 1)), key="fourier_highlight",
+                                 bind="query-params",
                                  format_func=lambda k: "none" if k == 0 else f"n = {k}",
                                  help="Overlay that single term on the waveform.")
-        db = st.toggle("Amplitudes in dB", key="fourier_db", help="20·log10(A_n): decay laws become straight lines.")
+        db = st.toggle("Amplitudes in dB", key="fourier_db", bind="query-params", help="20·log10(A_n): decay laws become straight lines.")
 
     weights = F.smoothing_factors(n, smoothing)
     amps_s = amps * weights
@@ -177,21 +191,18 @@ def build_section() -> None:
                       f"{'+' if phases[highlight - 1] >= 0 else '−'} {abs(np.degrees(phases[highlight - 1])):.0f}°)")
 
     with right:
-        st.plotly_chart(ff.synthesis_figure(u, target, partial, smoothed=smoothed,
+        chart(ff.synthesis_figure(u, target, partial, smoothed=smoothed,
                                             smoothed_label=f"{SMOOTHING[smoothing].split(' (')[0]} smoothed",
                                             term=term, term_label=term_label,
-                                            title=f"{shape.capitalize()}: partial sum of {n} harmonic(s) against the target"),
-                        width="stretch", key="fourier_wave_fig")
+                                            title=f"{shape.capitalize()}: partial sum of {n} harmonic(s) against the target"), key="fourier_wave_fig")
         env = ENVELOPES.get(shape)
         nn = np.arange(1, n + 1)
         b1, b2 = st.columns(2)
-        b1.plotly_chart(ff.magnitude_bars(amps_s if smoothing != "none" else amps, highlight=highlight or None,
+        chart(ff.magnitude_bars(amps_s if smoothing != "none" else amps, highlight=highlight or None,
                                           envelope=env[0](nn) if env else None, envelope_label=env[1] if env else "",
                                           db=db, title="Magnitudes |A_n|" + (" × σ_n" if smoothing == "lanczos" else
-                                                             " × Fejér" if smoothing == "fejer" else "")),
-                        width="stretch", key="fourier_mag_fig")
-        b2.plotly_chart(ff.phase_bars(amps, phases, highlight=highlight or None), width="stretch",
-                        key="fourier_phase_fig")
+                                                             " × Fejér" if smoothing == "fejer" else "")), key="fourier_mag_fig", where=b1)
+        chart(ff.phase_bars(amps, phases, highlight=highlight or None), key="fourier_phase_fig", where=b2)
         k = F.decay_exponent(amps)
         law = F.DECAY_LAWS[shape]
         st.caption(f":material/trending_down: **Decay law of the preset:** {law}. Fitted to the current amplitudes: "
@@ -239,14 +250,12 @@ def build_section() -> None:
         pz = F.partial_sum(amps, phases, uz, dc=dc)
         sz = F.partial_sum(amps_s, phases, uz, dc=dc) if smoothing != "none" else None
         top, bottom = float(np.max(tf)), float(np.min(tf))
-        z1.plotly_chart(ff.gibbs_zoom_figure(x, tz, pz, smoothed=sz, smoothed_label="smoothed", top=top,
+        chart(ff.gibbs_zoom_figure(x, tz, pz, smoothed=sz, smoothed_label="smoothed", top=top,
                                              jump=top - bottom,
-                                             title=f"Zoom on the jump at t = {j:g} period (±{half:.3f})"),
-                        width="stretch", key="fourier_zoom_fig")
-        z2.plotly_chart(ff.overshoot_figure(ns, over, current_n=n), width="stretch", key="fourier_over_fig")
-    st.plotly_chart(ff.rms_error_figure(np.arange(1, N_MAX + 1), rms_curves, current_n=n,
-                                        title=f"RMS error against N ({shape} preset, exact via Parseval)"),
-                    width="stretch", key="fourier_rms_fig")
+                                             title=f"Zoom on the jump at t = {j:g} period (±{half:.3f})"), key="fourier_zoom_fig", where=z1)
+        chart(ff.overshoot_figure(ns, over, current_n=n), key="fourier_over_fig", where=z2)
+    chart(ff.rms_error_figure(np.arange(1, N_MAX + 1), rms_curves, current_n=n,
+                                        title=f"RMS error against N ({shape} preset, exact via Parseval)"), key="fourier_rms_fig")
     st.caption("Plain partial sums are the best possible N-term fit in the RMS sense; smoothing gives some RMS "
                "error back to kill the overshoot.")
 
@@ -256,7 +265,7 @@ def build_section() -> None:
     f0 = l1.number_input("Fundamental f0 (Hz)", min_value=0.0, max_value=30000.0, value=220.0, step=10.0,
                          key="fourier_f0", bind="query-params")
     sr = l2.selectbox("Playback sample rate (Hz)", SRS, index=3, key="fourier_sr", bind="query-params")
-    band_limit = l3.toggle("Band-limit", value=True, key="fourier_bandlimit",
+    band_limit = l3.toggle("Band-limit", value=True, key="fourier_bandlimit", bind="query-params",
                            help="On: harmonics at or above Nyquist are dropped. Off: they are sampled anyway "
                                 "and fold back as aliases.")
     st.caption(":material/hearing: Every tone here plays at a fixed gain of −12 dB (a full-scale square wave peaks "
@@ -291,10 +300,11 @@ def build_section() -> None:
                 "Helmholtz). The peak factor shows what the ear ignores but a loudspeaker does not.")
     s1, s2 = st.columns([2, 1])
     kind = s2.radio("New phases", ["random", "schroeder"], key="fourier_scramble_kind", horizontal=True,
+                    bind="query-params",
                     format_func={"random": "Random", "schroeder": "Schroeder"}.get,
                     help="Schroeder's phases (1970) spread the harmonics' peaks over the period: the lowest "
                          "peak factor for a flat spectrum, the trick behind test signals and radar chirps.")
-    seed = s2.number_input("Random seed for the phases", 0, 10_000, 0, key="fourier_seed",
+    seed = s2.number_input("Random seed for the phases", 0, 10_000, 0, key="fourier_seed", bind="query-params",
                            disabled=kind != "random")
     if kind == "random":
         _, ph_r = F.phase_scramble(amps_s, phases, seed=int(seed))
@@ -302,9 +312,8 @@ def build_section() -> None:
         ph_r = F.schroeder_phases(amps_s)
     orig = F.partial_sum(amps_s, phases, PERIOD_POINTS, dc=dc)
     scr = F.partial_sum(amps_s, ph_r, PERIOD_POINTS, dc=dc)
-    s1.plotly_chart(ff.scramble_figure(np.concatenate([u1, 1 + u1]), np.tile(orig, 2), np.tile(scr, 2),
-                                      label=f"{kind} phases"),
-                    width="stretch", key="fourier_scramble_fig")
+    chart(ff.scramble_figure(np.concatenate([u1, 1 + u1]), np.tile(orig, 2), np.tile(scr, 2),
+                                      label=f"{kind} phases"), key="fourier_scramble_fig", where=s1)
     with s2:
         st.metric("Peak factor, original phases", f"{F.peak_factor(orig - dc):.2f}",
                   help="peak / RMS of the AC part (sine: 1.41, square: 1.00)")
@@ -318,11 +327,10 @@ def build_section() -> None:
 
     # -- epicycles --
     with st.expander("Phasor chain (epicycles)", icon=":material/cyclone:"):
-        t_now = st.slider("Time within the period", 0.0, 1.0, 0.1, 0.005, key="fourier_epi_t",
+        t_now = st.slider("Time within the period", 0.0, 1.0, 0.1, 0.005, key="fourier_epi_t", bind="query-params",
                           help="Each harmonic is an arrow of length A_n turning n times per period; they add tip to tail.")
         chain = F.phasor_chain(amps_s, phases, t_now, dc=dc)
-        st.plotly_chart(ff.epicycle_figure(chain, t_now, u1, F.partial_sum(amps_s, phases, PERIOD_POINTS, dc=dc)),
-                        width="stretch", key="fourier_epi_fig")
+        chart(ff.epicycle_figure(chain, t_now, u1, F.partial_sum(amps_s, phases, PERIOD_POINTS, dc=dc)), key="fourier_epi_fig")
 
     in_depth(BUILD_DEPTH)
     show_code(F.series_coefficients, F.synthesize, F.gibbs_overshoot, F.smoothing_factors)
@@ -335,12 +343,13 @@ def analyse_section() -> None:
     with stop_on_input_error():  # a pitch estimate and a few periods need a tenth of a second
         require_length(y, sr, int(np.ceil(0.1 * sr)), purpose="a pitch estimate and a fit over a few periods")
     c1, c2, c3, c4 = st.columns(4)
+    clamp("fourier_an_start", 0.0, max(0.0, round(dur - 0.05, 2)))  # a shorter clip than the last one
     start = c1.slider("Start of the analysed stretch (s)", 0.0, max(0.0, round(dur - 0.05, 2)),
                       min(0.5, max(0.0, round(dur - 0.3, 2))), 0.01, key="fourier_an_start", bind="query-params")
     n = c2.slider("Harmonics N", 1, 60, 20, key="fourier_an_n", bind="query-params")
-    periods = c3.slider("Periods fitted", 1, 20, 4, key="fourier_an_periods",
+    periods = c3.slider("Periods fitted", 1, 20, 4, key="fourier_an_periods", bind="query-params",
                         help="A few periods: long enough to separate the harmonics, short enough that the pitch is steady.")
-    fmin, fmax = c4.slider("f0 search range (Hz)", 40, 2000, (60, 1000), key="fourier_an_range")
+    fmin, fmax = c4.slider("f0 search range (Hz)", 40, 2000, (60, 1000), key="fourier_an_range", bind="query-params")
     a = int(start * sr)
     win = y[a: a + int(max(0.2, 2.5 / fmin) * sr)]
     with stop_on_input_error():
@@ -363,17 +372,14 @@ def analyse_section() -> None:
     if fit.n_dropped:
         st.caption(f"{fit.n_dropped} harmonic(s) would lie above Nyquist ({sr / 2:.0f} Hz) and were not fitted.")
     t = np.arange(len(fit.segment)) / sr
-    st.plotly_chart(ff.analysis_figure(t, fit.segment, fit.reconstruction,
+    chart(ff.analysis_figure(t, fit.segment, fit.reconstruction,
                                        title=f"{escape_plot_text(clip.name)}: {periods} period(s) from {start:.2f} s and the rebuild "
-                                             f"from {n} harmonics"),
-                    width="stretch", key="fourier_an_fig")
+                                             f"from {n} harmonics"), key="fourier_an_fig")
     b1, b2 = st.columns(2)
-    b1.plotly_chart(ff.magnitude_bars(fit.amplitudes, db=True, f0_hz=fit.f0_hz, title="Harmonic amplitudes (dB)"),
-                    width="stretch", key="fourier_an_mag")
-    b2.plotly_chart(ff.phase_bars(fit.amplitudes, fit.phases), width="stretch", key="fourier_an_phase")
-    st.plotly_chart(ff.rms_error_figure(np.arange(1, 61), {"rebuild error": curve}, current_n=n, log=False,
-                                        title="Rebuild error against N", y_title="Error (dB re the segment)"),
-                    width="stretch", key="fourier_an_err")
+    chart(ff.magnitude_bars(fit.amplitudes, db=True, f0_hz=fit.f0_hz, title="Harmonic amplitudes (dB)"), key="fourier_an_mag", where=b1)
+    chart(ff.phase_bars(fit.amplitudes, fit.phases), key="fourier_an_phase", where=b2)
+    chart(ff.rms_error_figure(np.arange(1, 61), {"rebuild error": curve}, current_n=n, log=False,
+                                        title="Rebuild error against N", y_title="Error (dB re the segment)"), key="fourier_an_err")
     st.subheader("Listen: original against the rebuild")
     orig = y[a: a + int(PLAY_S * sr)]
     rebuilt = F.synthesize(fit.amplitudes, fit.phases, fit.f0_hz, sr, len(orig) / sr)

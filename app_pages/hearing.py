@@ -10,7 +10,7 @@ from components import figures
 from components import hearing_figures as hf
 from components.audio_io import pick_audio, player
 from components.errors import show_input_error, stop_on_input_error
-from components.presenter import chart, demo_scenarios, inputs
+from components.presenter import chart, demo_scenarios, figure_slot
 from components.teach import in_depth, intro, show_code
 from lib import hearing as H
 from lib import signals
@@ -255,31 +255,6 @@ TYPICAL_LEVELS = [("Threshold of hearing at 1 kHz", 0), ("Quiet room at night", 
 
 
 def view_levels() -> None:
-    st.subheader("Decibels")
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        p = st.number_input("RMS sound pressure (Pa)", 2e-5, 200.0, 0.02, format="%.5f", key="hear_pa")
-        st.metric("Sound pressure level", f"{H.spl_db(p):.1f} dB SPL", help="20 log10(p / 20 µPa)")
-        st.caption(f"Intensity {H.intensity_w_m2(p):.3g} W/m² (p²/ρc). ×10 in pressure = +20 dB; ×10 in "
-                   "intensity (power) = +10 dB.")
-    with c2:
-        L1 = st.slider("Level at 1 m (dB SPL)", 40, 120, 90, key="hear_l1")
-        r = st.select_slider("Distance (m)", [0.5, 1, 2, 4, 8, 16, 32, 64], value=4, key="hear_r")
-        st.metric(f"Level at {r:g} m", f"{H.inverse_square(L1, 1.0, r):.1f} dB SPL",
-                  delta=f"{H.inverse_square(L1, 1.0, r) - L1:+.1f} dB")
-        st.caption("A point source's intensity spreads over 4πr²: −6 dB per doubling of distance (free field; "
-                   "a room's reverberation props the level up far from the source).")
-    with c3:
-        n = st.slider("Equal sources playing together", 1, 16, 2, key="hear_n")
-        st.metric("Total (uncorrelated, powers add)", f"{H.add_levels([60] * n):.1f} dB",
-                  delta=f"{H.add_levels([60] * n) - 60:+.1f} dB")
-        st.caption(f"{n} sources of 60 dB each. Two equal sources: +3 dB, not 120 dB. Identical signals in phase "
-                   f"add pressures instead: {H.add_levels([60] * n, coherent=True):.1f} dB (+6 dB for two).")
-    st.markdown("**dB SPL vs dBFS.** dB SPL is acoustic pressure re 20 µPa; **dBFS** is a sample value re the "
-                "largest a digital file can hold (0 dBFS). A file has no SPL until a speaker and a volume knob "
-                "turn it into pressure — that is why this app shows dBFS.")
-    st.dataframe(pd.DataFrame(TYPICAL_LEVELS, columns=["typical sound (approximate)", "dB SPL"]), hide_index=True)
-
     st.subheader("Equal loudness (ISO 226:2023)")
     d1, d2, d3, d4 = st.columns(4)
     phon = d1.slider("Highlight a contour (phon)", 20, 90, 40, 10, key="hear_phon", bind="query-params")
@@ -306,6 +281,31 @@ def view_levels() -> None:
                "in the bass — less so when everything is loud, which is why contours flatten at high phon and music "
                "turned down sounds thin. The A-weighting of sound level meters (dB(A)) is roughly the 40-phon contour "
                "upside down. Formula (1) is normative from 20 to 90 phon (to 80 phon above 4 kHz).")
+
+    st.subheader("Decibels")
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        p = st.number_input("RMS sound pressure (Pa)", 2e-5, 200.0, 0.02, format="%.5f", key="hear_pa")
+        st.metric("Sound pressure level", f"{H.spl_db(p):.1f} dB SPL", help="20 log10(p / 20 µPa)")
+        st.caption(f"Intensity {H.intensity_w_m2(p):.3g} W/m² (p²/ρc). ×10 in pressure = +20 dB; ×10 in "
+                   "intensity (power) = +10 dB.")
+    with c2:
+        L1 = st.slider("Level at 1 m (dB SPL)", 40, 120, 90, key="hear_l1")
+        r = st.select_slider("Distance (m)", [0.5, 1, 2, 4, 8, 16, 32, 64], value=4, key="hear_r")
+        st.metric(f"Level at {r:g} m", f"{H.inverse_square(L1, 1.0, r):.1f} dB SPL",
+                  delta=f"{H.inverse_square(L1, 1.0, r) - L1:+.1f} dB")
+        st.caption("A point source's intensity spreads over 4πr²: −6 dB per doubling of distance (free field; "
+                   "a room's reverberation props the level up far from the source).")
+    with c3:
+        n = st.slider("Equal sources playing together", 1, 16, 2, key="hear_n")
+        st.metric("Total (uncorrelated, powers add)", f"{H.add_levels([60] * n):.1f} dB",
+                  delta=f"{H.add_levels([60] * n) - 60:+.1f} dB")
+        st.caption(f"{n} sources of 60 dB each. Two equal sources: +3 dB, not 120 dB. Identical signals in phase "
+                   f"add pressures instead: {H.add_levels([60] * n, coherent=True):.1f} dB (+6 dB for two).")
+    st.markdown("**dB SPL vs dBFS.** dB SPL is acoustic pressure re 20 µPa; **dBFS** is a sample value re the "
+                "largest a digital file can hold (0 dBFS). A file has no SPL until a speaker and a volume knob "
+                "turn it into pressure — that is why this app shows dBFS.")
+    st.dataframe(pd.DataFrame(TYPICAL_LEVELS, columns=["typical sound (approximate)", "dB SPL"]), hide_index=True)
 
 
 def view_bands() -> None:
@@ -375,18 +375,16 @@ def view_beats() -> None:
 
 
 def view_tuner() -> None:
-    st.markdown("Which note is this? The tracker (pYIN) follows the **fundamental** f0 over time; the strongest "
-                "spectral peak is shown beside it, since many instruments put more energy in the 2nd or 3rd harmonic "
-                "than in f0.")
-    with st.container(border=True):
-        clip = pick_audio("hear", default="Plucked string 220 Hz")
+    src_col, ctl_col = st.columns([0.5, 0.5])
+    with src_col:
+        clip = pick_audio("hear", default="Plucked string 220 Hz", container=src_col)
     y, sr = clip.samples, clip.sr
     dur = len(y) / sr
-    c1, c2, c3 = st.columns(3)
-    rng = c1.select_slider("Pitch range", [H.midi_to_note(m) for m in range(24, 104)], value=("C2", "C7"),
-                           key="hear_tuner_range", help="Lowest and highest note to look for")
+    rng = ctl_col.select_slider("Pitch range", [H.midi_to_note(m) for m in range(24, 104)], value=("C2", "C7"),
+                                key="hear_tuner_range", help="Lowest and highest note to look for")
     fmin, fmax = (float(H.midi_to_hz(H.note_to_midi(n))) for n in rng)
     max_len = min(10.0, dur)
+    c2, c3 = ctl_col.columns(2)
     start = c2.slider("Start (s)", 0.0, float(max(0.0, round(dur - 0.1, 2))), 0.0, 0.05, key="hear_tuner_start") \
         if dur > 0.2 else 0.0
     length = c3.slider("Length (s, at most 10)", 0.1, float(max(0.11, round(max_len, 2))),
@@ -397,6 +395,7 @@ def view_tuner() -> None:
         seg = segment(y, sr, start, min(dur, start + length))
         with st.spinner("Tracking the pitch (pYIN)..."):
             track, f0, peak_hz, peak_db, freqs, spec_db = tuner_analysis(seg, sr, fmin, fmax)
+    slot = figure_slot()  # presenter mode: the figures right under the controls
     m = st.columns(5)
     if f0 is None:
         st.warning(f"No pitched (voiced) frames between {rng[0]} and {rng[1]}: this stretch has no clear "
@@ -406,6 +405,11 @@ def view_tuner() -> None:
         m[0].metric("Median f0", f"{f0:.2f} Hz", help="Median over voiced frames, refined from the harmonics")
         m[1].metric("Nearest note", name)
         m[2].metric("Tuning", f"{c:+.1f} cents", help="flat < 0 < sharp; ±5 cents is about the limit of hearing")
+    spread = track.spread_cents()
+    if f0 is not None and spread > H.SEVERAL_NOTES_CENTS:
+        st.warning(f"This stretch holds several pitches (their middle half spans {spread:.0f} cents): the median is "
+                   "not the note of any one of them. Narrow **Start** and **Length** to a single note.",
+                   icon=":material/queue_music:")
     pname, pc = H.hz_to_note(peak_hz)
     m[3].metric("Strongest peak", f"{peak_hz:.1f} Hz", help=f"{pname} {pc:+.0f} cents, {peak_db:.1f} dBFS")
     m[4].metric("Voiced frames", f"{100 * track.voiced.mean():.0f} %")
@@ -419,13 +423,16 @@ def view_tuner() -> None:
                     icon=":material/info:")
         elif abs(ratio - 1) < 0.03:
             st.caption(f"Here the fundamental is also the strongest peak ({pname}).")
-    left, right = st.columns(2)
+    left, right = (slot or st).columns(2)
     lo_view, hi_view = (max(fmin, f0 / 2.2), min(fmax, f0 * 2.2)) if f0 else (fmin, fmax)
     chart(hf.f0_track(track.times_s + start, track.f0_hz, track.voiced_prob, median_hz=f0,
                                   peak_hz=peak_hz, fmin=lo_view, fmax=hi_view), key="hear_tuner_track", where=left)
     chart(hf.tuner_spectrum(freqs, spec_db, f0_hz=f0, peak_hz=peak_hz),
                        key="hear_tuner_spec", where=right)
     player(seg, sr, label="The analysed stretch", key="hear_tuner_p")
+    st.caption("Which note is this? The tracker (pYIN) follows the **fundamental** f0 over time; the strongest "
+               "spectral peak is shown beside it, since many instruments put more energy in the 2nd or 3rd harmonic "
+               "than in f0, and a tuner that names the loudest peak gets the octave (or the note) wrong.")
 
 
 def view_tone() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import streamlit as st
 
@@ -10,7 +12,7 @@ from components import measure_figures as mf
 from components.audio_io import local_duplex_status, pick_audio, play_and_record, player
 from components.errors import show_input_error, stop_on_input_error
 from components.presenter import chart, demo_scenarios, figure_slot, inputs
-from components.responses import DEFAULT_ROOM, ROOMS, remember, simulated_room
+from components.responses import DEFAULT_ROOM, ROOMS, remember, session_memo, simulated_room
 from components.room_analysis import analysis_panel, analyse
 from components.teach import in_depth, intro, show_code
 from lib import measure
@@ -29,6 +31,8 @@ intro(
 )
 
 HARMONICS = (2, 3, 4, 5)
+#: Longest recording the page reads (longer ones are cut, with a notice): the longest sweep and tail fit.
+MAX_RECORDING_S = 40.0
 TABS = ["The sweep", "Simulated room", "Record in the browser", "Sound card"]
 
 demo_scenarios({
@@ -49,13 +53,13 @@ with src.side:
     dur = st.select_slider("Sweep length (s)", [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0], value=3.0, key="mr_dur",
                            bind="query-params", help="Longer sweeps put more energy into every frequency: each "
                                                      "doubling of the length gains 3 dB of signal-to-noise ratio.")
-    fade_ms = st.slider("Fade in/out (ms)", 0, 200, 50, 5, key="mr_fade")
+    fade_ms = st.slider("Fade in/out (ms)", 0, 200, 50, 5, key="mr_fade", bind="query-params")
     sr = st.select_slider("Sampling rate (Hz)", [16000, 44100, 48000], value=48000, key="mr_sr", bind="query-params")
     if not src.presenting:
         st.subheader("Level (protect ears and speakers)")
     level_db = st.slider("Playback level (dBFS)", -40, 0, -20, key="mr_level", bind="query-params",
                          help="Peak level of the sweep file. Start low and raise your speaker's volume step by step.")
-    tail_s = st.slider("Silence after the sweep (s)", 1.0, 8.0, 3.0, 0.5, key="mr_tail",
+    tail_s = st.slider("Silence after the sweep (s)", 1.0, 8.0, 3.0, 0.5, key="mr_tail", bind="query-params",
                        help="Time for the room to decay; longer than its reverberation time.")
 
 level = 10 ** (level_db / 20)
@@ -88,11 +92,31 @@ def guard() -> None:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def sweep_views(sweep: np.ndarray, inverse: np.ndarray, sr: int):
+def sweep_views(sweep: np.ndarray, inverse: np.ndarray, sr: int, f1: float, f2: float, dur: float) -> dict:
+    """The sweep tab's spectrogram (as a finished figure dict) and the click around time zero."""
+    from scipy import fft as sfft
+
     n_fft = 2048 if sr > 22050 else 1024
     S = np.abs(stft(sweep.astype(np.float32), n_fft=n_fft, hop_length=n_fft // 4))
-    d = convolve(sweep, inverse, method="fft")
-    return S, d
+    times = np.arange(S.shape[1]) * (n_fft // 4) / sr
+    t_line = np.linspace(0, dur, 200)
+    # a smooth line on a dark field: a coarse image carries it (and keeps the page light)
+    spec = figures.spectrogram(times, fft_frequencies(sr, n_fft), amplitude_to_db(S, ref=float(S.max()), top_db=80),
+                               title="The sweep: its frequency rises by the same number of octaves every second",
+                               log_y=True, zmin=-80, zmax=0, colorbar_title="dB re max", height=360, max_rows=160,
+                               max_cols=300, overlay=(t_line, measure.instantaneous_frequency(t_line, f1, f2, dur),
+                                                      "f(t) = f₁·exp(t/L)")).to_dict()
+    # sweep * inverse near its peak: a circular convolution of >= n points is exact there (what wraps
+    # around is the far end of the full result, where both signals have faded)
+    n = len(sweep)
+    m = sfft.next_fast_len(n, real=True)
+    d = sfft.irfft(sfft.rfft(sweep, m) * sfft.rfft(inverse, m), m)
+    w = int(0.01 * sr)
+    zero = n - 1
+    click = figures.line(np.arange(-w, w) / sr * 1000, {"sweep ∗ inverse": d[zero - w : zero + w]},
+                         title="Sweep convolved with its inverse: a band-limited click at time zero",
+                         x_title="Time (ms)", y_title="Amplitude", height=260).to_dict()
+    return {"spec": spec, "inverse": mf.inverse_filter(sweep, inverse, sr).to_dict(), "click": click}
 
 
 def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: np.ndarray | None = None,
@@ -126,6 +150,13 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
                + f" before the linear response (L = T / ln(f2/f1) = {L:.3f} s). Everything left of time zero is cut "
                  "away; a level near −60 dB or below means a clean speaker.")
     ir = m.ir
+    fits = analyse(np.ascontiguousarray(ir, dtype=np.float64), int(m.sr), True)["fits"]
+    rt = next((fits[k]["rt60_s"] for k in ("T30", "T20", "EDT") if np.isfinite(fits[k]["rt60_s"])), float("nan"))
+    if np.isfinite(rt) and delays[2] < rt and np.isfinite(levels[2]) and levels[2] > -80:
+        need = rt * np.log(f2 / f1) / np.log(2)
+        st.info(f"The 2nd harmonic's response starts {delays[2]:.2f} s before the linear one but rings for about "
+                f"{rt:.1f} s, so its tail ({levels[2]:.0f} dB) overlaps the start of the response. A sweep of at "
+                f"least {need:.0f} s (L·ln 2 > RT60) keeps them apart.", icon=":material/straighten:")
     if reference is not None:
         scale = float(np.max(np.abs(reference))) or 1.0
         chart(mf.compare_responses(ir / scale, reference / scale, m.sr), key=f"{key}_cmp")
@@ -145,14 +176,16 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
     remember(name, ir, m.sr)
     peak = float(np.abs(ir).max()) or 1.0
     st.download_button("Download the impulse response (WAV, peak −1 dBFS)", to_wav_bytes(ir / peak * 0.89, m.sr),
-                       file_name="measured_ir.wav", mime="audio/wav", key=f"{key}_dl", icon=":material/download:")
+                       file_name="measured_ir.wav", mime="audio/wav", key=f"{key}_download", icon=":material/download:")
     st.caption("It is also kept for this session: the **Convolution** page's *Auralise* tab offers it under "
                "*Measured in this session*.")
     st.subheader("Hear a clip in the measured room")
     dry = pick_audio(f"{key}_dry", default="Speech with fricatives", sr=m.sr, max_duration_s=8.0, require=False)
     if dry is not None:
         y = dry.samples.astype(np.float64)
-        wet = match_level(convolve(y, ir, method="fft").astype(np.float32), y)
+        ir_id = hashlib.sha1(np.ascontiguousarray(ir).tobytes()).hexdigest()
+        wet = session_memo(f"_{key}_wet", (dry.fingerprint, ir_id),
+                           lambda: match_level(convolve(y, ir, method="fft").astype(np.float32), y))
         p = st.columns(2)
         with p[0]:
             player(y.astype(np.float32), m.sr, label="Dry", key=f"{key}_pdry")
@@ -160,56 +193,38 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
             player(wet, m.sr, label="In the measured room (same RMS)", key=f"{key}_pwet")
 
 
-def try_measure(recording: np.ndarray, **kwargs) -> measure.Measurement | None:
-    try:
-        return measure.measure(recording, sweep, inverse, sr, pre_s=pre_s, **kwargs)
-    except InputError as exc:
-        show_input_error(exc)
-        return None
-
-
 # ---------------------------------------------------------------------------- the sweep
 with t_sweep:
     if t_sweep.open:
-        S, d = sweep_views(sweep, inverse, sr)
-        n_fft = 2048 if sr > 22050 else 1024
-        times = np.arange(S.shape[1]) * (n_fft // 4) / sr
-        t_line = np.linspace(0, dur, 200)
-        fig = figures.spectrogram(times, fft_frequencies(sr, n_fft), amplitude_to_db(S, ref=float(S.max()), top_db=80),
-                                  title="The sweep: its frequency rises by the same number of octaves every second",
-                                  log_y=True, zmin=-80, zmax=0, colorbar_title="dB re max", height=360,
-                                  overlay=(t_line, measure.instantaneous_frequency(t_line, f1, f2, dur),
-                                           "f(t) = f₁·exp(t/L)"))
-        chart(fig, key="mr_spec", slot=figure_slot())
+        views = sweep_views(sweep, inverse, sr, float(f1), float(f2), float(dur))
+        chart(views["spec"], key="mr_spec", slot=figure_slot())
         m = st.columns(4)
         m[0].metric("L = T / ln(f₂/f₁)", f"{L:.3f} s")
         m[1].metric("Octaves per second", f"{np.log2(f2 / f1) / dur:.2f}")
         m[2].metric("Octaves", f"{np.log2(f2 / f1):.1f}")
         m[3].metric("Harmonic 2 lands", f"{-delays[2] * 1000:.0f} ms", help="L·ln 2 before the linear response")
-        chart(mf.inverse_filter(sweep, inverse, sr), key="mr_inv")
-        zero = len(sweep) - 1
-        w = int(0.01 * sr)
-        chart(figures.line((np.arange(-w, w) / sr) * 1000, {"sweep ∗ inverse": d[zero - w : zero + w]},
-                           title="Sweep convolved with its inverse: a band-limited click at time zero",
-                           x_title="Time (ms)", y_title="Amplitude", height=260), key="mr_click")
+        chart(views["inverse"], key="mr_inv")
+        chart(views["click"], key="mr_click")
         guard()
         wav = sweep_file(sweep, sr, level, tail_s)
         player(wav, sr, label=f"The sweep file: 1 s silence, the sweep at {level_db} dBFS, {tail_s:g} s silence",
                key="mr_sweep_play")
         st.download_button("Download the sweep (WAV)", to_wav_bytes(wav, sr),
-                           file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_sweep_dl",
+                           file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_sweep_download",
                            icon=":material/download:")
 
 # ---------------------------------------------------------------------------- simulated
 with t_sim:
     if t_sim.open:
         st.markdown("The sweep plays through a simulated room (the hybrid model of the room designer) from a "
-                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone (set so a "
-                    "full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the signal-to-noise ratio improves until the speaker distorts.")
+                    "loudspeaker that **clips** smoothly near −12 dBFS and bends asymmetrically; the microphone "
+                    "(set so a full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the "
+                    "signal-to-noise ratio improves until the speaker distorts.")
         c = st.columns(3)
-        room_name = c[0].selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="mr_room")
-        noise_dbfs = c[1].slider("Noise at the microphone (dBFS)", -100, -30, -85, key="mr_noise")
-        asym = c[2].slider("Speaker asymmetry (2nd harmonic)", 0.0, 0.5, 0.1, 0.05, key="mr_asym")
+        room_name = c[0].selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="mr_room",
+                                     bind="query-params")
+        noise_dbfs = c[1].slider("Noise at the microphone (dBFS)", -100, -30, -85, key="mr_noise", bind="query-params")
+        asym = c[2].slider("Speaker asymmetry (2nd harmonic)", 0.0, 0.5, 0.1, 0.05, key="mr_asym", bind="query-params")
 
         @st.cache_data(max_entries=4, show_spinner="Playing the sweep in the simulated room...")
         def simulate(room_name, sr, f1, f2, dur, fade_ms, level_db, noise_dbfs, asym, pre_s):
@@ -250,7 +265,7 @@ with t_rec:
         with c[0]:
             player(wav, sr, label="Play the sweep here", key="mr_rec_sweep")
         c[1].download_button("Download the sweep (WAV)", to_wav_bytes(wav, sr),
-                             file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_rec_dl",
+                             file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_rec_download",
                              icon=":material/download:")
         recording = st.audio_input("Record while the sweep plays", sample_rate=None, key="mr_mic")
         upload = st.file_uploader("…or upload a recording of the sweep", type=["wav", "flac", "ogg", "mp3", "m4a"],
@@ -260,17 +275,27 @@ with t_rec:
             st.info(f"No recording yet. It must hold the whole sweep ({dur:g} s) and the room's decay after it: "
                     f"record at least {dur + 1.5:.1f} s.")
         else:
-            try:
-                clip = load_audio(source.getvalue(), sr=sr, max_duration_s=measure.MAX_RECORDING_S,
-                                  name="your recording" if source is recording else source.name)
-            except InputError as exc:
-                show_input_error(exc)
-                clip = None
-            if clip is not None:
-                st.caption(f"**{clip.name}**: {clip.duration_s:.2f} s" + "".join(f" · {n}" for n in clip.notices))
-                m_rec = try_measure(clip.samples.astype(np.float64), ir_length_s=min(tail_s, 4.0))
-                if m_rec is not None:
-                    show_measurement(m_rec, "mr_recm", "Recorded in the browser")
+            name = "your recording" if source is recording else source.name
+
+            def decode_and_measure():
+                # once per recording and sweep setting, kept in this session only (a visitor's own audio)
+                try:
+                    clip = load_audio(source.getvalue(), sr=sr, max_duration_s=MAX_RECORDING_S, name=name)
+                    caption = f"**{clip.name}**: {clip.duration_s:.2f} s" + "".join(f" · {n}" for n in clip.notices)
+                    return caption, measure.measure(clip.samples.astype(np.float64), sweep, inverse, sr,
+                                                    pre_s=pre_s, ir_length_s=min(tail_s, 4.0)), None
+                except InputError as exc:
+                    return None, None, exc
+
+            ident = (getattr(source, "file_id", None), getattr(source, "size", None), name, f1, f2, dur, sr,
+                     fade_ms, tail_s)
+            caption, m_rec, problem = session_memo("_mr_recorded", ident, decode_and_measure)
+            if caption:
+                st.caption(caption)
+            if problem is not None:
+                show_input_error(problem)
+            else:
+                show_measurement(m_rec, "mr_recm", "Recorded in the browser")
 
 # ---------------------------------------------------------------------------- sound card
 with t_card:
@@ -285,18 +310,26 @@ with t_card:
             st.markdown("Plays the sweep file on this computer's default output and records its default input at "
                         "the same time. The device's latency is found by cross-correlation.")
             guard()
+            params = (sr, level, dur, f1, f2, fade_ms, tail_s)
             if st.button("Play the sweep and record", key="mr_card_go", icon=":material/mic:"):
                 wav = sweep_file(sweep, sr, level, tail_s, lead_s=0.5)
                 with st.spinner(f"Playing and recording for {len(wav) / sr:.1f} s..."):
                     try:
-                        st.session_state["mr_card_rec"] = (play_and_record(wav, sr), sr, level, dur, f1, f2)
+                        rec = play_and_record(wav, sr)
+                        result = measure.measure(rec, sweep, inverse, sr, pre_s=pre_s, ir_length_s=min(tail_s, 4.0),
+                                                 level=level)
                     except InputError as exc:
-                        show_input_error(exc)
-            saved = st.session_state.get("mr_card_rec")
-            if saved is not None and saved[1:] == (sr, level, dur, f1, f2):
-                m_card = try_measure(saved[0], ir_length_s=min(tail_s, 4.0), level=saved[2])
-                if m_card is not None:
-                    show_measurement(m_card, "mr_cardm", "Recorded with the sound card")
+                        result = exc
+                # the measurement (not the raw recording) stays for this session, for these settings
+                st.session_state["mr_card_result"] = (params, result)
+            saved = st.session_state.get("mr_card_result")
+            if saved is not None and saved[0] == params:
+                if isinstance(saved[1], InputError):
+                    show_input_error(saved[1])
+                else:
+                    show_measurement(saved[1], "mr_cardm", "Recorded with the sound card")
+            elif saved is not None:
+                st.caption("The sweep settings changed since the last recording: play and record again.")
 
 in_depth(r"""
 **The sweep (Farina 2000).** $x(t) = \sin\!\big(2\pi f_1 L\,(e^{t/L} - 1)\big)$ for $0 \le t < T$, with

@@ -36,7 +36,9 @@ demo_scenarios({
 }, key="mf")
 src = inputs()
 with src.side:
-    clip = pick_audio("mf", default="Speech with fricatives", uploads=src.main)
+    # two frames at least (center=True pads the ends), so every slider has a range
+    clip = pick_audio("mf", default="Speech with fricatives", uploads=src.main, min_samples=HOP,
+                      min_purpose=f"MFCCs (two frames, one hop of {HOP} samples)")
 
 view = st.radio("View", VIEWS, key="mf_view", horizontal=True, bind="query-params", label_visibility="collapsed")
 c1, c2, c3 = st.columns(3)
@@ -63,11 +65,6 @@ def coeffs(y: np.ndarray, sr: int, n_mels: int, n_mfcc: int, lifter: int) -> np.
 def resynth(L: np.ndarray, sr: int) -> np.ndarray:
     return S.log_mel_to_audio(L, sr, n_fft=N_FFT, hop_length=HOP, n_iter=24)
 
-
-if len(y) < N_FFT:
-    st.error(f"This clip is {1000 * len(y) / sr:.0f} ms long; MFCC frames here are {1000 * N_FFT / sr:.0f} ms, "
-             "so there is not one full frame to analyse. Choose a longer clip.", icon=":material/error:")
-    st.stop()
 
 with stop_on_input_error():
     L = log_mel(y, sr, n_mels)
@@ -189,7 +186,7 @@ def view_syncnet() -> None:
             st.warning("SyncNet's features need at least 25 ms of audio.")
             return
         lib_side = S.mfcc(y16, syncnet.SR, n_mfcc=13)  # librosa's defaults at 16 kHz
-        psf_side = S.mfcc(y16, syncnet.SR, convention="python_speech_features")
+        psf_side = syncnet.mfcc_features(y16)  # python_speech_features' defaults, as SyncNet was trained
     t_lib = np.arange(lib_side.shape[1]) * HOP / syncnet.SR
     t_psf = np.arange(psf_side.shape[1]) * 0.01
     left, right = st.columns(2)
@@ -261,4 +258,4 @@ recognition"; the HTK Book, ch. 5; `librosa.feature.mfcc`, `librosa.feature.delt
 `librosa.feature.inverse.mfcc_to_audio`; python_speech_features; Chung & Zisserman (2016) SyncNet; Velardo,
 *AudioSignalProcessingForML* 19–20.
 """)
-show_code(S.mfcc, S.mfcc_to_log_mel, S.dct_basis, S.delta)
+show_code(S.mfcc, S.mfcc_to_log_mel, S.dct_basis, S.delta, syncnet.mfcc_features)

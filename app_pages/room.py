@@ -10,9 +10,11 @@ from components import figures
 from components import room_figures as rf
 from components.audio_io import escape_markdown, pick_audio, player
 from components.errors import stop_on_input_error
+from components.presenter import chart as draw, demo_scenarios, inputs
 from components.teach import in_depth, intro, show_code
 from lib import room
 from lib.audio import load_audio, match_level
+from lib.errors import InputError
 from lib.materials import MATERIALS, OCTAVE_BANDS_HZ, SURFACES, surface_absorption
 from lib.spectral import amplitude_to_db, fft_frequencies, stft
 
@@ -57,62 +59,83 @@ PRESETS = {
 }
 
 
-def apply_preset() -> None:
-    name = st.session_state.get("room_preset")
-    if name not in PRESETS:
-        return
+def preset_values(name: str) -> dict:
+    """Every widget value a preset sets (room size, materials, positions, absorption mode)."""
     (L, W, H), mats, src, mic = PRESETS[name]
-    ss = st.session_state
-    ss.room_L, ss.room_W, ss.room_H = L, W, H
-    for i, m in enumerate(mats):
-        ss[f"room_mat_{i}"] = m
-    ss.room_sx, ss.room_sy, ss.room_sz = src
-    ss.room_mx, ss.room_my, ss.room_mz = mic
-    ss.room_mode = MODES[0]
+    values = {"room_L": L, "room_W": W, "room_H": H, "room_sx": src[0], "room_sy": src[1], "room_sz": src[2],
+              "room_mx": mic[0], "room_my": mic[1], "room_mz": mic[2], "room_mode": MODES[0]}
+    values.update({f"room_mat_{i}": m for i, m in enumerate(mats)})
+    return values
 
 
-if "room_L" not in st.session_state:
-    st.session_state.room_preset = "Classroom"
-    apply_preset()
+def apply_preset() -> None:
+    """The preset's on_change: every input takes the new preset's value (runs before the page)."""
+    name = st.session_state.get("room_preset")
+    if name in PRESETS:
+        for k, v in preset_values(name).items():
+            st.session_state[k] = v
+
+
+DEFAULT_PRESET = "Classroom"
+demo_scenarios({
+    "Hear the church": {"room_preset": "Church", **preset_values("Church"), "room_tab": "Listen"},
+    "Hear the vocal booth": {"room_preset": "Vocal booth", **preset_values("Vocal booth"), "room_tab": "Listen"},
+    "Church: the decay": {"room_preset": "Church", **preset_values("Church"), "room_tab": "Decay"},
+    "Image sources only": {"room_preset": "Living room", **preset_values("Living room"), "room_hybrid": False,
+                               "room_tab": "Impulse response"},
+}, key="room")
 
 # ---------------------------------------------------------------------------- controls
+# The preset and every input are bound to the URL. Each input's default is the chosen preset's value, so
+# a link carries the preset and only what was changed after it ("?room_preset=Church&room_mx=12.0").
 # persist_state="page" on every input: when the browser lacks a widget the server holds a value for (the
-# first run's messages were dropped because a rerun interrupted it under load, or the widget was not drawn
-# in a run that stopped early), Streamlit then tells the browser that value instead of letting it mount the
-# widget at its element default (0.00 for these inputs) and send that back on the next interaction. That
-# was the "all nine inputs reset to 0.00 under concurrent load" bug (issue 15, item 4).
-with st.sidebar:
-    st.subheader("Room")
-    st.selectbox("Preset", list(PRESETS), key="room_preset", persist_state="page", on_change=apply_preset,
-                 help="Sets the size, the materials and the positions; change any of them afterwards.")
+# first run's messages dropped because a rerun interrupted it under load, or a widget not drawn in a run
+# that stopped early), Streamlit then tells the browser that value instead of letting it mount the widget
+# at its element default and send that back on the next interaction: the "all nine inputs reset to 0.00
+# under concurrent load" bug (issue 15, item 4; tests/app/test_room.py and tests/e2e/test_load.py).
+src_in = inputs()
+with src_in.side:
+    if not src_in.presenting:
+        st.subheader("Room")
+    preset = st.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET), key="room_preset", persist_state="page",
+                          on_change=apply_preset, bind="query-params",
+                          help="Sets the size, the materials and the positions; change any of them afterwards.")
+P = preset_values(preset)
+details = st.sidebar if not src_in.presenting else st.expander("Room, source, microphone and simulation",
+                                                               icon=":material/tune:")
+with details:
     c = st.columns(3)
-    L = c[0].number_input("Length L (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_L", persist_state="page")
-    W = c[1].number_input("Width W (m)", min_value=0.0, max_value=200.0, step=0.5, key="room_W", persist_state="page")
-    H = c[2].number_input("Height H (m)", min_value=0.0, max_value=100.0, step=0.1, key="room_H", persist_state="page")
+    L = c[0].number_input("Length L (m)", min_value=0.0, max_value=200.0, value=P["room_L"], step=0.5, key="room_L", persist_state="page",
+                          bind="query-params")
+    W = c[1].number_input("Width W (m)", min_value=0.0, max_value=200.0, value=P["room_W"], step=0.5, key="room_W", persist_state="page",
+                          bind="query-params")
+    H = c[2].number_input("Height H (m)", min_value=0.0, max_value=100.0, value=P["room_H"], step=0.1, key="room_H", persist_state="page",
+                          bind="query-params")
     mode = st.radio("Absorption from", MODES, key="room_mode", persist_state="page", bind="query-params")
     if mode == MODES[0]:
-        mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), key=f"room_mat_{i}", persist_state="page") for i, s in enumerate(SURFACES)]
+        mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), index=list(MATERIALS).index(P[f"room_mat_{i}"]),
+                             key=f"room_mat_{i}", persist_state="page", bind="query-params") for i, s in enumerate(SURFACES)]
     elif mode == MODES[1]:
         alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", min_value=ALPHA_MIN, max_value=1.0,
-                                        value=0.15, step=0.01, format="%.3f", key="room_alpha", persist_state="page",
+                                        value=0.15, step=0.01, format="%.3f", key="room_alpha", persist_state="page", bind="query-params",
                                         help="Fraction of the sound energy a surface absorbs at each reflection: 0 < α ≤ 1.")
     else:
         target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", persist_state="page", bind="query-params",
                                 help="Solved for a uniform absorption by Sabine's formula (pyroomacoustics' inverse_sabine).")
     st.subheader("Source and microphone")
     c = st.columns(3)
-    src = (c[0].number_input("Source x", step=0.1, key="room_sx", persist_state="page"), c[1].number_input("Source y", step=0.1, key="room_sy", persist_state="page"),
-           c[2].number_input("Source z", step=0.1, key="room_sz", persist_state="page"))
+    src = tuple(col.number_input(f"Source {ax}", value=P[f"room_s{ax}"], step=0.1, key=f"room_s{ax}", persist_state="page",
+                                 bind="query-params") for col, ax in zip(c, "xyz"))
     c = st.columns(3)
-    mic = (c[0].number_input("Mic x", step=0.1, key="room_mx", persist_state="page"), c[1].number_input("Mic y", step=0.1, key="room_my", persist_state="page"),
-           c[2].number_input("Mic z", step=0.1, key="room_mz", persist_state="page"))
+    mic = tuple(col.number_input(f"Mic {ax}", value=P[f"room_m{ax}"], step=0.1, key=f"room_m{ax}", persist_state="page",
+                                 bind="query-params") for col, ax in zip(c, "xyz"))
     st.subheader("Simulation")
     sr = st.select_slider("Sampling rate (Hz)", [8000, 16000, 22050, 44100], value=16000, key="room_sr", persist_state="page",
                           bind="query-params", help="16 kHz keeps the page quick; 44.1 kHz for listening.")
-    hybrid = st.toggle("Hybrid model (image sources + diffuse tail)", value=True, key="room_hybrid", persist_state="page",
+    hybrid = st.toggle("Hybrid model (image sources + diffuse tail)", value=True, key="room_hybrid", persist_state="page", bind="query-params",
                        help="Image sources for the early part, a noise tail decaying per band as Eyring predicts "
                             "for the rest.")
-    auto_order = st.toggle("Image order from the RT60", value=True, key="room_auto_order", persist_state="page")
+    auto_order = st.toggle("Image order from the RT60", value=True, key="room_auto_order", persist_state="page", bind="query-params")
     manual_order = st.slider("Image-source order", 0, MAX_ORDER_SLIDER, 20, key="room_order", persist_state="page",
                              disabled=auto_order, bind="query-params")
 
@@ -190,7 +213,15 @@ def _figure(builder: str, *args, **kwargs) -> dict:
 
 
 def chart(where, builder: str, *args, key: str, **kwargs) -> None:
-    where.plotly_chart(_figure(builder, *args, **kwargs), width="stretch", key=key)
+    draw(_figure(builder, *args, **kwargs), key=key, where=where)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def measured_ir(data: bytes, name: str, channel: int | None):
+    try:
+        return load_audio(data, name=name, max_duration_s=10.0, channel=channel)
+    except InputError as exc:  # name the user's file (escaped) in front of the problem
+        raise InputError(f"**{escape_markdown(name)}**: {exc}") from exc
 
 
 @st.cache_data(max_entries=2, show_spinner=False)
@@ -241,17 +272,21 @@ if hybrid and hyb.notice:
 model_name = "hybrid" if hybrid else "image-source"
 
 distance = float(np.linalg.norm(np.subtract(src, mic)))
-m = st.columns(5)
-m[0].metric("Volume", f"{np.prod(dim):.0f} m³")
-m[1].metric("Sabine RT60", f"{np.mean(sabine[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
-m[2].metric("Eyring RT60", f"{np.mean(eyring[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
-m[3].metric("Distance", f"{distance:.2f} m", help=f"Direct sound after {1000 * distance / 343:.1f} ms")
-m[4].metric("Image sources", f"{n_images:,}",
-            help=f"All images up to order {order} (the image-source model; the hybrid needs far fewer)")
-if auto_order and order_auto > AUTO_ORDER_CAP:
-    st.caption(f":material/info: Reaching {rt_max:.1f} s needs image order {order_auto}; the image-source model "
-               f"stops at order {AUTO_ORDER_CAP} here (set the order by hand for more), so its late tail is cut short. "
-               "The hybrid model does not need the high orders.")
+
+
+def sim_metrics() -> None:
+    """The simulated room's key numbers (on the simulation tabs only, not beside a measured response)."""
+    m = st.columns(5)
+    m[0].metric("Volume", f"{np.prod(dim):.0f} m³")
+    m[1].metric("Sabine RT60", f"{np.mean(sabine[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
+    m[2].metric("Eyring RT60", f"{np.mean(eyring[2:4]):.2f} s", help="Mean of the 500 Hz and 1 kHz bands")
+    m[3].metric("Distance", f"{distance:.2f} m", help=f"Direct sound after {1000 * distance / 343:.1f} ms")
+    m[4].metric("Image sources", f"{n_images:,}",
+                help=f"All images up to order {order} (the image-source model; the hybrid needs far fewer)")
+    if auto_order and order_auto > AUTO_ORDER_CAP:
+        st.caption(f":material/info: Reaching {rt_max:.1f} s needs image order {order_auto}; the image-source model "
+                   f"stops at order {AUTO_ORDER_CAP} here (set the order by hand for more), so its late tail is cut "
+                   "short. The hybrid model does not need the high orders.")
 
 # Only the open tab runs (state-tracking tabs), so a widget in one tab does not redraw the others.
 TABS = ["Room & RT60", "Impulse response", "Decay", "Listen", "Measured IR"]
@@ -261,6 +296,7 @@ tab_room, tab_rir, tab_decay, tab_listen, tab_measured = st.tabs(TABS, key="room
 # ---------------------------------------------------------------------------- room
 with tab_room:
     if tab_room.open:
+        sim_metrics()
         c1, c2 = st.columns(2)
         chart(c1, "floor_plan", dim, src, mic, key="room_plan")
         chart(c2, "room_3d", dim, src, mic, key="room_3d")
@@ -290,6 +326,7 @@ with tab_room:
 # ---------------------------------------------------------------------------- RIR
 with tab_rir:
     if tab_rir.open:
+        sim_metrics()
         early_order = min(3, order)
         im, arr_s, amp = early_images(dim, table_key, src, mic, early_order)
         t_show = float(min(len(h) / sr, max(0.06, 1.5 * arr_s.max())))
@@ -302,7 +339,7 @@ with tab_rir:
                    "windowed sinc's true peak lies between them.")
         chart(st, "rir_overview", h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
               key="room_rir_full")
-        plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order", persist_state="page")
+        plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order", persist_state="page", bind="query-params")
         im_plan = room.image_sources(dim, src, plan_order)
         chart(st, "image_plan", dim, im_plan.positions, im_plan.orders, im_plan.indices, mic, key="room_images")
         st.caption("Each mirrored room holds one image of the source; the straight line from an image to the "
@@ -314,15 +351,30 @@ def analysis_panel(h_an: np.ndarray, sr_an: int, key: str, predicted: dict | Non
                    noise_handling: bool = False) -> dict:
     a = analyse(h_an, sr_an, noise_handling)
     fits = a["fits"]
+    # A response with nothing after the direct sound (image order 0, no diffuse tail) has no decay and no
+    # reverberant energy: its decay times and energy ratios are not numbers (0.00 s, inf dB) but "n/a".
+    late = float(np.sum(np.asarray(h_an, dtype=np.float64)[room.onset_index(h_an) + int(0.005 * sr_an):] ** 2))
+    no_reverb = late <= 1e-12 * float(np.sum(np.asarray(h_an, dtype=np.float64) ** 2))
+    why_none = ("n/a: the response is the direct sound alone (image order 0 without the diffuse tail): there is "
+                "no decay and no reverberant energy to measure.")
     mm = st.columns(4)
     for i, name in enumerate(("EDT", "T20", "T30")):
         v = fits[name]["rt60_s"]
-        mm[i].metric(name, f"{v:.2f} s" if np.isfinite(v) else "n/a", help=fits[name].get("error"))
-    mm[3].metric("DRR", f"{a['DRR']:.1f} dB", help="Direct (±2.5 ms around the direct peak) to reverberant energy")
+        ok = np.isfinite(v) and v > 0 and not no_reverb
+        mm[i].metric(name, f"{v:.2f} s" if ok else "n/a",
+                     help=why_none if no_reverb else fits[name].get("error") or None)
+
+    def db(v: float) -> str:
+        return f"{v:.1f} dB" if np.isfinite(v) and not no_reverb else "n/a"
+
+    mm[3].metric("DRR", db(a["DRR"]), help=why_none if no_reverb else
+                 "Direct (±2.5 ms around the direct peak) to reverberant energy")
     mm = st.columns(4)
-    mm[0].metric("C50", f"{a['C50']:.1f} dB", help="Speech clarity: early (0–50 ms) vs late energy")
-    mm[1].metric("C80", f"{a['C80']:.1f} dB", help="Music clarity: early (0–80 ms) vs late energy")
+    mm[0].metric("C50", db(a["C50"]), help=why_none if no_reverb else "Speech clarity: early (0–50 ms) vs late energy")
+    mm[1].metric("C80", db(a["C80"]), help=why_none if no_reverb else "Music clarity: early (0–80 ms) vs late energy")
     mm[2].metric("D50", f"{100 * a['D50']:.0f} %", help="Definition: share of the energy in the first 50 ms")
+    if no_reverb:
+        st.info(why_none, icon=":material/info:")
     t_e, e_e = a["edc"]
     chart(st, "edc_with_fits", t_e, e_e, fits, title="Energy decay curve (Schroeder) with EDT, T20, T30 fits",
           key=f"{key}_edc")
@@ -342,13 +394,14 @@ def analysis_panel(h_an: np.ndarray, sr_an: int, key: str, predicted: dict | Non
 # ---------------------------------------------------------------------------- decay
 with tab_decay:
     if tab_decay.open:
+        sim_metrics()
         st.markdown(f"Analysis of the **{model_name}** response (switch models in the sidebar).")
         analysis_panel(h, sr, "room_an", {"Sabine": sabine, "Eyring": eyring})
         st.subheader("Image sources alone vs the hybrid model")
         with stop_on_input_error():
             hyb_cmp = hyb if hybrid else hybrid_rir(dim, table_key, src, mic, sr)
         h_ism = h if not hybrid else image_source_rir()
-        band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band", persist_state="page")
+        band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band", persist_state="page", bind="query-params")
         b = BAND_LABELS.index(band)
         curves = {}
         for name, hh in (("image sources", h_ism), ("hybrid", hyb_cmp.rir)):
@@ -369,6 +422,7 @@ with tab_decay:
 # ---------------------------------------------------------------------------- listen
 with tab_listen:
     if tab_listen.open:
+        sim_metrics()
         clip = pick_audio("room_dry", default="Speech with fricatives", sr=sr, max_duration_s=10.0)
         dry = clip.samples.astype(np.float64)
         wet_full = auralise(dry, h, sr)
@@ -392,7 +446,7 @@ with tab_listen:
             fig = figures.spectrogram(np.arange(S.shape[1]) * (n_fft // 4) / sr, fft_frequencies(sr, n_fft), S_db,
                                       title=f"{name}: spectrogram", height=300, zmin=-80, zmax=0,
                                       colorbar_title="dB re max")
-            st.plotly_chart(fig, width="stretch", key=f"room_spec_{name}")
+            draw(fig, key=f"room_spec_{name}")
 
 # ---------------------------------------------------------------------------- measured
 with tab_measured:
@@ -404,12 +458,41 @@ with tab_measured:
             st.info("No file yet: the analysis of the simulated response is in the *Decay* tab.")
         else:
             with stop_on_input_error():
-                ir = load_audio(up.getvalue(), name=up.name, max_duration_s=10.0)
-                st.caption(f"{escape_markdown(ir.name)}: {ir.duration_s:.2f} s at {ir.sr} Hz")
-                handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise", persist_state="page",
+                ir = measured_ir(up.getvalue(), up.name, None)
+                if ir.channels > 1:
+                    # Averaging the channels of a multichannel (array, Ambisonic, binaural) response adds
+                    # arrivals at different delays: the decay it shows belongs to no microphone.
+                    options = list(range(ir.channels)) + [-1]
+                    ch = st.selectbox(
+                        f"Channel ({ir.channels} in the file)", options, index=0, key="room_meas_channel", persist_state="page",
+                        format_func=lambda k: "the mean of all channels" if k < 0 else f"channel {k + 1}",
+                        help="Each channel is one microphone's response. Their mean mixes responses with different "
+                             "delays, which smears the onset and the decay.")
+                    ir = measured_ir(up.getvalue(), up.name, None if ch < 0 else ch)
+                    if ch < 0:
+                        st.warning(f"The {ir.channels} channels are averaged: their direct sounds arrive at "
+                                   "different times, so EDT and DRR describe no real microphone. Pick one channel.",
+                                   icon=":material/warning:")
+                st.caption(f"{escape_markdown(ir.name)}: {ir.duration_s:.2f} s at {ir.sr} Hz · "
+                           + " · ".join(ir.notices))
+                check = room.check_impulse_response(ir.samples, ir.sr)
+                if not check.looks_like_ir:
+                    st.warning("**This does not look like an impulse response**: " + "; ".join(check.problems)
+                               + ". An impulse response is one sharp onset followed by a steady decay into "
+                                 "noise (a clap, a balloon pop, a deconvolved sweep). Room measures of anything "
+                                 "else are numbers without meaning.", icon=":material/warning:")
+                    proceed = st.toggle("Analyse it anyway", value=False, key="room_meas_anyway", persist_state="page",
+                                        bind="query-params")
+                else:
+                    proceed = True
+                    st.caption(f":material/check_circle: Looks like an impulse response: onset at "
+                               f"{1000 * check.onset_s:.1f} ms, the energy falls {min(check.decay_range_db, 120):.0f} dB "
+                               f"into the noise floor, straight in dB (R² {check.decay_fit_r2:.2f}).")
+                handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise", persist_state="page", bind="query-params",
                                    help="Subtract the noise floor estimated from the tail and stop the integration "
                                         "where the decay meets it. Switch off to see how noise lengthens T30.")
-                analysis_panel(ir.samples.astype(np.float64), ir.sr, "room_meas", noise_handling=handle)
+                if proceed:
+                    analysis_panel(ir.samples.astype(np.float64), ir.sr, "room_meas", noise_handling=handle)
 
 in_depth(r"""
 **Image sources (Allen & Berkley 1979).** Mirror the source in a wall and the reflection becomes a straight

@@ -98,6 +98,7 @@ with d4.popover("Display", icon=":material/palette:", help="Amplitude (power or 
     colorscale = st.selectbox("Colour map", ["Magma", "Viridis", "Inferno", "Greys"], key="sg_cmap",
                               bind="query-params")
 if scale != "mel":
+    clamp("sg_fview", 0.0, nyquist)  # a clip with a lower sample rate than the last one
     f_view = d3.slider("Frequency axis shown (Hz)", 0.0, nyquist, (0.0, nyquist), 10.0, key="sg_fview",
                        bind="query-params", help="Zoom on a band: every FFT bin in it is drawn (no pooling).")
     if f_view[1] - f_view[0] < 20:
@@ -207,8 +208,9 @@ st.subheader("Hear a time segment")
 dur = len(y) / sr
 h1, h2 = st.columns([0.7, 0.3])
 if round(dur, 2) >= 0.02:
+    clamp("sg_seg", 0.0, float(round(dur, 2)))  # a shorter clip than the last one
     t0, t1 = h1.slider("Segment (s)", 0.0, float(round(dur, 2)), (0.0, float(round(min(dur, 1.0), 2))), 0.01,
-                       key="sg_seg")
+                       key="sg_seg", bind="query-params")
 else:  # shorter than two slider steps: play it all
     t0, t1 = 0.0, dur
     h1.caption(f"The clip lasts {1000 * dur:.1f} ms: too short to choose a segment, so you hear all of it.")

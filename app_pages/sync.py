@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from components import sync_figures as SF
+from components.audio_io import escape_markdown
 from components.errors import show_weights_unavailable, stop_on_input_error
 from components.session_files import SessionFolder, session_folder
 from components.teach import in_depth, intro, show_code
@@ -24,7 +25,9 @@ SAMPLE_OFFSET = 4  # frames the built-in sample's audio leads by (samples/make_s
 UPLOAD_TYPES = ["mp4", "mov", "mkv", "avi", "mpg", "mpeg", "webm", "m4v"]
 MAX_S = 10.0  # seconds analysed on this page
 SOURCES = ("Built-in sample (a drawn face; audio leads by 4 frames)", "Upload a video")
-METHODS = {"energy": "Mouth motion × speech energy (no weights)", "syncnet": "SyncNet (needs its weights)"}
+METHODS = {"multicue": "Mouth opening × loudness (no weights)", "energy": "Mouth motion × speech energy (the first "
+           "estimator)", "cca": "FaceSync CCA (for comparison)", "syncnet": "SyncNet (needs its weights)"}
+VERDICT_TITLE = {"in_sync": "In sync", "offset": "Out of sync", "cannot_tell": "Cannot tell from this clip"}
 
 
 # ----------------------------------------------------------------------------- cached work
@@ -93,7 +96,7 @@ def _box_images(_path: str, digest: str, name: str) -> list[bytes]:
     import cv2
 
     clip = _clip(_path, digest, name)
-    res = _estimate(_path, digest, name, "energy")
+    res = _estimate(_path, digest, name, sync.DEFAULT_METHOD)
     idx = np.linspace(0, len(clip.frames) - 1, 4).round().astype(int)
     images = SF.boxes_on_frames(clip.frames, res.boxes, res.mouth_boxes, idx)
     return [cv2.imencode(".png", cv2.cvtColor(img, cv2.COLOR_RGB2BGR))[1].tobytes() for img in images]
@@ -161,7 +164,7 @@ with stop_on_input_error():
     with st.spinner("Decoding: frames to 25 fps, audio to 16 kHz..."):
         clip = _clip(str(path), digest, name)
     with st.spinner("Finding the face and measuring the mouth..."):
-        energy_result = _estimate(str(path), digest, name, "energy")
+        free_result = _estimate(str(path), digest, name, sync.DEFAULT_METHOD)
 
 
 def _start_new_clip(clip_id: str, values: dict) -> None:
@@ -178,20 +181,23 @@ def _start_new_clip(clip_id: str, values: dict) -> None:
             st.session_state.pop(key, None)  # the widget starts again from its default: value
 
 
-_start_new_clip(digest, {"sync_lag": int(energy_result.offset_frames), "sync_shift": 0})
+_start_new_clip(digest, {"sync_lag": int(free_result.offset_frames), "sync_shift": 0})
 
 st.caption(
-    f"**{name}**: {clip.duration_s:.2f} s, {clip.source_size[0]}×{clip.source_size[1]} px at "
+    f"**{escape_markdown(name)}**: {clip.duration_s:.2f} s, {clip.source_size[0]}×{clip.source_size[1]} px at "
     f"{clip.source_fps:.3g} fps → analysed as {len(clip.frames)} frames of {clip.frames.shape[2]}×"
     f"{clip.frames.shape[1]} at {FPS} fps and {len(clip.audio)} audio samples at 16 kHz."
 )
-for notice in clip.notices + energy_result.notices:
+for notice in clip.notices + free_result.notices:
     st.caption(f":material/info: {notice}")
 
 method = st.radio("Method", list(METHODS), format_func=METHODS.get, key="sync_method", horizontal=True,
                   bind="query-params")
-result = energy_result
-if method == "syncnet":
+result = free_result
+if method in ("energy", "cca"):
+    with stop_on_input_error():
+        result = _estimate(str(path), digest, name, method)
+elif method == "syncnet":
     try:
         _syncnet_model()
     except WeightsUnavailable as exc:
@@ -212,7 +218,7 @@ if method == "syncnet":
             except WeightsUnavailable as exc2:
                 bar.empty()
                 st.warning(f"Download failed: {str(exc2).splitlines()[0]}", icon=":material/cloud_off:")
-        st.info("Showing the weight-free estimate (mouth motion × speech energy) meanwhile.",
+        st.info("Showing the weight-free estimate (mouth opening × loudness) meanwhile.",
                 icon=":material/info:")
     else:
         with stop_on_input_error(), st.spinner("Running SyncNet on every 5-frame window (CPU)..."):
@@ -220,32 +226,47 @@ if method == "syncnet":
 
 # --- the numbers ---------------------------------------------------------------------------
 lo_f, hi_f = sync.itu_band_frames(FPS)
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("Offset", f"{result.offset_frames:+d} frames",
                help="Positive: the audio leads (you hear a sound before the lips make it).")
 cols[1].metric("Offset in time", f"{result.offset_ms:+.0f} ms")
-cols[2].metric("Confidence", f"{result.confidence:.3f}", help="median − minimum of the curve; not a probability.")
-cols[3].metric("Min distance" + (" (LSE-D)" if result.method == "syncnet" else " (1 − r)"), f"{result.min_dist:.3f}")
-if result.offset_frames == 0:
-    verdict = "Picture and sound are in sync (to the frame)."
-elif result.offset_frames > 0:
-    verdict = f"The audio comes **{result.offset_ms:.0f} ms early** (it leads the lips)."
+u_text = "—" if not np.isfinite(result.uncertainty_frames) else f"±{result.uncertainty_frames:.0f} frames"
+cols[2].metric("Uncertainty", u_text,
+               help=f"Half-width of the range of shifts that holds {100 * sync.CONFIDENCE_LEVEL:.0f} % of the estimates "
+                    "made on resampled versions of this clip (a block bootstrap over its frames)."
+                    + ("" if not np.isfinite(result.uncertainty_frames) else f" = ±{result.uncertainty_ms:.0f} ms."))
+cols[3].metric("Confidence", f"{result.confidence:.3f}", help="median − minimum of the curve; not a probability.")
+cols[4].metric("Min distance" + (" (LSE-D)" if result.method == "syncnet" else " (1 − r)"), f"{result.min_dist:.3f}")
+if result.verdict == "cannot_tell":
+    verdict = f"**{VERDICT_TITLE[result.verdict]}.** {result.verdict_reason} The best shift on the curve below is " \
+              f"{result.offset_frames:+d} frames, but it is not reliable, so no fix is offered."
 else:
-    verdict = f"The audio comes **{-result.offset_ms:.0f} ms late** (it lags the lips)."
-inside = lo_f <= result.offset_frames <= hi_f
-verdict += (" That is inside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): most viewers "
-            "would not notice." if inside else
-            " That is outside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): viewers notice it.")
+    u_ms = f" ± {result.uncertainty_ms:.0f} ms" if np.isfinite(result.uncertainty_ms) else ""
+    if result.verdict == "in_sync":
+        verdict = f"**{VERDICT_TITLE[result.verdict]}** ({result.offset_ms:+.0f}{u_ms}): {result.verdict_reason}"
+    elif result.offset_frames > 0:
+        verdict = f"The audio comes **{result.offset_ms:.0f} ms early**{u_ms} (it leads the lips)."
+    else:
+        verdict = f"The audio comes **{-result.offset_ms:.0f} ms late**{u_ms} (it lags the lips)."
+    if result.verdict == "offset":
+        inside = lo_f <= result.offset_frames <= hi_f
+        verdict += (" That is inside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): most viewers "
+                    "would not notice." if inside else
+                    " That is outside the ITU-R BT.1359 detectability band (about −125 ms … +45 ms): viewers notice it.")
 if true_offset is not None:
     verdict += f" (The sample was made with the audio leading by {true_offset:+d} frames.)"
-st.markdown(verdict)
+{"in_sync": st.success, "offset": st.warning, "cannot_tell": st.info}[result.verdict](
+    verdict, icon={"in_sync": ":material/check_circle:", "offset": ":material/sync_problem:",
+                   "cannot_tell": ":material/help:"}[result.verdict])
 
 st.plotly_chart(SF.offset_curve(result.lags, result.curve, offset=result.offset_frames,
                                 curve_label=result.curve_label, fps=FPS, itu_band_frames=(lo_f, hi_f),
-                                method=result.method, true_offset=true_offset), width="stretch")
+                                method=result.method, true_offset=true_offset,
+                                uncertainty=result.uncertainty_frames), width="stretch")
 st.caption("Audio is early on the right (positive offsets) and late on the left. The shaded band is where "
            "ITU-R BT.1359 finds an offset hard to detect (≈ +45 ms early to −125 ms late; approximate, and "
-           "a coarse 1-frame grid here). Confidence is the gap between the median and the minimum.")
+           "a coarse 1-frame grid here). Confidence is the gap between the median and the minimum; the orange "
+           "band is the plausible range (the uncertainty).")
 
 st.plotly_chart(SF.framewise_confidence(result.framewise_conf, fps=FPS, method=result.method), width="stretch")
 st.caption("Frame-wise confidence: the median of the curve minus this frame's own distance at the chosen offset "
@@ -260,27 +281,28 @@ img_cols = st.columns(4)
 for col, i, img in zip(img_cols, idx, images):
     col.image(img, caption=f"frame {i} ({i / FPS:.2f} s)", width="stretch")
 st.caption(f"OpenCV's Haar-cascade face detector, run on every 5th frame: a face in "
-           f"{100 * energy_result.face_found_fraction:.0f} % of them. A still head gets one median box (detector "
+           f"{100 * free_result.face_found_fraction:.0f} % of them. A still head gets one median box (detector "
            "jitter would look like lip motion); a moving head a track averaged over half a second. The mouth box "
            "is the lower third of the face box.")
 
 # --- lips vs voice -------------------------------------------------------------------------
 st.subheader("Lips and voice, side by side")
 lag = st.slider("Lag to test (frames, + = audio leads)", -sync.MAX_OFFSET, sync.MAX_OFFSET,
-                int(energy_result.offset_frames), key="sync_lag", bind="query-params",
+                int(free_result.offset_frames), key="sync_lag", bind="query-params",
                 help="Moves the audio signal in time; the correlation is what the curve above shows at this lag.")
-r_lag = 1.0 - float(energy_result.curve[lag + sync.MAX_OFFSET])
-r_zero = 1.0 - float(energy_result.curve[sync.MAX_OFFSET])
-r_best = 1.0 - float(energy_result.min_dist)
-st.plotly_chart(SF.aligned_signals(energy_result.mouth_signal, energy_result.audio_signal, lag, fps=FPS, r=r_lag),
-                width="stretch")
+r_lag = 1.0 - float(free_result.curve[lag + sync.MAX_OFFSET])
+r_zero = 1.0 - float(free_result.curve[sync.MAX_OFFSET])
+r_best = 1.0 - float(free_result.min_dist)
+st.plotly_chart(SF.aligned_signals(free_result.mouth_signal, free_result.audio_signal, lag, fps=FPS, r=r_lag,
+                                   mouth_label="mouth opening", audio_label="loudness"), width="stretch")
 c1, c2, c3 = st.columns(3)
 c1.metric("Correlation at this lag", f"{r_lag:+.3f}", delta=f"{r_lag - r_zero:+.3f} vs. lag 0" if lag else None)
 c2.metric("Correlation as the file is (lag 0)", f"{r_zero:+.3f}")
-c3.metric("Best correlation", f"{r_best:+.3f}", help=f"at lag {energy_result.offset_frames:+d}")
-st.caption("Blue: how much the mouth region changes from one frame to the next. Orange: log energy of the "
-           "300–3000 Hz speech band per frame. When the lag matches the true offset, peaks of speech fall on "
-           "bursts of lip movement.")
+c3.metric("Best correlation", f"{r_best:+.3f}", help=f"at lag {free_result.offset_frames:+d}")
+st.caption("Blue: how open the mouth is — the darkness of the mouth opening, the main change of the grey mouth "
+           "crop and the lips' vertical optical flow, each high-passed and averaged. Orange: how loud the voice is — "
+           "speech-band (300–3000 Hz) and log-mel energy, high-passed and averaged. When the lag matches the true "
+           "offset, open mouths line up with loud voice and closed mouths with pauses.")
 
 # --- fix it --------------------------------------------------------------------------------
 st.subheader("Fix it: shift the audio and listen")
@@ -292,8 +314,15 @@ def _apply_estimate():
 
 shift = st.slider("Audio shift to apply (frames; + moves the audio earlier)", -sync.MAX_OFFSET, sync.MAX_OFFSET,
                   0, key="sync_shift", bind="query-params")
-st.button(f"Apply the estimated offset (shift by {-result.offset_frames:+d} frames)", key="sync_apply",
-          on_click=_apply_estimate, icon=":material/auto_fix_high:")
+if result.verdict == "offset":
+    st.button(f"Apply the estimated offset (shift by {-result.offset_frames:+d} frames)", key="sync_apply",
+              on_click=_apply_estimate, icon=":material/auto_fix_high:")
+elif result.verdict == "in_sync":
+    st.caption(":material/check_circle: Nothing to fix: the estimate is in sync within its uncertainty. The slider "
+               "still lets you hear what a shift does.")
+else:
+    st.caption(":material/help: No fix offered: the estimator cannot tell the offset from this clip. The slider "
+               "still lets you try shifts and judge by eye and ear.")
 v1, v2 = st.columns(2)
 with v1:
     st.markdown("**As uploaded**" if true_offset is None else "**As built**")
@@ -347,13 +376,20 @@ with st.expander("What the numbers mean", icon=":material/help:", expanded=False
   *−d* frames (the button does this).
 - **The curve** holds one score per candidate shift of the audio, −15…+15 frames (±600 ms). SyncNet's score is
   the mean Euclidean distance between its lip and voice embeddings; the weight-free score is 1 − the Pearson
-  correlation of mouth motion and speech energy. Lower is better in both; the offset is the minimum.
+  correlation of mouth opening and loudness. Lower is better in both; the offset is the minimum.
+- **The verdict** says *in sync*, *out of sync* or *cannot tell*. The estimate is repeated on 200 resampled
+  versions of the clip (a block bootstrap: 0.2-s pieces of it drawn at random); the **uncertainty** is the
+  half-width of the range of shifts holding {100 * sync.CONFIDENCE_LEVEL:.0f} % of those estimates. Wider than
+  ±{sync.MAX_UNCERTAINTY_FRAMES} frames (a flat or two-peaked curve), less than {sync.MIN_SPEECH_S:g} s of speech,
+  or a mouth that does not move: *cannot tell*, and no fix is offered. *In sync* means 0 lies inside the range.
+  On clips of a few seconds this is a real limit: the benchmark (`bench/bench_sync.py`) reports how often it
+  says *cannot tell* on in-sync speech and how often it is fooled by unrelated audio.
 - **LSE-D** (Wav2Lip's "lip-sync error, distance") is SyncNet's minimum distance; **LSE-C** ("confidence") is
   median − minimum. Lip-sync papers report them on SyncNet's official weights; the weight-free method's numbers
   are on a different scale (correlation units) and cannot be compared with them.
 - **Confidence is not a probability.** It says how far the best shift stands out from a typical one. SyncNet's
   authors treat values below about 3 as unreliable; for the weight-free method compare clips with each other
-  (the built-in sample gives {energy_result.confidence:.2f} on its scale).
+  (the built-in sample gives {free_result.confidence:.2f} on its scale).
 - **Limits:** one roughly frontal face (profile faces are not detected), one speaker (a second voice or face
   confuses both methods), speech rather than music or singing, and enough of it: a few seconds with pauses
   helps, since the silences (mouth still, no voice) are strong evidence. Offsets beyond ±15 frames are not
@@ -375,11 +411,26 @@ embedding of 0.2 s of MFCCs (13×20), trained so that true pairs are close; $d$ 
 The reference (`SyncNetInstance.py`, joonson/syncnet_python) reports `offset = 15 − argmin`; its demo clip
 gives offset 3, min dist 5.353, confidence 10.021.
 
-**Weight-free**: $v_t = \frac{1}{|M|}\sum_{p\in M}|I_t(p) - I_{t-1}(p)|$, the motion energy of a 48×32 grey
-mouth patch (the lower third of a Haar-cascade face box, tracked and smoothed), and
-$a_t = \log\sum_{300\le f\le 3000} |X_t(f)|^2$, the speech-band log energy in an 80 ms Hann window centred on
-frame $t$, floored at its 10th percentile. Both are smoothed by $[\tfrac14,\tfrac12,\tfrac14]$ (zero phase) and
-$D(\delta) = 1 - r(\delta)$ with $r$ the Pearson correlation over the frames both signals cover.
+**Weight-free (default): mouth opening × loudness.** $v_t$ averages three measurements of how open the mouth
+is in the mouth box (the lower third of a Haar-cascade face box): the darkness of the opening (median grey
+level minus the darkest fifth of the centre), the first principal component of the 32×24 grey crop, and the
+running sum of the lips' vertical optical flow (Farnebäck; lower half down, upper half up = opening). $a_t$
+averages two measurements of how loud the voice is around frame $t$ (80 ms Hann window): the 300–3000 Hz
+log energy and the mean of 20 log-mel bands. Each is high-passed (minus its 0.5-s moving average: slow
+posture and level changes carry no timing), smoothed by $[\tfrac14,\tfrac12,\tfrac14]$ (zero phase) and
+z-scored; $D(\delta) = 1 - r(\delta)$ with $r$ the Pearson correlation over the frames both signals cover.
+Opening and loudness are both *states*. The first estimator (method "energy") correlated mouth *motion*
+$\frac{1}{|M|}\sum_p|I_t(p)-I_{t-1}(p)|$ — a rate of change, largest while the mouth opens or closes — with
+loudness, a state; the mismatch shifted its peak by up to 4 frames on some speakers.
+
+**FaceSync** (Slaney & Covell 2001, method "cca") fits, for each lag, the linear combinations of mouth-crop
+and log-mel principal components that correlate best (canonical correlation), on some windows of the clip,
+and scores them on the others. Refitted per lag on a few seconds it also finds spurious matches — the
+benchmark shows it — so it is here for comparison.
+
+**How sure.** A moving-block bootstrap redraws the clip's frames in 0.2-s blocks and repeats the whole
+correlation 200 times; the share of replicates choosing each shift gives the uncertainty range. Speech
+shorter than 0.5 s or a still mouth (under 0.5 grey levels of RMS change) gives *cannot tell* at once.
 
 **Pitfalls.** Lip movement and sound are not simultaneous for every phoneme (lips close *before* a /b/ or /p/
 burst), so a correlation method can carry a bias of a frame or two on real speech; on the GRID clips in the
@@ -397,4 +448,5 @@ K. R. Prajwal et al., "A Lip Sync Expert Is All You Need…" (Wav2Lip, LSE-D/LSE
 M. Jones, "Rapid object detection using a boosted cascade of simple features", CVPR 2001.
 """
 )
-show_code(sync.estimate_offset, sync.mouth_motion, sync.speech_band_energy, sync.lagged_correlation, sync.shift_audio)
+show_code(sync.estimate_offset, sync.mouth_cues, sync.voice_cues, sync.lagged_correlation, sync.bootstrap_lags,
+          sync.decide, sync.shift_audio)

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from components.errors import stop_on_input_error
+from lib.errors import InputError
 from lib.audio import (DEFAULT_MAX_DURATION_S, DEFAULT_MAX_SAMPLES, Clip, clipped_fraction, level_dbfs, load_audio,
                        require_length, to_wav_bytes)
 from lib.samples import available_samples, fetch_librosa_examples, librosa_examples_cached
@@ -56,8 +57,11 @@ def _load_upload(key: str, upload, name: str, sr: int | None, max_duration_s: fl
     if held is not None and held[0] == want and want[0] is not None:
         return held[1]
     st.session_state.pop(slot, None)  # let the previous clip go before decoding the next one
-    clip = load_audio(upload.getvalue(), sr=sr, max_duration_s=max_duration_s, name=name,
-                      max_samples=DEFAULT_MAX_SAMPLES)
+    try:
+        clip = load_audio(upload.getvalue(), sr=sr, max_duration_s=max_duration_s, name=name,
+                          max_samples=DEFAULT_MAX_SAMPLES)
+    except InputError as exc:  # say which file: the user's name for it, escaped (never a temp path)
+        raise InputError(f"**{escape_markdown(name)}**: {exc}") from exc
     st.session_state[slot] = (want, clip)
     return clip
 

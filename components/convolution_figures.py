@@ -181,13 +181,15 @@ def correlation_view(lags_s: np.ndarray, r: np.ndarray, *, true_s: float | None,
     """A cross-correlation against lag with the true and the found position."""
     t, v = minmax_decimate(lags_s, r, 6000)
     shapes, annotations = [], []
-    for xv, label, color in ((true_s, "true start", COLORS["rms"]), (found_s, "peak", COLORS["accent"])):
+    for xv, label, color, side in ((true_s, "true start ", COLORS["rms"], "right"),
+                                   (found_s, " peak", COLORS["accent"], "left")):
         if xv is None:
             continue
         shapes.append(dict(type="line", xref="x", yref="paper", x0=xv, x1=xv, y0=0, y1=1,
                            line=dict(color=color, dash="dash", width=1.5)))
+        # the two labels sit on either side of their line, so they stay readable when the lines meet
         annotations.append(dict(x=xv, y=1, xref="x", yref="paper", text=label, showarrow=False, yanchor="bottom",
-                                font=dict(color=color)))
+                                xanchor=side, font=dict(color=color)))
     return new_figure([go.Scattergl(x=t, y=v, mode="lines", name="correlation", line=dict(color=COLORS["signal"], width=1))],
                       title=title, x_title="Lag (s)", y_title="Correlation", height=height, shapes=shapes,
                       annotations=annotations, legend=False)

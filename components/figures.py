@@ -69,17 +69,45 @@ def new_figure(traces, **layout_kwargs) -> go.Figure:
     return go.Figure(data=list(traces), layout=layout(**layout_kwargs))
 
 
-def minmax_decimate(t: np.ndarray, y: np.ndarray, max_points: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+#: Points kept per trace for display: about two per pixel column of a full-width figure.
+DISPLAY_POINTS = 4000
+#: Above this many points (after decimation) a trace is drawn with WebGL. Below it SVG is as fast,
+#: and every WebGL trace costs the page a canvas context (browsers allow about 16).
+WEBGL_MIN_POINTS = 20_000
+
+
+def minmax_decimate(t: np.ndarray, y: np.ndarray, max_points: int = DISPLAY_POINTS, *,
+                    log_x: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Reduce a long trace to about ``max_points`` points keeping each block's min and max.
 
-    Plotting 1 M samples sends megabytes to the browser for no visible gain;
-    alternating each block's min and max draws the same ink.
+    Plotting 1 M samples sends megabytes to the browser for no visible gain; alternating
+    each pixel column's min and max draws the same ink (peaks and clicks stay). With
+    ``log_x`` the columns are equal on a log axis (a spectrum on a log frequency axis keeps
+    every bin at the low end, where each bin is many pixels wide).
     """
     t = np.asarray(t)
     y = np.asarray(y)
     n = len(y)
     if n <= max_points:
         return t, y
+    if log_x:
+        pos = np.flatnonzero(t > 0)
+        if pos.size < 2:
+            return t, y
+        t, y = t[pos], y[pos]
+        edges = np.geomspace(t[0], t[-1] * (1 + 1e-12), max_points // 2 + 1)
+        starts = np.unique(np.searchsorted(t, edges[:-1]))
+        starts = starts[starts < len(t)]
+        lo = np.minimum.reduceat(y, starts)
+        hi = np.maximum.reduceat(y, starts)
+        ends = np.append(starts[1:], len(t))
+        single = ends - starts == 1  # a column holding one bin keeps it once, at its own place
+        out_t = np.repeat(t[(starts + ends - 1) // 2], 2)
+        out_t[0::2][single] = t[starts[single]]
+        out_t[1::2][single] = t[starts[single]]
+        out_y = np.empty(2 * len(starts), dtype=y.dtype)
+        out_y[0::2], out_y[1::2] = lo, hi
+        return out_t, out_y
     block = int(np.ceil(n / (max_points / 2)))
     m = n // block
     yb = y[: m * block].reshape(m, block)
@@ -88,7 +116,21 @@ def minmax_decimate(t: np.ndarray, y: np.ndarray, max_points: int = 4000) -> tup
     out_y = np.empty(2 * m, dtype=y.dtype)
     out_y[0::2], out_y[1::2] = lo, hi
     out_t = np.repeat(tb[:, block // 2], 2)
+    if m * block < n:  # the last partial block keeps its extremes too
+        rest = y[m * block:]
+        out_t = np.append(out_t, [t[m * block + len(rest) // 2]] * 2)
+        out_y = np.append(out_y, [rest.min(), rest.max()])
     return out_t, out_y
+
+
+def trace(x, y, *, max_points: int = DISPLAY_POINTS, log_x: bool = False, **kwargs):
+    """A line trace for display: min/max-decimated past ``max_points``, WebGL only when still large.
+
+    ``kwargs`` go to ``go.Scatter``/``go.Scattergl`` (``mode``, ``name``, ``line``, ``xaxis`` ...).
+    """
+    x, y = minmax_decimate(np.asarray(x), np.asarray(y), max_points, log_x=log_x)
+    cls = go.Scattergl if len(y) > WEBGL_MIN_POINTS else go.Scatter
+    return cls(x=x, y=y, **kwargs)
 
 
 def pool_image(image: np.ndarray, max_rows: int = 512, max_cols: int = 1000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -114,8 +156,7 @@ def waveform(y: np.ndarray, sr: float, *, title: str = "Waveform", t0: float = 0
              color: str = COLORS["signal"], height: int = 320, max_points: int = 4000, shapes=None) -> go.Figure:
     """Amplitude against time, min/max-decimated for display (``shapes``: extra layout shapes)."""
     t = t0 + np.arange(len(y)) / float(sr)
-    td, yd = minmax_decimate(t, np.asarray(y), max_points)
-    return new_figure([go.Scattergl(x=td, y=yd, mode="lines", name=name, line=dict(color=color, width=1))],
+    return new_figure([trace(t, y, max_points=max_points, mode="lines", name=name, line=dict(color=color, width=1))],
                       title=title, x_title="Time (s)", y_title="Amplitude (full scale = 1)", height=height,
                       shapes=list(shapes or ()))
 
@@ -141,8 +182,9 @@ def spectrum(freqs_hz: np.ndarray, values: np.ndarray, *, title: str = "Magnitud
     if log_x:
         keep = f > 0
         f, v = f[keep], v[keep]
-    traces = [go.Scattergl(x=f, y=v, mode="lines+markers" if markers else "lines", name=name,
-                           line=dict(color=COLORS["signal"], width=1.5), marker=dict(size=4))]
+    many = len(v) > DISPLAY_POINTS
+    traces = [trace(f, v, log_x=log_x, mode="lines+markers" if markers and not many else "lines", name=name,
+                    line=dict(color=COLORS["signal"], width=1.5), marker=dict(size=4))]
     if peak is not None:
         traces.append(go.Scatter(x=[peak[0]], y=[peak[1]], mode="markers+text", name="interpolated peak",
                                  marker=dict(color=COLORS["accent"], size=10, symbol="x"),
@@ -152,6 +194,28 @@ def spectrum(freqs_hz: np.ndarray, values: np.ndarray, *, title: str = "Magnitud
         vals, text = log_freq_ticks(float(f.max()) if f.size else 20000.0)
         xaxis = dict(type="log", tickvals=vals, ticktext=text)
     return new_figure(traces, title=title, x_title="Frequency (Hz)", y_title=y_title, height=height, xaxis=xaxis)
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """1-2-5 tick values covering ``[lo, hi]`` for a log axis.
+
+    Plotly's own log ticks label the minor steps with bare mantissas ("…8 9 1 2 3"), which reads as
+    nonsense on a projector; these are whole values (1, 2, 5, 10, 20, 50, …).
+    """
+    lo, hi = max(float(lo), 1e-12), max(float(hi), 1e-12)
+    for mantissas in ((1, 2, 5), (1, 2, 3, 4, 6, 8), (1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9)):
+        out = []
+        for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1):
+            out += [float(f"{m * 10.0**e:.6g}") for m in mantissas if lo / 1.01 <= m * 10.0**e <= hi * 1.01]
+        if len(out) >= 4:  # a narrow range (under a decade) gets finer steps, never bare mantissas
+            break
+    return out or [float(f"{lo:.3g}"), float(f"{hi:.3g}")]
+
+
+def log_axis(lo: float, hi: float, **extra) -> dict:
+    """A log axis with :func:`log_ticks` labels (``f"{v:g}"``); ``extra`` keys are merged in."""
+    ticks = log_ticks(lo, hi)
+    return dict(type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks], **extra)
 
 
 def log_freq_ticks(fmax_hz: float, fmin_hz: float = 10.0) -> tuple[list[float], list[str]]:
@@ -255,15 +319,13 @@ def time_features(t_wave: np.ndarray, y: np.ndarray, t_frames: np.ndarray, envel
     domains = {"": (0.50, 1.0), "2": (0.26, 0.44), "3": (0.0, 0.20)}
     titles = {"": "Waveform with amplitude envelope (max |x|) and RMS", "2": "RMS level (dBFS)",
               "3": "Zero-crossing rate (crossings per sample)"}
-    td, yd = minmax_decimate(t_wave, y)
     traces = [
-        go.Scattergl(x=td, y=yd, mode="lines", name="waveform", line=dict(color=COLORS["signal"], width=1), opacity=0.6),
-        go.Scattergl(x=t_frames, y=envelope, mode="lines", name="envelope max|x|", line=dict(color=COLORS["envelope"], width=2)),
-        go.Scattergl(x=t_frames, y=rms_lin, mode="lines", name="RMS", line=dict(color=COLORS["rms"], width=2)),
-        go.Scattergl(x=t_frames, y=rms_db, mode="lines", name="RMS (dBFS)", showlegend=False,
-                     line=dict(color=COLORS["rms"], width=2), xaxis="x2", yaxis="y2"),
-        go.Scattergl(x=t_frames, y=zcr, mode="lines", name="ZCR", line=dict(color=COLORS["zcr"], width=2),
-                     xaxis="x3", yaxis="y3"),
+        trace(t_wave, y, mode="lines", name="waveform", line=dict(color=COLORS["signal"], width=1), opacity=0.6),
+        trace(t_frames, envelope, mode="lines", name="envelope max|x|", line=dict(color=COLORS["envelope"], width=2)),
+        trace(t_frames, rms_lin, mode="lines", name="RMS", line=dict(color=COLORS["rms"], width=2)),
+        trace(t_frames, rms_db, mode="lines", name="RMS (dBFS)", showlegend=False,
+              line=dict(color=COLORS["rms"], width=2), xaxis="x2", yaxis="y2"),
+        trace(t_frames, zcr, mode="lines", name="ZCR", line=dict(color=COLORS["zcr"], width=2), xaxis="x3", yaxis="y3"),
     ]
     shapes = []
     if voiced is not None and len(t_frames) > 1:
@@ -299,8 +361,9 @@ def time_features(t_wave: np.ndarray, y: np.ndarray, t_frames: np.ndarray, envel
 def frame_zoom(t: np.ndarray, x: np.ndarray, *, crossings: np.ndarray, peak: float, rms_value: float,
                title: str) -> go.Figure:
     """One frame's samples as stems, with its zero crossings, peak and RMS levels marked."""
-    traces = [go.Scatter(x=t * 1000, y=x, mode="lines+markers", name="samples",
-                         line=dict(color=COLORS["signal"], width=1), marker=dict(size=3))]
+    # Sample dots only where they can be told apart; a long frame is a decimated line.
+    traces = [trace(t * 1000, x, mode="lines+markers" if len(x) <= 1024 else "lines", name="samples",
+                    line=dict(color=COLORS["signal"], width=1), marker=dict(size=3))]
     if crossings.any():
         traces.append(go.Scatter(x=t[crossings] * 1000, y=np.zeros(crossings.sum()), mode="markers",
                                  name="zero crossing", marker=dict(color=COLORS["zcr"], size=7, symbol="x")))

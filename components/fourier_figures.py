@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import COLORS, layout
+from components.figures import COLORS, layout, log_axis
 
 GIBBS_PCT = 8.949
 
@@ -21,19 +21,6 @@ def _layout(title: str, x_title: str, y_title: str, height: int, *, show_legend:
         legend = False
     return layout(title=title, x_title=x_title, y_title=y_title, height=height,
                   legend=legend if legend is not None else True, **extra)
-
-
-def _log_ticks(lo: float, hi: float) -> list[float]:
-    """1-2-5 tick values covering [lo, hi] (plotly's own log ticks label 0.2 as a bare "2")."""
-    lo, hi = max(lo, 1e-12), max(hi, 1e-12)
-    out = []
-    for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1):
-        out += [m * 10.0**e for m in (1, 2, 5) if lo / 1.01 <= m * 10.0**e <= hi * 1.01]
-    return out
-
-
-def _log_axis(ticks: list[float]) -> dict:
-    return dict(type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
 
 
 def _span(curves: dict) -> tuple[float, float]:
@@ -163,8 +150,8 @@ def rms_error_figure(ns, curves: dict, *, current_n: int | None = None, title: s
         shapes.append(s)
         anns.append(a)
     return _fig(data, _layout(title, "Number of harmonics N", y_title, height, shapes=shapes, annotations=anns,
-                              xaxis=_log_axis(_log_ticks(min(ns), max(ns))) if lx else dict(type="linear"),
-                              yaxis=_log_axis(_log_ticks(*_span(curves))) if log else dict(type="linear")))
+                              xaxis=log_axis(min(ns), max(ns)) if lx else dict(type="linear"),
+                              yaxis=log_axis(*_span(curves)) if log else dict(type="linear")))
 
 
 def overshoot_figure(ns, curves: dict, *, current_n: int | None = None, height: int = 320) -> go.Figure:

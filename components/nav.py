@@ -46,8 +46,17 @@ PAGES: tuple[PageInfo, ...] = (
              "Measure a real room's impulse response with a sine sweep: deconvolution, distortion cut away, RT60."),
     PageInfo("Rooms & codecs", "app_pages/codec.py", "Neural codec bitrate", ":material/compress:",
              "How a neural codec (DAC) trades bits for quality with residual vector quantisation."),
+    PageInfo("Rooms & codecs", "app_pages/dataset.py", "Speech data generator", ":material/dataset:",
+             "Training data for speech enhancement: speech in thousands of simulated rooms with noise and codec "
+             "damage, an aligned target, and a command that renders it on a cluster."),
     PageInfo("Audio-visual", "app_pages/sync.py", "Lip-sync offset (SyncNet)", ":material/movie:",
              "How SyncNet tells whether lips and voice line up, and by how many frames they do not."),
+    PageInfo("Audio-visual", "app_pages/sync_training.py", "How SyncNet learns", ":material/model_training:",
+             "Self-supervised training: free in-sync and shifted pairs, a contrastive loss, a tiny two-tower "
+             "network trained live on the CPU and tested on a clip it never saw."),
+    PageInfo("Models", "app_pages/embeddings.py", "What speech models learn", ":material/hub:",
+             "Inside wav2vec2, HuBERT and Whisper: which layer knows the word, which the voice, against an "
+             "untrained control."),
 )
 
 

@@ -203,6 +203,14 @@ def styled(fig, *, presenter: bool | None = None) -> dict | Any:
     for name in ("xaxis", "yaxis"):
         if name not in new:
             new[name] = _scaled_axis({}, font)
+    if lay.get("scene"):  # 3-D axes are short: large labels collide, so fewer and smaller ones
+        scene = dict(lay["scene"])
+        for ax in ("xaxis", "yaxis", "zaxis"):
+            a = dict(scene.get(ax) or {})
+            a["tickfont"] = {**dict(a.get("tickfont") or {}), "size": font["size"] - 4, "color": font["color"]}
+            a.setdefault("nticks", 4)
+            scene[ax] = a
+        new["scene"] = scene
     title = lay.get("title")
     if on and title:
         title = dict(title) if isinstance(title, dict) else {"text": title}

@@ -70,9 +70,25 @@ def remembered() -> dict[str, tuple[np.ndarray, int]]:
     return dict(st.session_state.get(_STORE, {}))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _load_ir(data: bytes, name: str):
-    return load_audio(data, name=name, max_duration_s=10.0)
+def session_memo(slot: str, ident: tuple, compute):
+    """``compute()`` once per ``ident`` for this browser session, kept in its state (one value per slot).
+
+    For what derives from a visitor's own upload or recording: a process-wide cache would keep it
+    after the session ends and count it against everyone's memory; here the next upload replaces it
+    and the session's end frees it.
+    """
+    held = st.session_state.get(slot)
+    if held is not None and held[0] == ident and ident[0] is not None:
+        return held[1]
+    st.session_state.pop(slot, None)  # let the previous value go before computing the next
+    value = compute()
+    st.session_state[slot] = (ident, value)
+    return value
+
+
+def _load_ir(key: str, up):
+    return session_memo(f"_{key}_ir", (getattr(up, "file_id", None), getattr(up, "size", None)),
+                        lambda: load_audio(up.getvalue(), name=up.name, max_duration_s=10.0))
 
 
 def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response | None:
@@ -82,10 +98,10 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
     page keeps running (it never stops before its controls).
     """
     sources = ["Simulated room", "Measured in this session", "Upload an impulse response"]
-    kinds = st.radio("Impulse response", sources, key=f"{key}_irsrc", horizontal=True)
+    kinds = st.radio("Impulse response", sources, key=f"{key}_irsrc", horizontal=True, bind="query-params")
     if kinds == sources[0]:
         names = list(ROOMS)
-        name = st.selectbox("Room", names, index=names.index(default), key=f"{key}_room",
+        name = st.selectbox("Room", names, index=names.index(default), key=f"{key}_room", bind="query-params",
                             help="Hybrid image-source model (lib.room.hybrid_rir) with a uniform absorption chosen "
                                  "by Eyring's formula for the RT60 in the name.")
         with stop_on_input_error():
@@ -97,6 +113,7 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
                     "(its simulated view takes a few seconds), then come back.")
             return None
         names = list(store)[::-1]
+        # (not in a link: the names exist only in this browser session)
         name = st.selectbox("Measured response", names, key=f"{key}_measured")
         ir, ir_sr = store[name]
         return Response(resample(ir, ir_sr, sr), int(sr), name, "measured")
@@ -106,7 +123,7 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
         st.info("Upload an impulse response (a clap, a balloon pop, a sweep measurement) to hear a clip in that space.")
         return None
     try:
-        clip = _load_ir(up.getvalue(), up.name)
+        clip = _load_ir(key, up)
     except InputError as exc:
         show_input_error(exc)
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.figures import COLORS, minmax_decimate, style, waveform
+from components.figures import COLORS, style, trace, waveform
 
 #: One colour per reflection order (0 = direct sound).
 ORDER_COLORS = ["#E45756", "#4C78A8", "#54A24B", "#B279A2", "#F58518", "#72B7B2", "#9D9D9D"]
@@ -96,8 +96,7 @@ def rir_with_reflections(h: np.ndarray, sr: int, arrivals_s: np.ndarray, amplitu
     if t_max_s is not None:
         keep = t <= t_max_s
         t, h = t[keep], h[keep]
-    td, hd = minmax_decimate(t, h, 6000)
-    fig = go.Figure(go.Scattergl(x=td, y=hd, mode="lines", name="RIR", line=dict(color="#555", width=1)))
+    fig = go.Figure(trace(t, h, mode="lines", name="RIR", line=dict(color="#555", width=1)))
     for k in np.unique(orders):
         sel = orders == k
         label = "direct sound" if k == 0 else f"order {k}"

@@ -11,9 +11,13 @@ import plotly.graph_objects as go
 from components.figures import COLORS, style
 
 
+METHOD_NAMES = {"multicue": "Mouth opening × loudness", "energy": "Mouth motion × speech energy",
+                "cca": "FaceSync CCA", "syncnet": "SyncNet"}
+
+
 def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_label: str, fps: int = 25,
                  itu_band_frames: tuple[float, float] | None = None, method: str = "energy",
-                 true_offset: int | None = None) -> go.Figure:
+                 true_offset: int | None = None, uncertainty: float | None = None) -> go.Figure:
     """Score against candidate offset: the minimum, the median line and the ITU-R BT.1359 band.
 
     Parameters
@@ -28,6 +32,8 @@ def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_labe
         (audio-late limit, audio-early limit) in frames, drawn as a shaded band.
     true_offset : int, optional
         A known offset (the built-in sample's), drawn as a dotted line.
+    uncertainty : float, optional
+        Half-width (frames) of the plausible range around ``offset``, drawn as a band.
     """
     lags = np.asarray(lags)
     curve = np.asarray(curve, float)
@@ -38,6 +44,10 @@ def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_labe
         fig.add_vrect(x0=lo, x1=hi, fillcolor=COLORS["rms"], opacity=0.13, line_width=0,
                       annotation_text="ITU-R BT.1359 (approx.)", annotation_position="top left",
                       annotation_font_size=11)
+    if uncertainty is not None and np.isfinite(uncertainty):
+        fig.add_vrect(x0=offset - uncertainty - 0.5, x1=offset + uncertainty + 0.5, fillcolor=COLORS["accent"],
+                      opacity=0.12, line_width=0, annotation_text=f"plausible: {offset:+d} ± {uncertainty:.0f}",
+                      annotation_position="bottom left", annotation_font_size=11)
     fig.add_trace(go.Scatter(
         x=lags, y=curve, mode="lines+markers", name=curve_label, line=dict(color=COLORS["signal"], width=2),
         marker=dict(size=5), customdata=ms,
@@ -61,7 +71,7 @@ def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_labe
     if true_offset is not None:
         fig.add_vline(x=true_offset, line=dict(color=COLORS["envelope"], width=2, dash="dot"),
                       annotation_text=f"built in: {true_offset:+d}", annotation_position="top right")
-    name = "SyncNet" if method == "syncnet" else "Mouth motion × speech energy"
+    name = METHOD_NAMES.get(method, method)
     style(fig, title=f"{name}: {curve_label} for every offset (lower = better aligned)",
           x_title="Offset (frames; + = audio leads the picture; 1 frame = 40 ms)", y_title=curve_label, height=400)
     fig.update_xaxes(dtick=5, zeroline=False)
@@ -84,8 +94,9 @@ def framewise_confidence(conf: np.ndarray, *, fps: int = 25, method: str = "ener
     return fig
 
 
-def aligned_signals(mouth: np.ndarray, audio: np.ndarray, lag: int, *, fps: int = 25, r: float | None = None) -> go.Figure:
-    """Mouth motion and speech energy (both z-scored) with the audio moved by ``lag`` frames.
+def aligned_signals(mouth: np.ndarray, audio: np.ndarray, lag: int, *, fps: int = 25, r: float | None = None,
+                    mouth_label: str = "mouth motion", audio_label: str = "speech energy") -> go.Figure:
+    """The mouth signal and the voice signal (both z-scored) with the audio moved by ``lag`` frames.
 
     Hypothesis "audio leads by ``lag``": audio frame ``t - lag`` belongs with
     video frame ``t``, so the audio curve is drawn ``lag`` frames later.
@@ -94,10 +105,10 @@ def aligned_signals(mouth: np.ndarray, audio: np.ndarray, lag: int, *, fps: int 
     audio = np.asarray(audio, float)
     t = np.arange(len(mouth)) / fps
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t, y=mouth, mode="lines", name="mouth motion (video)",
+    fig.add_trace(go.Scatter(x=t, y=mouth, mode="lines", name=f"{mouth_label} (video)",
                              line=dict(color=COLORS["signal"], width=2)))
     fig.add_trace(go.Scatter(x=t + lag / fps, y=audio, mode="lines",
-                             name=f"speech energy (audio, moved {lag:+d} frames)",
+                             name=f"{audio_label} (audio, moved {lag:+d} frames)",
                              line=dict(color=COLORS["envelope"], width=2)))
     title = f"Lips and voice with the audio moved by {lag:+d} frames ({1000 * lag / fps:+.0f} ms)"
     if r is not None:

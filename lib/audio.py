@@ -48,12 +48,15 @@ class Clip:
     notices : tuple of str
         What loading changed or noticed (mixed to mono, trimmed, resampled,
         clipped), in words a page can show as-is.
+    channels : int
+        How many channels the source had (the clip is their mean, or the one chosen).
     """
 
     samples: np.ndarray
     sr: int
     name: str = "clip"
     notices: tuple[str, ...] = field(default_factory=tuple)
+    channels: int = 1
 
     @property
     def y(self) -> np.ndarray:
@@ -125,9 +128,10 @@ class _Mixer:
     Without a duration cap, :data:`lib.errors.MAX_SAMPLES` still bounds the memory.
     """
 
-    def __init__(self, max_s: float | None, max_samples: int | None = None):
+    def __init__(self, max_s: float | None, max_samples: int | None = None, channel: int | None = None):
         self.max_s = max_s
         self.max_samples = MAX_SAMPLES if max_samples is None else min(int(max_samples), MAX_SAMPLES)
+        self.channel = channel  # None: the mean of the channels; k: channel k alone
         self.max_frames: int | None = None
         self.parts: list[np.ndarray] = []
         self.n = 0
@@ -145,7 +149,12 @@ class _Mixer:
             return
         if not np.all(np.isfinite(block)):
             raise InputError("The file contains NaN or infinite samples; it cannot be analysed.")
-        mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float64)
+        if self.channel is not None and self.channel >= block.shape[1]:
+            raise InputError(f"The file has {block.shape[1]} channel(s); there is no channel {self.channel + 1}.")
+        if self.channel is not None:
+            mono = block[:, self.channel]
+        else:
+            mono = block[:, 0] if block.shape[1] == 1 else block.mean(axis=1, dtype=np.float64)
         if self.max_frames is not None and self.n + len(mono) > self.max_frames:
             mono = mono[: self.max_frames - self.n]
             self.more = True
@@ -156,13 +165,14 @@ class _Mixer:
         return np.concatenate(self.parts) if self.parts else np.zeros(0, np.float32)
 
 
-def _stream_soundfile(data: bytes, max_s: float | None, max_samples: int | None = None) -> _Decoded:
+def _stream_soundfile(data: bytes, max_s: float | None, max_samples: int | None = None,
+                      channel: int | None = None) -> _Decoded:
     import soundfile as sf
 
     with sf.SoundFile(io.BytesIO(data)) as f:
         sr, ch = int(f.samplerate), int(f.channels)
         declared = f.frames / sr if f.frames and sr > 0 else None
-        mix, damaged = _Mixer(max_s, max_samples), None
+        mix, damaged = _Mixer(max_s, max_samples, channel), None
         block = max(1, _BLOCK_VALUES // max(ch, 1))
         while not mix.full():
             try:
@@ -172,7 +182,7 @@ def _stream_soundfile(data: bytes, max_s: float | None, max_samples: int | None 
             except Exception as exc:  # a damaged stream: keep what decoded, say so
                 if mix.n == 0:
                     raise
-                damaged = str(exc) or type(exc).__name__
+                damaged = decoder_words(exc)
                 break
             if len(got) == 0:
                 break
@@ -181,7 +191,8 @@ def _stream_soundfile(data: bytes, max_s: float | None, max_samples: int | None 
     return _Decoded(mix.samples(), sr, ch, declared, more, damaged)
 
 
-def _stream_pyav(data: bytes, max_s: float | None, max_samples: int | None = None) -> _Decoded:
+def _stream_pyav(data: bytes, max_s: float | None, max_samples: int | None = None,
+                 channel: int | None = None) -> _Decoded:
     """Decode any container/codec FFmpeg knows (M4A/AAC, MP3, Opus, video files), block by block."""
     import av
 
@@ -199,7 +210,7 @@ def _stream_pyav(data: bytes, max_s: float | None, max_samples: int | None = Non
             declared = container.duration / 1e6
         # planar float32 so channels come out as rows
         resampler = av.AudioResampler(format="fltp", layout=None, rate=sr or None)
-        mix, damaged = _Mixer(max_s, max_samples), None
+        mix, damaged = _Mixer(max_s, max_samples, channel), None
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
@@ -216,32 +227,61 @@ def _stream_pyav(data: bytes, max_s: float | None, max_samples: int | None = Non
         except Exception as exc:
             if mix.n == 0:
                 raise
-            damaged = str(exc) or type(exc).__name__
+            damaged = decoder_words(exc)
     return _Decoded(mix.samples(), int(sr), ch, declared, mix.more, damaged)
 
 
-def _stream_decode(data: bytes, max_s: float | None, max_samples: int | None = None) -> _Decoded:
+
+#: What each decoder is called in messages (the library a learner can look up, not our function's name).
+_DECODER_NAMES = {"soundfile": "libsndfile", "pyav": "FFmpeg"}
+
+
+def decoder_words(exc: BaseException) -> str:
+    """A decoder's complaint in words: no Python object reprs, errno numbers or FFmpeg function names.
+
+    ``Error opening <_io.BytesIO object at 0x7f…>: Format not recognised.`` becomes
+    ``format not recognised``; ``[Errno 1094995529] Invalid data found when processing input:
+    '<none>'`` becomes ``invalid data found when processing input``.
+    """
+    import re
+
+    msg = str(exc) or type(exc).__name__
+    msg = re.sub(r"Error opening <[^>]*>:\s*", "", msg)
+    msg = re.sub(r"<[^<>]* object at 0x[0-9a-fA-F]+>", "the file", msg)
+    msg = re.sub(r"\[Errno -?\d+\]\s*", "", msg)
+    msg = re.sub(r":\s*'(<none>|[A-Za-z_]+\(\)?)'?\s*$", "", msg)
+    msg = re.sub(r"^Error\s*:\s*", "", msg).strip().rstrip(".")
+    return (msg[:1].lower() + msg[1:]) if msg else type(exc).__name__
+
+
+def _undecodable(errors: list[tuple[str, BaseException]]) -> InputError:
+    said = "; ".join(f"{_DECODER_NAMES.get(n, n)} says: {decoder_words(e)}" for n, e in errors)
+    return InputError(
+        "This file could not be decoded as audio (" + said[:300] + "). Supported: WAV, FLAC, OGG, MP3, "
+        "M4A/AAC and most formats FFmpeg reads; a file cut short or renamed from another format "
+        "gives this message."
+    )
+
+def _stream_decode(data: bytes, max_s: float | None, max_samples: int | None = None,
+                   channel: int | None = None) -> _Decoded:
     """soundfile first (WAV, FLAC, OGG, MP3), PyAV second; stop after ``max_s`` seconds."""
     if len(data) == 0:
         raise InputError("The file is empty (0 bytes).")
     errors, best = [], None
     for decoder in (_stream_soundfile, _stream_pyav):
         try:
-            got = decoder(data, max_s, max_samples)
+            got = decoder(data, max_s, max_samples, channel)
         except InputError:
             raise
         except Exception as exc:  # decoders raise many types for bad bytes
-            errors.append(f"{decoder.__name__[8:]}: {exc}")
+            errors.append((decoder.__name__[8:], exc))
             continue
         if best is None or len(got.y) > len(best.y):
             best = got
         if not got.damaged:
             break  # a clean decode: no need for the second opinion
     if best is None:
-        raise InputError(
-            "Could not decode this file as audio. Supported: WAV, FLAC, OGG, MP3, "
-            "M4A/AAC and most formats FFmpeg reads. (" + "; ".join(errors)[:300] + ")"
-        )
+        raise _undecodable(errors)
     return best
 
 
@@ -267,11 +307,8 @@ def decode_audio(data: bytes, *, max_frames: int | None = None) -> tuple[np.ndar
         except InputError:
             raise
         except Exception as exc:  # decoders raise many types for bad bytes
-            errors.append(f"{decoder.__name__[8:]}: {exc}")
-    raise InputError(
-        "Could not decode this file as audio. Supported: WAV, FLAC, OGG, MP3, "
-        "M4A/AAC and most formats FFmpeg reads. (" + "; ".join(errors)[:300] + ")"
-    )
+            errors.append((decoder.__name__[8:], exc))
+    raise _undecodable(errors)
 
 
 def _decode_soundfile(data: bytes, max_frames: int | None = None) -> tuple[np.ndarray, int]:
@@ -340,6 +377,7 @@ def load_audio(
     max_duration_s: float | None = DEFAULT_MAX_DURATION_S,
     name: str | None = None,
     max_samples: int | None = None,
+    channel: int | None = None,
 ) -> Clip:
     """Load audio from a path, bytes or an uploaded file into a mono :class:`Clip`.
 
@@ -358,6 +396,9 @@ def load_audio(
         Also keep at most this many samples at the file's rate (a 192 kHz file then keeps a
         quarter of the seconds a 48 kHz one does): what bounds the memory of everything
         computed from the clip. :data:`DEFAULT_MAX_SAMPLES` is 30 s at 48 kHz.
+    channel : int, optional
+        Keep this channel (0-based) of a multichannel file instead of the mean of all channels
+        (averaging the channels of a microphone array's impulse response smears its decay).
 
     Returns
     -------
@@ -377,15 +418,19 @@ def load_audio(
         max_samples = check_int(max_samples, "The most samples kept", lo=1)
     data, default_name = _read_bytes(source)
     name = name or default_name
-    dec = _stream_decode(data, max_duration_s, max_samples)
+    if channel is not None:
+        channel = check_int(channel, "The channel number", lo=0)
+    dec = _stream_decode(data, max_duration_s, max_samples, channel)
     y, file_sr = dec.y, dec.sr
     notices: list[str] = []
     if not 0 < file_sr <= MAX_SR:
         raise InputError(f"The file reports a sampling rate of {file_sr} Hz, which is impossible for audio.")
     if y.size == 0:
         raise InputError("The file holds no samples (a 0-length recording).")
-    if dec.channels > 1:
+    if dec.channels > 1 and channel is None:
         notices.append(f"Mixed {dec.channels} channels to mono (average of channels).")
+    elif dec.channels > 1:
+        notices.append(f"Channel {channel + 1} of {dec.channels} (the other channels are not used).")
     kept_s = len(y) / file_sr
     if dec.more and max_duration_s is None and max_samples is None:
         raise InputError(
@@ -433,7 +478,8 @@ def load_audio(
             f"The file peaks at {level_dbfs(peak):+.1f} dBFS, above full scale (a floating-point file; nothing was "
             "clipped). The analysis keeps the values; the players clip them at ±1."
         )
-    return Clip(samples=np.ascontiguousarray(y, dtype=np.float32), sr=out_sr, name=name, notices=tuple(notices))
+    return Clip(samples=np.ascontiguousarray(y, dtype=np.float32), sr=out_sr, name=name, notices=tuple(notices),
+                channels=dec.channels)
 
 
 def require_length(y: np.ndarray, sr: int, min_samples: int, *, purpose: str = "this analysis") -> None:

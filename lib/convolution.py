@@ -31,7 +31,7 @@ import math
 import numpy as np
 from scipy import fft as sfft
 
-from lib.errors import InputError
+from lib.errors import MAX_SAMPLES, InputError, check_int
 
 #: Methods accepted by :func:`convolve` (``auto`` picks one of the others by size).
 METHODS = ("auto", "direct", "fft", "ola", "ols", "partitioned")
@@ -61,6 +61,8 @@ def _signal(x, name: str) -> np.ndarray:
         raise InputError(f"The {name} must be one sequence (1-D); got shape {a.shape}.")
     if a.size == 0:
         raise InputError(f"The {name} is empty; it needs at least one sample.")
+    if a.size > MAX_SAMPLES:
+        raise InputError(f"The {name} is too long ({a.size:,} samples; at most {MAX_SAMPLES:,}). Cut it first.")
     a = a.astype(np.complex128 if np.iscomplexobj(a) else np.float64, copy=False)
     if not np.all(np.isfinite(a)):
         raise InputError(f"The {name} contains NaN or infinite values.")
@@ -81,10 +83,7 @@ def _pair(x, h) -> tuple[np.ndarray, np.ndarray]:
 def _block(block, name: str = "block") -> int | None:
     if block is None:
         return None
-    b = int(block)
-    if b != block or b < 1:
-        raise InputError(f"The {name} length must be a whole number of samples >= 1; got {block}.")
-    return b
+    return check_int(block, f"The {name} length (samples)", lo=1, hi=MAX_OUTPUT_SAMPLES)
 
 
 # --------------------------------------------------------------------------------------
@@ -104,7 +103,7 @@ def convolution_step(x, h, n: int) -> dict:
     sits on x's axis (tap j at n - j)}``.
     """
     x, h = _signal(x, "signal"), _signal(h, "kernel")
-    n = int(n)
+    n = check_int(n, "The output index n")
     if not 0 <= n < output_length(len(x), len(h)):
         raise InputError(f"Output index {n} is outside 0 .. {output_length(len(x), len(h)) - 1}.")
     k = np.arange(max(0, n - len(h) + 1), min(len(x), n + 1))
@@ -344,8 +343,6 @@ def circular_convolve(x, h, n_fft: int) -> np.ndarray:
     """
     n = _block(n_fft, "DFT")
     x, h = _signal(x, "signal"), _signal(h, "kernel")
-    if n > MAX_OUTPUT_SAMPLES:
-        raise InputError(f"A {n:,}-point DFT is beyond the limit of {MAX_OUTPUT_SAMPLES:,} points here.")
     complex_ = np.iscomplexobj(x) or np.iscomplexobj(h)
     fwd, inv = _spectra(complex_)
     return inv(fwd(wrap(x, n), n) * fwd(wrap(h, n), n), n)
@@ -370,6 +367,8 @@ def correlation_lags(n_x: int, n_y: int) -> np.ndarray:
 
 def parse_sequence(text: str, *, max_len: int = 24, name: str = "sequence") -> np.ndarray:
     """Numbers typed by a learner ("1, 0.5, 0.25" or "1 0 -1") as a float array."""
+    if len(str(text)) > 40 * max_len:
+        raise InputError(f"The {name} is too long to read; keep it to {max_len} numbers.")
     parts = [p for p in str(text).replace(";", ",").replace(",", " ").split() if p]
     if not parts:
         raise InputError(f"The {name} is empty: type numbers separated by commas, e.g. 1, 0.5, 0.25.")

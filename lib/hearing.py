@@ -229,6 +229,22 @@ class F0Track:
     frame_length: int
     hop_length: int
 
+    def spread_cents(self) -> float:
+        """Interquartile range of the voiced pitches in cents (NaN with fewer than 2 voiced frames).
+
+        A steady note spreads a few cents (vibrato: tens); a phrase of several notes spreads
+        hundreds, and then its median f0 is not the pitch of any one note.
+        """
+        f = self.f0_hz[self.voiced]
+        if f.size < 2:
+            return float("nan")
+        c = 1200.0 * np.log2(f / np.median(f))
+        q1, q3 = np.percentile(c, [25, 75])
+        return float(q3 - q1)
+
+
+#: Above this interquartile spread (cents) a stretch holds more than one note.
+SEVERAL_NOTES_CENTS = 70.0
 
 #: pYIN's pitch grid in semitones (its states); :func:`track_f0` refines below it.
 PYIN_RESOLUTION = 0.2

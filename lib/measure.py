@@ -33,7 +33,7 @@ import numpy as np
 
 from lib.audio import SILENCE_PEAK, clipped_fraction, level_dbfs
 from lib.convolution import convolve, correlate
-from lib.errors import InputError
+from lib.errors import InputError, check_int, check_number, check_signal, check_sr
 
 #: Longest sweep accepted, in seconds.
 MAX_SWEEP_S = 60.0
@@ -54,32 +54,31 @@ CLIPPED_FRACTION = 1e-4
 # --------------------------------------------------------------------------------------
 
 def _finite(value, name: str, unit: str) -> float:
-    v = float(value)
-    if not np.isfinite(v):
-        raise InputError(f"{name} must be a finite number; got {value} {unit}.")
-    return v
+    return check_number(value, name, unit=unit)
+
+
+def _rate(sr) -> int:
+    return check_sr(sr, "The sampling rate", integer=True)
 
 
 def _check_sweep(f1_hz, f2_hz, duration_s, sr) -> tuple[float, float, float, int]:
-    sr_f = _finite(sr, "The sampling rate", "Hz")
-    if sr_f <= 0 or sr_f != int(sr_f):
-        raise InputError(f"The sampling rate must be a positive whole number of hertz; got {sr} Hz.")
+    sr = _rate(sr)
     f1, f2 = _finite(f1_hz, "The start frequency", "Hz"), _finite(f2_hz, "The end frequency", "Hz")
     T = _finite(duration_s, "The sweep duration", "s")
     if f1 <= 0:
         raise InputError(f"The sweep must start above 0 Hz (an exponential sweep never reaches 0); got {f1:g} Hz.")
     if f2 <= f1:
         raise InputError(f"The sweep must rise: the end frequency ({f2:g} Hz) must be above the start ({f1:g} Hz).")
-    if f2 > sr_f / 2:
+    if f2 > sr / 2:
         raise InputError(
-            f"The end frequency {f2:g} Hz is above the Nyquist frequency ({sr_f / 2:g} Hz at {int(sr_f)} Hz "
+            f"The end frequency {f2:g} Hz is above the Nyquist frequency ({sr / 2:g} Hz at {sr} Hz "
             "sampling): it would alias. Lower it or raise the sampling rate."
         )
     if not 0 < T <= MAX_SWEEP_S:
         raise InputError(f"The sweep duration must be between 0 and {MAX_SWEEP_S:g} s; got {T:g} s.")
-    if T * sr_f < 16:
-        raise InputError(f"A {T:g}-s sweep at {int(sr_f)} Hz is only {int(T * sr_f)} samples; make it longer.")
-    return f1, f2, T, int(sr_f)
+    if T * sr < 16:
+        raise InputError(f"A {T:g}-s sweep at {sr} Hz is only {int(T * sr)} samples; make it longer.")
+    return f1, f2, T, sr
 
 
 def sweep_rate(f1_hz: float, f2_hz: float, duration_s: float) -> float:
@@ -152,9 +151,13 @@ def ess_sweep(f1_hz: float, f2_hz: float, duration_s: float, sr: int, *,
     inverse = sweep[::-1] * np.exp(-t / L)
     # scale for unit gain in the band: the mean magnitude of sweep * inverse over the middle
     # octaves (away from the fades), on a log-frequency grid
-    nfft = 1 << int(np.ceil(np.log2(2 * n)))
-    spec = np.abs(np.fft.rfft(sweep, nfft) * np.fft.rfft(inverse, nfft))
-    freqs = np.fft.rfftfreq(nfft, 1.0 / sr)
+    from scipy import fft as sfft
+
+    # |X(f)| |X_inv(f)| on a grid of at least n points: padding would only sample the same (smooth,
+    # slightly rippled) magnitudes more densely, and the 64-point average below does not need it
+    nfft = sfft.next_fast_len(n, real=True)
+    spec = np.abs(sfft.rfft(sweep, nfft) * sfft.rfft(inverse, nfft))
+    freqs = sfft.rfftfreq(nfft, 1.0 / sr)
     lo, hi = f1 * 2 ** 1, f2 / 2 ** 1
     if hi <= lo:  # a narrow sweep: use its geometric middle
         lo = hi = np.sqrt(f1 * f2)
@@ -168,14 +171,11 @@ def ess_sweep(f1_hz: float, f2_hz: float, duration_s: float, sr: int, *,
 # --------------------------------------------------------------------------------------
 
 def _recording(recording, name: str = "recording") -> np.ndarray:
-    y = np.asarray(recording, dtype=float)
-    if y.ndim != 1:
-        y = np.squeeze(y)
-    if y.ndim != 1 or y.size == 0:
-        raise InputError(f"The {name} must be one channel of samples; got shape {np.shape(recording)}.")
-    if not np.all(np.isfinite(y)):
-        raise InputError(f"The {name} contains NaN or infinite samples.")
-    return y
+    """One channel of finite samples as float64 (a ``(n, 1)`` column is accepted)."""
+    y = np.asarray(recording) if not isinstance(recording, np.ndarray) else recording
+    if y.ndim == 2 and 1 in y.shape:
+        y = y.reshape(-1)
+    return check_signal(y, f"The {name}", dtype=np.float64)
 
 
 def deconvolve(recording, inverse, sr: int, *, pre_s: float = 0.0, length_s: float | None = None) -> np.ndarray:
@@ -202,17 +202,17 @@ def deconvolve(recording, inverse, sr: int, *, pre_s: float = 0.0, length_s: flo
     """
     y = _recording(recording)
     inv = _recording(inverse, "inverse filter")
-    sr = int(_finite(sr, "The sampling rate", "Hz"))
-    if sr <= 0:
-        raise InputError(f"The sampling rate must be positive; got {sr} Hz.")
+    sr = _rate(sr)
     if len(y) > MAX_RECORDING_S * sr:
         raise InputError(f"The recording lasts {len(y) / sr:.0f} s; the limit is {MAX_RECORDING_S:g} s.")
-    pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
-    if pre < 0:
-        raise InputError("pre_s must be >= 0.")
+    pre = int(round(check_number(pre_s, "The time kept before zero (pre_s)", lo=0, hi=MAX_SWEEP_S, unit="s") * sr))
     zero = len(inv) - 1
     full = convolve(y, inv, method="fft")
-    stop = len(full) if length_s is None else zero + int(round(_finite(length_s, "length_s", "s") * sr))
+    if length_s is None:
+        stop = len(full)
+    else:
+        length = check_number(length_s, "The response length (length_s)", lo=0, hi=MAX_RECORDING_S, unit="s")
+        stop = zero + int(round(length * sr))
     stop = min(max(stop, zero + 1), len(full))
     start = zero - pre
     out = full[max(0, start) : stop]
@@ -243,9 +243,7 @@ def align(recording, sweep, sr: int) -> Alignment:
     """
     y = _recording(recording)
     s = _recording(sweep, "sweep")
-    sr = int(_finite(sr, "The sampling rate", "Hz"))
-    if sr <= 0:
-        raise InputError(f"The sampling rate must be positive; got {sr} Hz.")
+    sr = _rate(sr)
     r = np.abs(correlate(y, s, method="fft"))
     i = int(np.argmax(r))
     lag = i - (len(s) - 1)
@@ -278,7 +276,8 @@ def sweep_match(recording, sweep, start: int, sr: int) -> float:
     """
     y = _recording(recording)
     s = _recording(sweep, "sweep")
-    start = int(start)
+    start = check_int(start, "The sweep's start (samples)")
+    sr = _rate(sr)
     seg = np.zeros(len(s))
     a, b = max(0, start), min(len(y), start + len(s))
     if b > a:
@@ -313,6 +312,9 @@ def check_recording(recording, sr: int, sweep_len: int, *, min_tail_s: float = 0
     ``min_tail_s``; warns when it is clipped or very quiet.
     """
     y = _recording(recording)
+    sr = _rate(sr)
+    sweep_len = check_int(sweep_len, "The sweep length (samples)", lo=1)
+    min_tail_s = check_number(min_tail_s, "The minimum tail", lo=0, unit="s")
     peak = float(np.max(np.abs(y)))
     if peak < SILENCE_PEAK:
         raise InputError(
@@ -371,9 +373,11 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
     """
     y = _recording(recording)
     s = _recording(sweep, "sweep")
-    sr = int(_finite(sr, "The sampling rate", "Hz"))
+    sr = _rate(sr)
+    ir_length_s = check_number(ir_length_s, "The response length", lo=0, lo_open=True, hi=MAX_RECORDING_S, unit="s")
+    margin_s = check_number(margin_s, "The margin before the direct sound", lo=0, hi=1.0, unit="s")
     notes = list(check_recording(y, sr, len(s)))
-    pre = int(round(_finite(pre_s, "pre_s", "s") * sr))
+    pre = int(round(check_number(pre_s, "The time kept before zero (pre_s)", lo=0, hi=MAX_SWEEP_S, unit="s") * sr))
     if aligned:
         al = Alignment(0, 0.0, float("inf"), 1.0, True)
         start = 0
@@ -406,9 +410,7 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
             f"{'' if tail < 0 else ', too soon'}: the room's decay (and, if it stopped early, the high frequencies) "
             "is missing. Keep recording for a second or two after the sweep."
         )
-    gain = _finite(level, "The playback level", "")
-    if gain <= 0:
-        raise InputError(f"The playback level must be positive; got {level}.")
+    gain = check_number(level, "The playback level", lo=0, lo_open=True)
     full = deconvolve(y[start:] / gain, inverse, sr, pre_s=pre_s, length_s=tail / sr)
     causal = full[pre:]
     if aligned:
@@ -417,8 +419,8 @@ def measure(recording, sweep, inverse, sr: int, *, ir_length_s: float = 2.0, pre
         e = causal[: int(round(2 * SEARCH_S * sr))] ** 2
         onset = int(np.argmax(e >= 0.01 * e.max()))  # first sample within 20 dB of the peak (ISO 3382-1)
         zero = max(0, onset - int(round(margin_s * sr)))
-    n_ir = min(int(round(float(ir_length_s) * sr)), len(causal) - zero)
-    if n_ir < int(round(float(ir_length_s) * sr)) and n_ir < sr:
+    n_ir = min(int(round(ir_length_s * sr)), len(causal) - zero)
+    if n_ir < int(round(ir_length_s * sr)) and n_ir < sr:
         notes.append(f"The recording holds only {n_ir / sr:.2f} s after the sweep, so the response is cut to that "
                      "length: a longer reverberation would be cut short. Keep recording a little longer next time.")
     ir = causal[zero : zero + n_ir]
@@ -439,6 +441,8 @@ def harmonic_levels_db(distortion, ir, sr: int, f1_hz: float, f2_hz: float, dura
     """
     from scipy.signal import hilbert
 
+    sr = _rate(sr)
+    window_ms = check_number(window_ms, "The search window", lo=0, lo_open=True, hi=1000, unit="ms")
     d = _recording(distortion, "distortion part")
     h = _recording(ir, "impulse response")
     full = np.concatenate([d, h])
@@ -476,11 +480,10 @@ def loudspeaker(x, *, clip_level: float = np.inf, second_harmonic: float = 0.0) 
     suspension does); ``clip_level`` (``c``) saturates it smoothly (odd harmonics, an amplifier
     running out of voltage). ``clip_level = inf`` and ``a = 0`` is a perfect speaker.
     """
-    x = np.asarray(x, dtype=float)
-    c = float(clip_level)
-    a = _finite(second_harmonic, "second_harmonic", "")
-    if not c > 0:
-        raise InputError(f"The clipping level must be positive; got {clip_level}.")
+    x = check_signal(x, "The speaker's input", dtype=np.float64)
+    c = float(clip_level) if clip_level == np.inf else check_number(clip_level, "The clipping level", lo=0,
+                                                                    lo_open=True)
+    a = check_number(second_harmonic, "The second-harmonic coefficient", lo=-10, hi=10)
     y = x + a * x * x
     return y if np.isinf(c) else c * np.tanh(y / c)
 
@@ -496,15 +499,16 @@ def simulate_recording(sweep, rir, sr: int, *, snr_db: float = 40.0, noise_dbfs:
     """
     s = _recording(sweep, "sweep")
     h = _recording(rir, "impulse response")
-    sr = int(sr)
-    tail = len(h) / sr if tail_s is None else float(tail_s)
-    lead = int(round(float(lead_s) * sr))
+    sr = _rate(sr)
+    tail = len(h) / sr if tail_s is None else check_number(tail_s, "The tail", lo=0, hi=MAX_RECORDING_S, unit="s")
+    lead = int(round(check_number(lead_s, "The lead-in", lo=0, hi=MAX_RECORDING_S, unit="s") * sr))
     played = np.concatenate([np.zeros(lead), loudspeaker(s, clip_level=clip_level, second_harmonic=second_harmonic),
                              np.zeros(int(round(tail * sr)))])
     rec = convolve(played, h, method="fft")[: len(played)]
     if noise_dbfs is None:
-        noise_rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2))) * 10 ** (-float(snr_db) / 20)
+        noise_rms = float(np.sqrt(np.mean(rec[lead : lead + len(s)] ** 2))) * 10 ** (
+            -check_number(snr_db, "The signal-to-noise ratio", lo=-60, hi=200, unit="dB") / 20)
     else:
-        noise_rms = 10 ** (float(noise_dbfs) / 20)
+        noise_rms = 10 ** (check_number(noise_dbfs, "The noise level", lo=-300, hi=20, unit="dBFS") / 20)
     rng = np.random.default_rng(seed)
     return rec + rng.standard_normal(len(rec)) * noise_rms

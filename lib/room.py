@@ -1039,3 +1039,83 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
     early, late = early_b.sum(axis=0), late_b.sum(axis=0)
     rir = early * w_early + late * w_late
     return HybridRIR(rir, early, late, float(t_mix), float(t_end), t_eyring, order, " ".join(notices))
+
+
+@dataclass(frozen=True)
+class IRCheck:
+    """Whether a recording looks like a room impulse response, and why not (:func:`check_impulse_response`)."""
+
+    looks_like_ir: bool
+    problems: tuple[str, ...]  #: learner-readable reasons, empty when it looks like one
+    onset_s: float             #: where the response starts (first sample within 20 dB of the peak)
+    decay_range_db: float      #: how far the smoothed energy falls from its peak to the noise floor
+    decay_fit_r2: float        #: how straight that fall is on a dB scale (1 = a clean exponential decay)
+
+
+def check_impulse_response(rir, sr: int, *, block_ms: float = 10.0) -> IRCheck:
+    """Does this look like a room impulse response: one onset, a decay, a noise floor?
+
+    Room measures (EDT, T20, T30, C50, DRR) assume the recording is the room's answer to one
+    impulse: silence (or noise) before a sharp onset, then an energy that falls roughly
+    exponentially (a straight line in dB) into the noise floor. Music, speech or a clip cut
+    in the middle of a sound have none of this, and the same formulas still print numbers.
+    Checks, each of which adds a reason when it fails:
+
+    - the onset lies in the first quarter of the recording (and before 1 s);
+    - the smoothed energy falls at least 20 dB below its peak before the end (the decay range);
+    - that fall is close to a straight line in dB (coefficient of determination >= 0.7);
+    - there are at least 20 ms after the onset.
+
+    Parameters
+    ----------
+    rir : array_like
+        The recording (mono).
+    sr : int
+        Sampling rate in Hz.
+    block_ms : float
+        Length of the energy-smoothing blocks.
+
+    Returns
+    -------
+    IRCheck
+    """
+    h = _as_rir(rir, sr)
+    dur = len(h) / sr
+    on = onset_index(h)
+    onset_s = on / sr
+    problems = []
+    if onset_s > min(1.0, 0.25 * dur):
+        problems.append(f"its strongest onset comes {onset_s:.2f} s into a {dur:.2f} s recording; an impulse "
+                        "response starts with it")
+    after = h[on:]
+    e = after * after
+    block = max(1, int(sr * block_ms / 1000))
+    nblk = len(e) // block
+    if len(after) < 0.02 * sr or nblk < 4:
+        problems.append(f"only {1000 * len(after) / sr:.0f} ms follow the onset; a decay needs more")
+        return IRCheck(False, tuple(problems), onset_s, 0.0, 0.0)
+    env = e[: nblk * block].reshape(nblk, block).mean(axis=1)
+    env_db = 10 * np.log10(np.maximum(env / env.max(), 1e-20))  # digital silence counts as -200 dB
+    i0 = int(np.argmax(env_db))
+    floor_db = float(np.median(env_db[-max(1, nblk // 10):]))  # the last tenth: the noise floor (or no decay)
+    decay_range = -floor_db
+    if decay_range < 20.0:
+        problems.append(f"its energy falls only {decay_range:.0f} dB from the peak to the end (an impulse "
+                        "response decays at least 20 dB into its noise floor)")
+    # straightness of the fall, from the peak to 5 dB above the floor
+    above = np.flatnonzero(env_db[i0:] > floor_db + 5) + i0
+    r2 = 0.0
+    if len(above) >= 3:
+        seg = slice(i0, int(above[-1]) + 1)
+        x = np.arange(nblk)[seg].astype(float)
+        yv = env_db[seg]
+        slope, icpt = np.polyfit(x, yv, 1)
+        resid = yv - (slope * x + icpt)
+        ss_tot = float(np.sum((yv - yv.mean()) ** 2))
+        r2 = 1.0 - float(np.sum(resid**2)) / ss_tot if ss_tot > 0 else 0.0
+        if slope >= 0:
+            r2 = 0.0
+    if decay_range >= 20.0 and r2 < 0.7:
+        problems.append(f"its energy does not fall steadily after the onset (a straight-line fit in dB explains "
+                        f"only {100 * max(r2, 0):.0f} % of it): more than one sound, or a sound still going on")
+    return IRCheck(not problems, tuple(problems), onset_s, decay_range, r2)

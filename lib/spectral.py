@@ -466,10 +466,6 @@ def stft_resolution(n_samples: int, sr: float, *, n_fft: int, hop_length: int, w
 
 # --------------------------------------------------------------------------- MFCCs
 
-#: MFCC conventions :func:`mfcc` knows.
-MFCC_CONVENTIONS = ("librosa", "python_speech_features")
-
-
 def dct_basis(n_coeffs: int, n_bands: int) -> np.ndarray:
     """Orthonormal DCT-II basis, one row per coefficient: ``mfcc = basis @ log_mel``.
 
@@ -501,6 +497,8 @@ def lifter_weights(n_mfcc: int, lifter: float, *, convention: str = "librosa") -
         raise InputError(f"The lifter must be 0 (off) or positive; got {lifter}.")
     if lifter == 0:
         return np.ones_like(n)
+    if convention not in ("librosa", "python_speech_features"):
+        raise InputError(f"Unknown lifter convention {convention!r}; use 'librosa' or 'python_speech_features'.")
     shift = 1.0 if convention == "librosa" else 0.0
     return 1.0 + (lifter / 2.0) * np.sin(np.pi * (n + shift) / lifter)
 
@@ -510,7 +508,6 @@ def mfcc(
     sr: float,
     *,
     n_mfcc: int = 13,
-    convention: str = "librosa",
     n_fft: int = 2048,
     hop_length: int = 512,
     n_mels: int = 128,
@@ -522,38 +519,25 @@ def mfcc(
 ) -> np.ndarray:
     """Mel-frequency cepstral coefficients: log-mel spectrum -> DCT-II -> the first ``n_mfcc``.
 
-    ``convention="librosa"`` (default) matches ``librosa.feature.mfcc`` with the same
-    arguments: :func:`mel_spectrogram` (power, Hann window, ``center=True``, Slaney mel),
-    ``power_to_db`` (10 log10, ``top_db`` floor), orthonormal DCT-II along the mel axis,
-    then the optional lifter (:func:`lifter_weights`).
+    Matches ``librosa.feature.mfcc`` with the same arguments: :func:`mel_spectrogram` (power,
+    Hann window, ``center=True``, Slaney mel unless ``htk``), ``power_to_db`` (10 log10, floored
+    ``top_db`` below the maximum), orthonormal DCT-II along the mel axis, then the optional
+    lifter (:func:`lifter_weights`).
 
-    ``convention="python_speech_features"`` is the convention SyncNet's audio stream was
-    trained on (``python_speech_features.mfcc`` defaults: pre-emphasis 0.97, 25 ms frames
-    every 10 ms, rectangular window, 512-point FFT, 26 mel filters, natural log, lifter 22,
-    c0 replaced by the log frame energy). It needs 16 kHz audio and returns 13 coefficients at
-    100 frames/s; it is computed by :func:`lib.syncnet.mfcc_features` (one implementation,
-    tested against the package) and the other arguments are ignored.
+    SyncNet's audio stream was trained on another convention, python_speech_features' defaults
+    (pre-emphasis 0.97, 25 ms rectangular frames every 10 ms, 512-point FFT, 26 HTK mel filters
+    of peak 1, natural log, lifter 22, c0 replaced by the log frame energy):
+    :func:`lib.syncnet.mfcc_features` computes that one (tested against the package), so it is
+    not repeated here.
 
     Returns
     -------
     np.ndarray
         ``(n_mfcc, n_frames)`` float32.
     """
-    convention = check_choice(convention, "The MFCC convention", MFCC_CONVENTIONS)
     n_mfcc = check_int(n_mfcc, "n_mfcc", lo=1, hi=MAX_COEFFS)
     sr = check_sr(sr)
     y = check_signal(y, "The audio", max_abs=MAX_AMPLITUDE)
-    if convention == "python_speech_features":
-        if int(n_mfcc) != 13:
-            raise InputError("The python_speech_features convention (SyncNet's) has 13 coefficients.")
-        if float(sr) != 16000:
-            raise InputError(f"The python_speech_features convention here expects 16 kHz audio (SyncNet's rate); "
-                             f"got {sr:g} Hz. Resample first.")
-        from lib.syncnet import mfcc_features  # lazy: the SyncNet module owns this convention
-
-        return mfcc_features(np.asarray(y), int16_scale=True)
-    if convention != "librosa":
-        raise InputError(f"Unknown MFCC convention {convention!r}; choose one of {', '.join(MFCC_CONVENTIONS)}.")
     n_mels = check_int(n_mels, "n_mels", lo=1, hi=MAX_MELS)
     lifter = check_number(lifter, "The lifter", lo=0.0, hi=1e6)
     if not 1 <= int(n_mfcc) <= int(n_mels):

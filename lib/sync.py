@@ -1,21 +1,41 @@
 """Audio-visual synchronisation: how many frames the sound is ahead of the lips.
 
-Two estimators share one interface and one sign convention (SyncNet's):
+Every estimator shares one interface and one sign convention (SyncNet's):
 ``offset_frames > 0`` means **the audio leads the video** (you hear a syllable
 before the lips make it); at 25 fps one frame is 40 ms.
 
-* ``method="energy"`` (weight-free, always available): a Haar-cascade face
-  detector (shipped with opencv-python-headless 4.x) finds the face on a few
-  sampled frames, a smoothed track gives a mouth box (the lower third of the
-  face) on every frame, and the mouth's motion energy (mean absolute frame
-  difference of a normalised mouth patch) is correlated
-  with the log energy of the audio's speech band (300-3000 Hz) at every lag
-  of -15...+15 frames. The score curve is ``1 - correlation`` so that, as for
-  SyncNet, lower is better: offset = lag of the minimum, confidence = median
-  minus minimum.
+* ``method="multicue"`` (the default; weight-free): a Haar-cascade face
+  detector (shipped with opencv-python-headless 4.x) finds the face, a mouth
+  box follows it, and three measurements of *how open the mouth is* (the
+  darkness of the mouth opening, the first principal component of the grey
+  mouth crop, the vertical optical flow of the lips summed over time) are
+  averaged into one opening signal; two measurements of *how loud the voice
+  is* (speech-band log energy, mean log-mel energy) into one loudness signal.
+  Both are high-pass filtered (slow posture and level changes removed) and
+  correlated at every lag over the whole clip (``combine="chunks"`` instead
+  averages 1-s windows weighted by their confidence, as SyncNet does; on the
+  benchmark it is not better). Opening and loudness are both *states*, so
+  their correlation peaks without a phase bias.
+* ``method="energy"`` (the original weight-free estimator, kept for
+  comparison): mouth *motion* energy (mean absolute frame difference)
+  against speech-band energy. Motion is a rate of change and energy a state,
+  so for some speakers the peak lands several frames off.
+* ``method="cca"`` (FaceSync, Slaney & Covell 2001): for every lag a
+  regularised canonical correlation between five principal components of the
+  mouth crop and five of the log-mel bands is fitted on some windows of the
+  clip and scored on the held-out ones. Kept for comparison: on clips of a
+  few seconds the per-lag refit finds spurious matches (see bench/bench_sync.py).
 * ``method="syncnet"``: face crops and audio go through SyncNet
   (:mod:`lib.syncnet`), whose mean embedding distance per shift is scored with
   the reference arithmetic (offset = vshift - argmin, confidence = median - min).
+
+Every result carries a **verdict** (``"in_sync"``, ``"offset"`` or
+``"cannot_tell"``) and an **uncertainty** in frames, from a block bootstrap over
+the clip's frames: the estimate is repeated on resampled clips, and the
+uncertainty is the half-width of the range of lags that holds
+:data:`CONFIDENCE_LEVEL` of the repeated estimates. Too little speech, a mouth
+that does not move, or a range wider than :data:`MAX_UNCERTAINTY_FRAMES`
+(a flat or two-peaked curve) give "cannot tell".
 
 :func:`shift_audio` re-muxes a file with its audio moved by whole frames, so an
 offset can be fixed and heard.
@@ -42,7 +62,25 @@ SPEECH_BAND_HZ = (300.0, 3000.0)
 #: ITU-R BT.1359 detectability thresholds (approximate): audio early by 45 ms, late by 125 ms.
 ITU_AUDIO_EARLY_MS = 45.0
 ITU_AUDIO_LATE_MS = 125.0
-METHODS = ("energy", "syncnet")
+#: Estimators, best first; the first is the default.
+METHODS = ("multicue", "energy", "cca", "syncnet")
+DEFAULT_METHOD = METHODS[0]
+#: What :attr:`SyncResult.verdict` can say.
+VERDICTS = ("in_sync", "offset", "cannot_tell")
+#: High-pass window (frames, ~0.5 s at 25 fps): changes slower than about two syllables are removed.
+HIGHPASS_FRAMES = 13
+#: Block bootstrap: replicates and block length (frames; 0.2 s, about one lip gesture).
+BOOTSTRAP_N = 200
+BOOTSTRAP_BLOCK = 5
+#: Share of bootstrap estimates the uncertainty range must hold.
+CONFIDENCE_LEVEL = 0.7
+#: A wider uncertainty range (half-width, frames) means "cannot tell".
+MAX_UNCERTAINTY_FRAMES = 2
+#: Speech needed for a verdict (seconds of frames at least SPEECH_ABOVE_FLOOR_DB above the noise floor).
+MIN_SPEECH_S = 0.5
+SPEECH_ABOVE_FLOOR_DB = 6.0
+#: RMS change of the mouth crop (grey levels, after the high-pass) below which the mouth counts as still.
+STILL_MOUTH_GREY = 0.5
 
 
 @dataclass
@@ -78,6 +116,24 @@ class SyncResult:
         Fraction of the sampled frames in which the detector found a face.
     notices : list of str
         Things worth telling the user (few detections, weak peak).
+    verdict : str
+        ``"in_sync"`` (0 lies in the uncertainty range), ``"offset"`` (it does
+        not), or ``"cannot_tell"`` (see :attr:`verdict_reason`).
+    uncertainty_frames : float
+        Half-width (frames) of the range of lags around :attr:`offset_frames`
+        that holds :data:`CONFIDENCE_LEVEL` of the bootstrap estimates; NaN if
+        it could not be computed.
+    verdict_reason : str
+        One sentence saying why the verdict is what it is.
+    support : np.ndarray or None
+        Share of bootstrap estimates that chose each lag in :attr:`lags`.
+    cue_curves : dict
+        For ``"multicue"``: each mouth cue's correlation with the loudness signal at every lag.
+    speech_s : float
+        Seconds of frames whose speech-band energy is clearly above the noise floor.
+    chunk_curves, chunk_weights : np.ndarray or None
+        For ``"multicue"`` with ``combine="chunks"``: the correlation curve of
+        each 1-s window ``[n_windows, n_lags]`` and its weight (confidence).
     """
 
     offset_frames: int
@@ -95,6 +151,14 @@ class SyncResult:
     audio_signal: np.ndarray | None = None
     face_found_fraction: float = 1.0
     notices: list[str] = field(default_factory=list)
+    verdict: str = "offset"
+    uncertainty_frames: float = float("nan")
+    verdict_reason: str = ""
+    support: np.ndarray | None = None
+    cue_curves: dict = field(default_factory=dict)
+    speech_s: float = float("nan")
+    chunk_curves: np.ndarray | None = None
+    chunk_weights: np.ndarray | None = None
 
     @property
     def offset_ms(self) -> float:
@@ -104,6 +168,16 @@ class SyncResult:
     @property
     def max_offset(self) -> int:
         return int(self.lags[-1])
+
+    @property
+    def uncertainty_ms(self) -> float:
+        """:attr:`uncertainty_frames` in milliseconds."""
+        return 1000.0 * self.uncertainty_frames / self.fps
+
+    @property
+    def can_tell(self) -> bool:
+        """True unless the verdict is ``"cannot_tell"`` (only then is a fix worth offering)."""
+        return self.verdict != "cannot_tell"
 
 
 # --------------------------------------------------------------------------- reading
@@ -245,19 +319,32 @@ def mouth_boxes(face_boxes: np.ndarray) -> np.ndarray:
     return np.c_[b[:, 0] + 0.22 * w, b[:, 1] + 0.62 * h, b[:, 0] + 0.78 * w, b[:, 1] + 1.0 * h]
 
 
-def _region_motion(frames: np.ndarray, boxes: np.ndarray, size=(48, 32)) -> np.ndarray:
-    """Mean absolute frame difference inside a moving box, on a fixed-size grey patch, centred on each frame."""
+def grey_patches(frames: np.ndarray, boxes: np.ndarray, size: tuple[int, int] = (48, 32),
+                 blur: bool = True) -> np.ndarray:
+    """Grey crops of a moving box, resampled to ``size`` = (width, height) pixels: float32 ``[T, h, w]``.
+
+    A fixed patch size makes every measurement independent of the video's
+    resolution; the light 3×3 Gaussian blur calms compression noise.
+    """
     import cv2
 
+    frames = np.asarray(frames)
     T, H, W = frames.shape[:3]
     patches = np.empty((T, size[1], size[0]), np.float32)
     for i in range(T):
         x0, y0, x1, y1 = boxes[i]
         x0, y0 = int(np.clip(np.floor(x0), 0, W - 2)), int(np.clip(np.floor(y0), 0, H - 2))
         x1, y1 = int(np.clip(np.ceil(x1), x0 + 2, W)), int(np.clip(np.ceil(y1), y0 + 2, H))
-        crop = frames[i, y0:y1, x0:x1]
-        grey = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY)
-        patches[i] = cv2.GaussianBlur(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), (3, 3), 0)
+        grey = cv2.cvtColor(np.ascontiguousarray(frames[i, y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+        patch = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        patches[i] = cv2.GaussianBlur(patch, (3, 3), 0) if blur else patch
+    return patches
+
+
+def _region_motion(frames: np.ndarray, boxes: np.ndarray, size=(48, 32)) -> np.ndarray:
+    """Mean absolute frame difference inside a moving box, on a fixed-size grey patch, centred on each frame."""
+    T = len(frames)
+    patches = grey_patches(frames, boxes, size)
     # d[k] is the change between frames k and k+1, i.e. centred half a frame after frame k.
     # Averaging the changes into and out of frame t centres the motion *on* frame t; the plain
     # backward difference would lag by half a frame and tip close calls towards +1.
@@ -265,6 +352,90 @@ def _region_motion(frames: np.ndarray, boxes: np.ndarray, size=(48, 32)) -> np.n
     if len(d) == 0:
         return np.zeros(T)
     return 0.5 * (np.concatenate([d[:1], d]) + np.concatenate([d, d[-1:]]))
+
+
+def highpass(x: np.ndarray, n: int = HIGHPASS_FRAMES) -> np.ndarray:
+    """Remove changes slower than about ``n`` frames: ``x`` minus its centred ``n``-frame moving average.
+
+    Works along axis 0 (frames) of a 1-D or 2-D array; the ends are padded by
+    repeating the edge values. A zero-phase filter, so it moves no peak.
+    """
+    x = np.asarray(x, float)
+    n = int(n)
+    if n <= 1 or len(x) < 2:
+        return x - x.mean(axis=0)
+    n = min(n, len(x) - (1 - len(x) % 2))
+    pad = np.pad(x, [(n // 2, n // 2)] + [(0, 0)] * (x.ndim - 1), mode="edge")
+    c = np.cumsum(np.concatenate([np.zeros((1,) + x.shape[1:]), pad]), axis=0)
+    return x - (c[n:] - c[:-n]) / n
+
+
+def _pca_scores(X: np.ndarray, k: int) -> np.ndarray:
+    """Scores ``[T, k]`` of the ``k`` leading principal components of the rows of ``X``.
+
+    Through the eigenvectors of the smaller Gram matrix (``T × T`` or ``d × d``):
+    the same result as an SVD, and far cheaper when ``d`` is large.
+    """
+    X = np.asarray(X, float) - np.mean(X, axis=0)
+    T, d = X.shape
+    if T <= d:
+        lam, U = np.linalg.eigh(X @ X.T)
+        order = np.argsort(lam)[::-1][:k]
+        return U[:, order] * np.sqrt(np.maximum(lam[order], 0.0))
+    lam, Vec = np.linalg.eigh(X.T @ X)
+    return X @ Vec[:, np.argsort(lam)[::-1][:k]]
+
+
+def mouth_cues(frames: np.ndarray, face_boxes: np.ndarray) -> dict[str, np.ndarray]:
+    """Three measurements of how open the mouth is on each frame (larger = more open).
+
+    * ``"darkness"``: median grey level of the mouth crop minus the mean of
+      its darkest fifth in the central half -- an open mouth shows the dark
+      inside of the mouth. Using the difference makes it blind to overall
+      lighting changes.
+    * ``"shape"``: the first principal component of the (high-passed) grey
+      mouth crop, 32×24 pixels: the pattern that changes most over the clip,
+      which for a talking face is opening and closing. Its sign is chosen so
+      that it rises with ``"darkness"``.
+    * ``"lip flow"``: dense optical flow (Farnebäck) between consecutive
+      64×48 crops; the lower half moving down relative to the upper half is
+      the mouth opening, and its running sum is the opening itself.
+
+    Returns
+    -------
+    dict of str to np.ndarray
+        float64 ``[T]`` per cue, not yet filtered or normalised.
+    """
+    import cv2
+
+    mb = mouth_boxes(np.asarray(face_boxes, float))
+    big = grey_patches(frames, mb, (64, 48), blur=False)
+    T = len(big)
+    small = np.stack([cv2.resize(p, (32, 24), interpolation=cv2.INTER_AREA) for p in big])
+    h, w = small.shape[1:]
+    centre = small[:, h // 4:3 * h // 4, w // 4:3 * w // 4].reshape(T, -1)
+    k = max(1, centre.shape[1] // 5)
+    darkness = np.median(small.reshape(T, -1), axis=1) - np.sort(centre, axis=1)[:, :k].mean(axis=1)
+    shape = _pca_scores(highpass(small.reshape(T, -1).astype(np.float64)), 1)[:, 0]
+    if np.dot(shape - shape.mean(), darkness - darkness.mean()) < 0:
+        shape = -shape
+    opening_speed = np.zeros(T)
+    u8 = np.clip(big, 0, 255).astype(np.uint8)
+    half = u8.shape[1] // 2
+    for i in range(1, T):
+        fy = cv2.calcOpticalFlowFarneback(u8[i - 1], u8[i], None, 0.5, 2, 9, 2, 5, 1.1, 0)[..., 1]
+        opening_speed[i] = float(fy[half:].mean() - fy[:half].mean())
+    # The flow between frames i-1 and i belongs half a frame before frame i; averaging the
+    # steps into and out of frame i centres the running sum on the frame, as for motion.
+    lip = np.cumsum(opening_speed)
+    lip = 0.5 * (lip + np.concatenate([lip[1:], lip[-1:]]))
+    return {"darkness": darkness.astype(np.float64), "shape": shape, "lip flow": lip}
+
+
+def mouth_activity(frames: np.ndarray, face_boxes: np.ndarray) -> float:
+    """RMS change of the high-passed 32×24 grey mouth crop, in grey levels (0 for a still mouth)."""
+    p = grey_patches(frames, mouth_boxes(np.asarray(face_boxes, float)), (32, 24))
+    return float(np.sqrt(np.mean(highpass(p.reshape(len(p), -1).astype(np.float64)) ** 2)))
 
 
 def mouth_motion(frames: np.ndarray, face_boxes: np.ndarray, *, remove_head_motion: bool = False) -> np.ndarray:
@@ -292,6 +463,69 @@ def mouth_motion(frames: np.ndarray, face_boxes: np.ndarray, *, remove_head_moti
 
 
 # --------------------------------------------------------------------------- the voice
+def _frame_power(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int = FPS) -> tuple[np.ndarray, np.ndarray]:
+    """Power spectrum of the audio around each video frame: ``(power [n_frames, bins], bin frequencies in Hz)``.
+
+    Frame ``k`` shows the instant ``k / fps``; its audio window is two frames
+    long (80 ms at 25 fps), Hann-weighted and centred on the middle of the frame.
+    """
+    spf = sr // fps
+    win = 2 * spf
+    audio = np.asarray(audio, np.float64)
+    need = n_frames * spf
+    audio = np.pad(audio[:need], (0, max(0, need - len(audio))))
+    padded = np.pad(audio, (win // 2 - spf // 2, win))
+    starts = np.arange(n_frames) * spf
+    frames = np.lib.stride_tricks.sliding_window_view(padded, win)[starts]
+    return np.abs(np.fft.rfft(frames * np.hanning(win), axis=1)) ** 2, np.fft.rfftfreq(win, 1 / sr)
+
+
+def log_mel_frames(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int = FPS, n_mels: int = 20,
+                   fmin: float = 80.0, fmax: float = 7600.0, dynamic_range_db: float = 50.0) -> np.ndarray:
+    """Log-mel band energies (dB) for each video frame, on the same windows as :func:`speech_band_energy`.
+
+    Slaney-normalised triangular filters (:func:`lib.spectral.mel_filterbank`),
+    floored ``dynamic_range_db`` below the loudest value so silence does not
+    dominate. Returns float64 ``[n_frames, n_mels]``.
+    """
+    spec, _ = _frame_power(audio, n_frames, sr=sr, fps=fps)
+    return _log_mel(spec, sr, n_mels, fmin, fmax, dynamic_range_db)
+
+
+def _log_mel(spec: np.ndarray, sr: int, n_mels: int = 20, fmin: float = 80.0, fmax: float = 7600.0,
+             dynamic_range_db: float = 50.0) -> np.ndarray:
+    from lib.spectral import mel_filterbank
+
+    fb = mel_filterbank(sr, 2 * (spec.shape[1] - 1), n_mels=n_mels, fmin=fmin, fmax=min(fmax, sr / 2))
+    db = 10.0 * np.log10(spec @ fb.T + 1e-12)
+    return np.maximum(db, db.max() - dynamic_range_db)
+
+
+def voice_cues(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int = FPS) -> dict[str, np.ndarray]:
+    """Two measurements of how loud the voice is on each video frame.
+
+    ``"speech band"``: :func:`speech_band_energy` (300-3000 Hz, natural log);
+    ``"log-mel"``: the mean of :func:`log_mel_frames` (80-7600 Hz, dB).
+    """
+    spec, f = _frame_power(audio, n_frames, sr=sr, fps=fps)
+    return {"speech band": _band_log_energy(spec, f), "log-mel": _log_mel(spec, sr).mean(axis=1)}
+
+
+def speech_seconds(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int = FPS,
+                   above_floor_db: float = SPEECH_ABOVE_FLOOR_DB) -> float:
+    """Seconds of frames whose speech-band energy is at least ``above_floor_db`` over the noise floor.
+
+    The floor is the 10th percentile of the per-frame energy. Steady noise
+    varies by well under 1 dB from frame to frame in this 80 ms, 2.7 kHz
+    window, so 6 dB above it is sound that comes and goes, as speech does.
+    """
+    e = speech_band_energy(audio, n_frames, sr=sr, fps=fps, floor_percentile=0.0)
+    if np.max(e) < np.log(1e-9):  # digital silence
+        return 0.0
+    floor = np.percentile(e, 10)
+    return float(np.sum(e > floor + above_floor_db / 10.0 * np.log(10.0)) / fps)
+
+
 def speech_band_energy(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int = FPS,
                        band_hz: tuple[float, float] = SPEECH_BAND_HZ, floor_percentile: float = 10.0,
                        dynamic_range_db: float | None = None) -> np.ndarray:
@@ -311,16 +545,12 @@ def speech_band_energy(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: i
     np.ndarray
         float64 ``[n_frames]`` log energy.
     """
-    spf = sr // fps
-    win = 2 * spf
-    audio = np.asarray(audio, np.float64)
-    need = n_frames * spf
-    audio = np.pad(audio[:need], (0, max(0, need - len(audio))))
-    padded = np.pad(audio, (win // 2 - spf // 2, win))
-    starts = np.arange(n_frames) * spf
-    frames = np.lib.stride_tricks.sliding_window_view(padded, win)[starts]
-    spec = np.abs(np.fft.rfft(frames * np.hanning(win), axis=1)) ** 2
-    f = np.fft.rfftfreq(win, 1 / sr)
+    spec, f = _frame_power(audio, n_frames, sr=sr, fps=fps)
+    return _band_log_energy(spec, f, band_hz, floor_percentile, dynamic_range_db)
+
+
+def _band_log_energy(spec: np.ndarray, f: np.ndarray, band_hz=SPEECH_BAND_HZ, floor_percentile: float = 10.0,
+                     dynamic_range_db: float | None = None) -> np.ndarray:
     band = (f >= band_hz[0]) & (f <= band_hz[1])
     e = np.log(spec[:, band].sum(axis=1) + 1e-10)
     floor = np.percentile(e, floor_percentile)
@@ -398,11 +628,177 @@ def _framewise_conf(v: np.ndarray, a: np.ndarray, lag: int, curve_median: float)
     return medfilt(curve_median - d, 9)
 
 
+# --------------------------------------------------------------------------- how sure
+def _block_counts(T: int, n: int, block: int, seed: int) -> np.ndarray:
+    """Moving-block bootstrap: how often each of ``T`` frames is drawn in each of ``n`` replicates ``[n, T]``.
+
+    Each replicate strings together ``ceil(T / block)`` blocks of ``block``
+    consecutive frames starting at random places, so the frame-to-frame
+    dependence inside a lip gesture survives the resampling.
+    """
+    rng = np.random.default_rng(seed)
+    block = int(max(1, min(block, T)))
+    n_blocks = int(np.ceil(T / block))
+    starts = rng.integers(0, T - block + 1, size=(n, n_blocks))
+    counts = np.zeros((n, T + 1))
+    rows = np.repeat(np.arange(n), n_blocks)
+    np.add.at(counts, (rows, starts.ravel()), 1.0)
+    np.add.at(counts, (rows, starts.ravel() + block), -1.0)
+    return np.cumsum(counts, axis=1)[:, :T]
+
+
+def _weighted_pearson(w: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson correlation of ``x`` and ``y`` under each row of weights ``w`` ``[n, len(x)]``."""
+    sw = np.maximum(w.sum(axis=1), 1e-12)
+    mx, my = w @ x / sw, w @ y / sw
+    sxx = w @ (x * x) / sw - mx * mx
+    syy = w @ (y * y) / sw - my * my
+    sxy = w @ (x * y) / sw - mx * my
+    den = np.sqrt(np.maximum(sxx * syy, 0.0))
+    return np.where(den > 1e-12, sxy / np.maximum(den, 1e-300), 0.0)
+
+
+def bootstrap_lags(video_signal: np.ndarray, audio_signal: np.ndarray, max_offset: int = MAX_OFFSET, *,
+                   n: int = BOOTSTRAP_N, block: int = BOOTSTRAP_BLOCK, seed: int = 0) -> np.ndarray:
+    """Best lag of :func:`lagged_correlation` on ``n`` block-bootstrap resamplings of the clip's frames.
+
+    Each replicate weights every video frame by how often the moving-block
+    bootstrap drew it and recomputes the correlation at every lag, exactly as
+    :func:`lagged_correlation` does on the real clip. How much the best lag
+    moves between replicates is how much it depends on which moments of the
+    clip happen to be there.
+
+    Returns
+    -------
+    np.ndarray
+        int ``[n]`` best lag per replicate.
+    """
+    v = np.asarray(video_signal, float)
+    a = np.asarray(audio_signal, float)
+    T = len(v)
+    W = _block_counts(T, n, block, seed)
+    lags = np.arange(-max_offset, max_offset + 1)
+    R = np.empty((n, len(lags)))
+    for j, lag in enumerate(lags):
+        i0, i1 = max(0, lag), min(T, T + lag)
+        R[:, j] = _weighted_pearson(W[:, i0:i1], v[i0:i1], a[i0 - lag:i1 - lag])
+    return lags[np.argmax(R, axis=1)]
+
+
+def uncertainty_range(boot_lags: np.ndarray, best: int, level: float = CONFIDENCE_LEVEL) -> int:
+    """Half-width of the smallest range ``best ± u`` (frames) holding ``level`` of the bootstrap estimates."""
+    dev = np.sort(np.abs(np.asarray(boot_lags) - int(best)))
+    if dev.size == 0:
+        return 0
+    k = int(np.ceil(level * dev.size)) - 1
+    return int(dev[min(max(k, 0), dev.size - 1)])
+
+
+def decide(offset_frames: int, boot_lags: np.ndarray, lags: np.ndarray, *, speech_s: float,
+           mouth_grey: float | None = None, fps: int = FPS, level: float = CONFIDENCE_LEVEL,
+           max_uncertainty: float = MAX_UNCERTAINTY_FRAMES, min_speech_s: float = MIN_SPEECH_S,
+           still_grey: float = STILL_MOUTH_GREY) -> tuple[str, float, str, np.ndarray]:
+    """The verdict a user can act on, from the estimate and its bootstrap replicates.
+
+    In order: too little speech, a mouth that does not move, or an uncertainty
+    range wider than ``max_uncertainty`` (a flat or two-peaked curve) give
+    ``"cannot_tell"``; otherwise ``"in_sync"`` when 0 lies in
+    ``offset ± uncertainty`` and ``"offset"`` when it does not.
+
+    Returns
+    -------
+    verdict : str
+    uncertainty_frames : float
+    reason : str
+    support : np.ndarray
+        Share of the replicates choosing each lag of ``lags``.
+    """
+    boot_lags = np.asarray(boot_lags)
+    support = np.array([np.mean(boot_lags == lag) for lag in lags]) if boot_lags.size else np.zeros(len(lags))
+    u = float(uncertainty_range(boot_lags, offset_frames, level)) if boot_lags.size else float("nan")
+    ms = 1000.0 / fps
+    if speech_s < min_speech_s:
+        return ("cannot_tell", u, f"Too little speech: only {speech_s:.2f} s of the audio rises "
+                f"{SPEECH_ABOVE_FLOOR_DB:g} dB above its noise floor (at least {min_speech_s:g} s is needed).", support)
+    if mouth_grey is not None and mouth_grey < still_grey:
+        return ("cannot_tell", u, f"The mouth hardly moves (it changes by {mouth_grey:.2f} grey levels RMS, "
+                f"below {still_grey:g}): there is no lip motion to line the sound up with.", support)
+    if not np.isfinite(u) or u > max_uncertainty:
+        far = float(np.mean(np.abs(boot_lags - offset_frames) > max_uncertainty)) if boot_lags.size else 1.0
+        return ("cannot_tell", u, f"No shift stands out: on resampled versions of the clip the best shift moves "
+                f"by more than ±{max_uncertainty:g} frames {100 * far:.0f} % of the time (a flat or two-peaked "
+                "curve).", support)
+    span = f"±{u:.0f} frame{'s' if u != 1 else ''} (±{u * ms:.0f} ms)"
+    if abs(offset_frames) <= u:
+        return ("in_sync", u, f"In sync: the best shift is {offset_frames:+d} frames {span}, a range that "
+                "includes 0.", support)
+    lead = "leads" if offset_frames > 0 else "lags"
+    return ("offset", u, f"The audio {lead} the picture by {abs(offset_frames)} frames "
+            f"({abs(offset_frames) * ms:.0f} ms) {span}.", support)
+
+
+# --------------------------------------------------------------------------- FaceSync-style CCA
+def _ridge_cca(X: np.ndarray, Y: np.ndarray, reg: float) -> tuple[np.ndarray, np.ndarray]:
+    """First pair of canonical directions of centred ``X`` and ``Y``, with ridge ``reg`` (relative to the mean variance)."""
+    n = len(X)
+    Cxx, Cyy, Cxy = X.T @ X / n, Y.T @ Y / n, X.T @ Y / n
+    Cxx = Cxx + reg * np.trace(Cxx) / len(Cxx) * np.eye(len(Cxx)) + 1e-12 * np.eye(len(Cxx))
+    Cyy = Cyy + reg * np.trace(Cyy) / len(Cyy) * np.eye(len(Cyy)) + 1e-12 * np.eye(len(Cyy))
+    Lx, Ly = np.linalg.cholesky(Cxx), np.linalg.cholesky(Cyy)
+    K = np.linalg.solve(Lx, np.linalg.solve(Ly, Cxy.T).T)
+    U, _, Vt = np.linalg.svd(K)
+    return np.linalg.solve(Lx.T, U[:, 0]), np.linalg.solve(Ly.T, Vt[0])
+
+
+def cca_curve(video_features: np.ndarray, audio_features: np.ndarray, max_offset: int = MAX_OFFSET, *,
+              n_folds: int = 5, reg: float = 0.1) -> tuple[np.ndarray, np.ndarray, list]:
+    """Held-out canonical correlation at every lag (FaceSync, Slaney & Covell 2001).
+
+    For each lag the frames both signals cover are cut into ``n_folds``
+    consecutive blocks; a ridge CCA is fitted on all blocks but one and the
+    first canonical pair is projected on the held-out block. The score is the
+    Pearson correlation of all held-out projections, so a lag cannot win by
+    overfitting.
+
+    Returns
+    -------
+    lags, r : np.ndarray
+    pairs : list of (t, u, w)
+        Video-frame indices and held-out projections per lag (for the bootstrap).
+    """
+    V = np.asarray(video_features, float)
+    A = np.asarray(audio_features, float)
+    V, A = (V[:, None] if V.ndim == 1 else V), (A[:, None] if A.ndim == 1 else A)
+    T = len(V)
+    lags = np.arange(-max_offset, max_offset + 1)
+    r = np.empty(len(lags))
+    pairs = []
+    for j, lag in enumerate(lags):
+        i0, i1 = max(0, lag), min(T, T + lag)
+        X, Y = V[i0:i1], A[i0 - lag:i1 - lag]
+        m = len(X)
+        edges = np.linspace(0, m, n_folds + 1).round().astype(int)
+        u, w = np.empty(m), np.empty(m)
+        for b in range(n_folds):
+            test = np.zeros(m, bool)
+            test[edges[b]:edges[b + 1]] = True
+            mx, my = X[~test].mean(axis=0), Y[~test].mean(axis=0)
+            wx, wy = _ridge_cca(X[~test] - mx, Y[~test] - my, reg)
+            u[test], w[test] = (X[test] - mx) @ wx, (Y[test] - my) @ wy
+        r[j] = float(_weighted_pearson(np.ones((1, m)), u, w)[0])
+        pairs.append((np.arange(i0, i1), u, w))
+    return lags, r, pairs
+
+
+
+
 # --------------------------------------------------------------------------- the estimate
-def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = "energy", max_offset: int = MAX_OFFSET,
-                    model=None, boxes: np.ndarray | None = None, vad_weight: float = 0.0,
-                    detect_every: int = 5, remove_head_motion: bool = False) -> SyncResult:
-    """Estimate by how many frames the audio leads the video.
+def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = DEFAULT_METHOD,
+                    max_offset: int = MAX_OFFSET, model=None, boxes: np.ndarray | None = None,
+                    vad_weight: float = 0.0, detect_every: int = 5, remove_head_motion: bool = False,
+                    combine: str = "clip", chunk_frames: int = FPS, seed: int = 0,
+                    highpass_frames: int = HIGHPASS_FRAMES) -> SyncResult:
+    """Estimate by how many frames the audio leads the video, and say whether that can be told.
 
     Parameters
     ----------
@@ -410,8 +806,10 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = "ene
         uint8 RGB ``[T, H, W, 3]`` at 25 fps.
     audio : np.ndarray
         float32 mono at 16 kHz, sample 0 at frame 0 (``T * 640`` samples; shorter is zero-padded).
-    method : {"energy", "syncnet"}
-        Weight-free mouth-motion / speech-energy correlation, or the SyncNet network.
+    method : {"multicue", "energy", "cca", "syncnet"}
+        Mouth opening × loudness from several cues (default), the original
+        mouth-motion × speech-energy correlation, FaceSync-style held-out CCA,
+        or the SyncNet network. See the module docstring.
     max_offset : int
         Search ``-max_offset ... +max_offset`` frames (SyncNet's default 15 = ±600 ms).
     model : torch.nn.Module, optional
@@ -419,19 +817,30 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = "ene
     boxes : np.ndarray, optional
         Face boxes ``[T, 4]``; detected when omitted.
     vad_weight : float
-        0 (default) weights all frames equally; 1 uses only frames with speech
-        energy above the midpoint of its range (voice activity). Measured on
+        ``"energy"`` only: 0 (default) weights all frames equally; 1 uses only
+        frames with speech energy above the midpoint of its range. Measured on
         the GRID clips, weighting *hurts*: silent frames with a still mouth are
         evidence too.
     detect_every : int
         Run the face detector on every n-th frame.
     remove_head_motion : bool
-        Subtract upper-face motion from mouth motion (see :func:`mouth_motion`).
+        ``"energy"`` only: subtract upper-face motion from mouth motion (see :func:`mouth_motion`).
+    combine : {"clip", "chunks"}
+        ``"multicue"`` only: one correlation over the whole clip (default), or
+        one correlation curve per ``chunk_frames`` window (1 s, half-overlapping)
+        averaged with weights equal to each window's confidence
+        (max - median), as SyncNet averages windows. Either way the bootstrap
+        resamples blocks of frames and repeats the whole computation.
+    seed : int
+        Seed of the bootstrap behind the verdict and the uncertainty.
+    highpass_frames : int
+        ``"multicue"``/``"cca"``: the high-pass window (see :func:`highpass`).
 
     Returns
     -------
     SyncResult
-        Positive ``offset_frames`` = audio leads the video.
+        Positive ``offset_frames`` = audio leads the video; ``verdict`` and
+        ``uncertainty_frames`` say how far to trust it.
 
     Raises
     ------
@@ -440,6 +849,8 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = "ene
     """
     if method not in METHODS:
         raise InputError(f"Unknown method '{method}'; choose one of {', '.join(METHODS)}.")
+    if combine not in ("chunks", "clip"):
+        raise InputError(f"combine must be 'chunks' or 'clip'; got {combine!r}.")
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise InputError(f"frames must be uint8 [T, H, W, 3] RGB; got {frames.dtype} {frames.shape}.")
@@ -453,6 +864,8 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = "ene
             f"to search ±{max_offset} frames."
         )
     audio = np.asarray(audio, np.float32).reshape(-1)
+    if not np.all(np.isfinite(audio)):
+        raise InputError("The audio contains NaN or infinite samples.")
     need = T * SAMPLES_PER_FRAME
     audio = np.pad(audio[:need], (0, max(0, need - len(audio))))
     notices: list[str] = []
@@ -463,27 +876,19 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = "ene
             notices.append(f"The face was found in only {100 * found:.0f} % of the frames checked; "
                            "the box in between is interpolated, so the estimate is less reliable.")
     boxes = np.asarray(boxes, float)
-    if method == "syncnet":
-        result = _estimate_syncnet(frames, audio, boxes, max_offset, model)
-    else:
-        # A 3-frame smoothing of both signals (same kernel, so no lag is introduced) calms
-        # frame-to-frame noise from compression and box jitter.
-        mouth = _smooth3(mouth_motion(frames, boxes, remove_head_motion=remove_head_motion))
-        energy = _smooth3(speech_band_energy(audio, T))
-        weights = None
-        if vad_weight > 0:
-            rng = np.ptp(energy)
-            voiced = (energy - energy.min()) > 0.5 * rng if rng > 0 else np.ones(T, bool)
-            weights = (1 - vad_weight) + vad_weight * voiced + 1e-6
-        lags, r = lagged_correlation(mouth, energy, max_offset, weights)
-        curve = 1.0 - r
-        j = int(np.argmin(curve))
-        med = float(np.median(curve))
-        result = SyncResult(
-            offset_frames=int(lags[j]), confidence=med - float(curve[j]), min_dist=float(curve[j]), curve=curve,
-            framewise_conf=_framewise_conf(mouth, energy, int(lags[j]), med), lags=lags, method="energy",
-            curve_label="1 − correlation", mouth_signal=_z(mouth), audio_signal=_z(energy),
-        )
+    if boxes.shape != (T, 4):
+        raise InputError(f"boxes must be [T, 4] = [{T}, 4]; got {boxes.shape}.")
+    # The matrices here are small (at most a few hundred rows); BLAS threads only contend for the
+    # cores (measured: a 75×75 eigh 250× slower with two threads on a busy 2-core machine).
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        result, boot, speech_s, mouth_grey = _estimate(frames, audio, boxes, method, max_offset, model, vad_weight,
+                                                       remove_head_motion, combine, chunk_frames, seed,
+                                                       highpass_frames)
+    result.verdict, result.uncertainty_frames, result.verdict_reason, result.support = decide(
+        result.offset_frames, boot, result.lags, speech_s=speech_s, mouth_grey=mouth_grey)
+    result.speech_s = speech_s
     result.boxes = boxes
     result.mouth_boxes = mouth_boxes(boxes)
     result.face_found_fraction = found
@@ -494,7 +899,124 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = "ene
     return result
 
 
-def _estimate_syncnet(frames, audio, boxes, max_offset, model) -> SyncResult:
+def _estimate(frames, audio, boxes, method, max_offset, model, vad_weight, remove_head_motion, combine,
+              chunk_frames, seed, highpass_frames):
+    T = len(frames)
+    speech_s = speech_seconds(audio, T)
+    if method == "syncnet":
+        result, boot = _estimate_syncnet(frames, audio, boxes, max_offset, model, seed)
+        mouth_grey = None
+    else:
+        mouth_grey = mouth_activity(frames, boxes)
+        if method == "multicue":
+            result, boot = _estimate_multicue(frames, audio, boxes, max_offset, combine, chunk_frames, seed,
+                                              highpass_frames)
+        elif method == "cca":
+            result, boot = _estimate_cca(frames, audio, boxes, max_offset, seed, highpass_frames)
+        else:
+            result, boot = _estimate_energy(frames, audio, boxes, max_offset, vad_weight, remove_head_motion, seed)
+    return result, boot, speech_s, mouth_grey
+
+
+def _correlation_result(v: np.ndarray, a: np.ndarray, lags: np.ndarray, r: np.ndarray, method: str,
+                        **extra) -> SyncResult:
+    """A :class:`SyncResult` from a correlation curve (score ``1 - r``, lower is better)."""
+    curve = 1.0 - np.asarray(r, float)
+    j = int(np.argmin(curve))
+    med = float(np.median(curve))
+    return SyncResult(
+        offset_frames=int(lags[j]), confidence=med - float(curve[j]), min_dist=float(curve[j]), curve=curve,
+        framewise_conf=_framewise_conf(v, a, int(lags[j]), med), lags=lags, method=method,
+        curve_label="1 − correlation", mouth_signal=_z(v), audio_signal=_z(a), **extra,
+    )
+
+
+def _estimate_energy(frames, audio, boxes, max_offset, vad_weight, remove_head_motion, seed):
+    T = len(frames)
+    # A 3-frame smoothing of both signals (same kernel, so no lag is introduced) calms
+    # frame-to-frame noise from compression and box jitter.
+    mouth = _smooth3(mouth_motion(frames, boxes, remove_head_motion=remove_head_motion))
+    energy = _smooth3(speech_band_energy(audio, T))
+    weights = None
+    if vad_weight > 0:
+        rng = np.ptp(energy)
+        voiced = (energy - energy.min()) > 0.5 * rng if rng > 0 else np.ones(T, bool)
+        weights = (1 - vad_weight) + vad_weight * voiced + 1e-6
+    lags, r = lagged_correlation(mouth, energy, max_offset, weights)
+    boot = bootstrap_lags(mouth, energy, max_offset, seed=seed)
+    return _correlation_result(mouth, energy, lags, r, "energy"), boot
+
+
+def _cue_signal(cues: dict[str, np.ndarray], highpass_frames: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Each cue high-passed, smoothed by [1/4, 1/2, 1/4] and z-scored; their mean (the consensus)."""
+    clean = {k: _z(_smooth3(highpass(c, highpass_frames))) for k, c in cues.items()}
+    return _z(np.mean(list(clean.values()), axis=0)), clean
+
+
+def _chunk_curves(v: np.ndarray, a: np.ndarray, max_offset: int, chunk: int,
+                  frame_weights: np.ndarray | None = None) -> np.ndarray:
+    """Correlation curve of each half-overlapping ``chunk``-frame window of the video.
+
+    With ``frame_weights`` ``[n, T]`` (bootstrap replicates) every curve is
+    recomputed under each row of weights. Returns ``[n_chunks, n_lags]``, or
+    ``[n, n_chunks, n_lags]`` with weights.
+    """
+    T = len(v)
+    chunk = int(min(max(chunk, 6), T))
+    starts = range(0, T - chunk + 1, max(1, chunk // 2))
+    lags = np.arange(-max_offset, max_offset + 1)
+    W = np.ones((1, T)) if frame_weights is None else np.asarray(frame_weights, float)
+    out = np.zeros((len(W), len(starts), len(lags)))
+    for c, s0 in enumerate(starts):
+        for j, lag in enumerate(lags):
+            t = np.arange(max(s0, lag), min(s0 + chunk, T + lag))
+            if len(t) > 3:
+                out[:, c, j] = _weighted_pearson(W[:, t], v[t], a[t - lag])
+    return out[0] if frame_weights is None else out
+
+
+def _combine_chunks(C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Confidence-weighted mean of window curves (``[..., n_chunks, n_lags]``): ``(curve, weights)``."""
+    w = np.maximum(C.max(axis=-1) - np.median(C, axis=-1), 0.0) + 1e-9
+    return np.einsum("...c,...cl->...l", w, C) / w.sum(axis=-1)[..., None], w
+
+
+def _estimate_multicue(frames, audio, boxes, max_offset, combine, chunk_frames, seed, highpass_frames):
+    T = len(frames)
+    v, mouth = _cue_signal(mouth_cues(frames, boxes), highpass_frames)
+    a, _ = _cue_signal(voice_cues(audio, T), highpass_frames)
+    lags = np.arange(-max_offset, max_offset + 1)
+    cue_curves = {k: lagged_correlation(c, a, max_offset)[1] for k, c in mouth.items()}
+    C = w = None
+    if combine == "chunks":
+        C = _chunk_curves(v, a, max_offset, chunk_frames)
+        r, w = _combine_chunks(C)
+        # The same windows and weights, recomputed on block-bootstrap resamplings of the frames.
+        Rb, _ = _combine_chunks(_chunk_curves(v, a, max_offset, chunk_frames,
+                                              _block_counts(T, BOOTSTRAP_N, BOOTSTRAP_BLOCK, seed)))
+        boot = lags[np.argmax(Rb, axis=1)]
+    else:
+        _, r = lagged_correlation(v, a, max_offset)
+        boot = bootstrap_lags(v, a, max_offset, seed=seed)
+    return _correlation_result(v, a, lags, r, "multicue", cue_curves=cue_curves, chunk_curves=C,
+                               chunk_weights=w), boot
+
+
+def _estimate_cca(frames, audio, boxes, max_offset, seed, highpass_frames, k: int = 5):
+    T = len(frames)
+    crops = grey_patches(frames, mouth_boxes(boxes), (32, 24)).reshape(T, -1)
+    V = _pca_scores(highpass(crops.astype(np.float64), highpass_frames), k)
+    A = _pca_scores(highpass(log_mel_frames(audio, T), highpass_frames), k)
+    lags, r, pairs = cca_curve(V, A, max_offset)
+    W = _block_counts(T, BOOTSTRAP_N, BOOTSTRAP_BLOCK, seed)
+    R = np.stack([_weighted_pearson(W[:, t], u, w) for t, u, w in pairs], axis=1)
+    boot = lags[np.argmax(R, axis=1)]
+    res = _correlation_result(V[:, 0], A[:, 0], lags, r, "cca")
+    res.curve_label = "1 − held-out canonical correlation"
+    return res, boot
+
+
+def _estimate_syncnet(frames, audio, boxes, max_offset, model, seed: int = 0):
     from lib import syncnet
 
     if model is None:
@@ -506,11 +1028,15 @@ def _estimate_syncnet(frames, audio, boxes, max_offset, model) -> SyncResult:
     # so it tests offset = max_offset - j; reverse it to put the lags in ascending order.
     lags = np.arange(-max_offset, max_offset + 1)
     curve = np.asarray(s["curve"], float)[::-1]
+    # Bootstrap over the 5-frame windows: mean distance per lag under resampled windows.
+    d = dists.reshape(len(dists), -1)[:, ::-1]
+    W = _block_counts(len(d), BOOTSTRAP_N, BOOTSTRAP_BLOCK, seed)
+    boot = lags[np.argmin(W @ d / W.sum(axis=1, keepdims=True), axis=1)]
     return SyncResult(
         offset_frames=int(s["offset_frames"]), confidence=float(s["confidence"]), min_dist=float(s["min_dist"]),
         curve=curve, framewise_conf=np.asarray(s["framewise_conf"], float), lags=lags, method="syncnet",
         curve_label="mean embedding distance",
-    )
+    ), boot
 
 
 def estimate_clip(clip: AVClip, **kwargs) -> SyncResult:

@@ -65,9 +65,19 @@ PAD_VALUE = 110
 #: Embedding size of the released model (``num_layers_in_fc_layers``).
 EMBEDDING_DIM = 1024
 
-#: Where syncnet_python's download_model.sh fetches the weights from.
-WEIGHTS_URL = "http://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model"
+#: Where syncnet_python's download_model.sh fetches the weights from, over https (the VGG site serves
+#: the same path over both; the script's plain http would let anyone on the way swap the file).
+WEIGHTS_URL = "https://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model"
 WEIGHTS_FILENAME = "syncnet_v2.model"
+#: SHA-256 of the official ``syncnet_v2.model``, pinned so that a swapped or damaged file is refused.
+#: The authors publish no checksum and this project was built on a machine that could not fetch the
+#: file, so the pin is empty until a maintainer records it from a trusted download (README, "Model
+#: weights": ``sha256sum syncnet_v2.model``, paste the hex digest here). Until then the digest of the
+#: first download is recorded beside the file and every later load is checked against it (trust on
+#: first use); ``$AVE_SYNCNET_SHA256`` pins a digest without editing the code.
+WEIGHTS_SHA256: str | None = None
+#: Environment variable that pins the digest (overrides :data:`WEIGHTS_SHA256`).
+WEIGHTS_SHA256_ENV = "AVE_SYNCNET_SHA256"
 #: Environment variable naming a folder that holds ``syncnet_v2.model``.
 WEIGHTS_ENV = "AVE_WEIGHTS_DIR"
 #: Prefixes some saved copies carry in front of the released key names
@@ -244,7 +254,10 @@ def manual_steps(target: Path | None = None) -> str:
         f"    {target}\n"
         f"or put it in any folder and set the environment variable {WEIGHTS_ENV}=<that folder>, "
         "or pass its path to load_syncnet(path). "
-        "The weight-free estimator keeps working without it."
+        + (f"Its SHA-256 (sha256sum {WEIGHTS_FILENAME}) must be {pinned_sha256()}. " if pinned_sha256() else
+           f"No digest is pinned yet: check `sha256sum {WEIGHTS_FILENAME}` against a copy you trust and set "
+           f"{WEIGHTS_SHA256_ENV} to it (see the README). ")
+        + "The weight-free estimator keeps working without it."
     )
 
 
@@ -345,9 +358,65 @@ def _resolve_host(url: str, timeout_s: float) -> None:
         raise outcome[0]
 
 
+def pinned_sha256() -> str | None:
+    """The digest the weights must have: ``$AVE_SYNCNET_SHA256``, else :data:`WEIGHTS_SHA256` (or None)."""
+    value = os.environ.get(WEIGHTS_SHA256_ENV) or WEIGHTS_SHA256
+    if not value:
+        return None
+    value = value.strip().lower()
+    if len(value) != 64 or any(ch not in "0123456789abcdef" for ch in value):
+        raise WeightsUnavailable(f"The pinned SyncNet digest ({WEIGHTS_SHA256_ENV} or WEIGHTS_SHA256) must be "
+                                 f"64 hexadecimal digits (a SHA-256); got {value[:80]!r}.")
+    return value
+
+
+def file_sha256(path) -> str:
+    """Hex SHA-256 of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def verify_weights_file(path) -> str:
+    """Check a weights file's SHA-256 and return it; raise :class:`WeightsUnavailable` when it is wrong.
+
+    Against the pinned digest (:func:`pinned_sha256`) when there is one; otherwise against the
+    digest recorded beside the file when it was downloaded (``syncnet_v2.model.sha256``), so a file
+    changed since then is noticed. A file with neither is accepted here (the complete key and
+    shape check of :func:`load_state_into` still applies).
+    """
+    path = Path(path)
+    digest = file_sha256(path)
+    pin = pinned_sha256()
+    if pin is not None and digest != pin:
+        raise WeightsUnavailable(
+            f"{path} is not the official {WEIGHTS_FILENAME}: its SHA-256 is {digest}, the pinned digest is {pin}. "
+            "It may be damaged, a different release, or tampered with; delete it and download it again.\n"
+            + manual_steps(path))
+    side = _sidecar(path)
+    if pin is None and side.is_file():
+        recorded = side.read_text().split()[:1]
+        if recorded and recorded[0].lower() != digest:
+            raise WeightsUnavailable(
+                f"{path} changed since it was downloaded: its SHA-256 is {digest}, the download recorded "
+                f"{recorded[0]} in {side.name}. Delete both files and download again.\n" + manual_steps(path))
+    return digest
+
+
 def download_weights(target: Path, *, url: str = WEIGHTS_URL, timeout_s: float = 5.0,
-                     progress: Callable[[int, int | None], None] | None = None) -> Path:
+                     progress: Callable[[int, int | None], None] | None = None,
+                     expected_sha256: str | None = None) -> Path:
     """Download the weights to ``target`` (atomically), returning its path.
+
+    The file is written to a temporary name beside ``target``, hashed while it arrives, and
+    renamed only when complete and (if ``expected_sha256`` or a pinned digest is set) equal to
+    that digest; its SHA-256 is recorded beside it (``syncnet_v2.model.sha256``).
 
     Parameters
     ----------
@@ -359,12 +428,17 @@ def download_weights(target: Path, *, url: str = WEIGHTS_URL, timeout_s: float =
         Limit for the name lookup, the connection and each read.
     progress : callable, optional
         Called as ``progress(bytes_done, bytes_total_or_None)`` while downloading.
+    expected_sha256 : str, optional
+        The digest the file must have (default: :func:`pinned_sha256`).
 
     Raises
     ------
     OSError
         When the network is unreachable, slow or the server fails.
+    WeightsUnavailable
+        When the downloaded file's digest differs from the expected one (nothing is kept).
     """
+    expected = (expected_sha256 or pinned_sha256() or "").lower() or None
     _resolve_host(url, timeout_s)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -384,6 +458,11 @@ def download_weights(target: Path, *, url: str = WEIGHTS_URL, timeout_s: float =
                     progress(done, total)
         if total is not None and done != total:
             raise OSError(f"download stopped after {done} of {total} bytes")
+        if expected is not None and digest.hexdigest() != expected:
+            raise WeightsUnavailable(
+                f"The file downloaded from {url} has SHA-256 {digest.hexdigest()}, not the pinned {expected}; "
+                "it was not kept (a changed file on the server, or something in between altered it).\n"
+                + manual_steps(target))
         os.replace(tmp_name, target)
         target.with_name(target.name + ".sha256").write_text(f"{digest.hexdigest()}  {target.name}\n")
     finally:
@@ -392,25 +471,25 @@ def download_weights(target: Path, *, url: str = WEIGHTS_URL, timeout_s: float =
     return target
 
 
-def load_syncnet(path: str | os.PathLike | None = None, *, download: bool = True,
+def load_syncnet(path: str | os.PathLike | None = None, *, download: bool = False,
                  progress: Callable[[int, int | None], None] | None = None,
                  timeout_s: float = 5.0, url: str = WEIGHTS_URL):
     """The released SyncNet with its official weights, on the CPU, in eval mode.
 
     Looks, in order: at ``path`` if given; at :func:`default_weights_path`
-    (``$AVE_WEIGHTS_DIR`` or ``~/.cache/audiovideoera``); then, if ``download``,
-    fetches :data:`WEIGHTS_URL` into that cache. Every file is read with
-    ``torch.load(weights_only=True)`` (no code in the file can run) and must provide
-    every key of the network with the right shape. No checksum of the official file
-    is published, so that complete key/shape check is the verification; the SHA-256
-    of a downloaded file is written beside it (``syncnet_v2.model.sha256``).
+    (``$AVE_WEIGHTS_DIR`` or ``~/.cache/audiovideoera``); then, only if ``download`` is
+    True (an explicit request: a page passes it when the user presses a button), fetches
+    :data:`WEIGHTS_URL` over https into that cache. Every file's SHA-256 is checked
+    (:func:`verify_weights_file`: the pinned digest, or the one recorded at download), it
+    is read with ``torch.load(weights_only=True)`` (no code in the file can run), and it
+    must provide every key of the network with the right shape.
 
     Parameters
     ----------
     path : path-like, optional
         An explicit weights file.
     download : bool
-        Allow downloading when no file is found.
+        Download when no file is found (default False: never without being asked).
     progress : callable, optional
         ``progress(bytes_done, bytes_total_or_None)`` during a download.
     timeout_s : float
@@ -432,6 +511,7 @@ def load_syncnet(path: str | os.PathLike | None = None, *, download: bool = True
         path = Path(path).expanduser()
         if not path.is_file():
             raise WeightsUnavailable(f"No SyncNet weights file at {path}.\n" + manual_steps())
+        verify_weights_file(path)
         model = build_syncnet(seed=None)
         _read_weights(path, model)
         return model.eval()
@@ -452,6 +532,7 @@ def load_syncnet(path: str | os.PathLike | None = None, *, download: bool = True
         downloaded = True
     model = build_syncnet(seed=None)
     try:
+        verify_weights_file(target)
         _read_weights(target, model)
     except WeightsUnavailable:
         if downloaded:  # a bad download must not be found again next time

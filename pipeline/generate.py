@@ -18,6 +18,7 @@ import hashlib
 import logging
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -26,6 +27,8 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from lib.errors import InputError
 from pipeline import job as jobs
@@ -83,6 +86,8 @@ def prepare(out: str | Path, speech: str | Path, *, noise: str | Path | None = N
     else:
         speech_files = inputs.list_audio(speech)
     noise_files = inputs.list_audio(noise) if noise else []
+    inputs.check_readable(speech_files, "speech")
+    inputs.check_readable(noise_files, "noise")
     if noise_files and not noise_kind_set:
         spec["noise"]["kind"] = "file"
     from lib.dataset import possible_values
@@ -129,7 +134,7 @@ class Status:
         return (self.total - self.done) / self.rate if self.rate > 0 else math.inf
 
 
-def _clock(seconds: float) -> str:
+def human_time(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "--:--"
     s = int(round(seconds))
@@ -138,13 +143,15 @@ def _clock(seconds: float) -> str:
 
 
 class ProgressBar:
-    """A one-line progress bar with rate and ETA on stderr (plain lines when not a terminal)."""
+    """A one-line progress bar with rate and ETA on stderr (a plain line every ``interval_s`` when the
+    stream is not a terminal; :func:`parse_progress` reads those lines back)."""
 
-    def __init__(self, stream=None, width: int = 30):
+    def __init__(self, stream=None, width: int = 30, interval_s: float = 10.0):
         self.stream = stream or sys.stderr
         self.width = width
+        self.interval_s = float(interval_s)
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._last_line = -1.0
+        self._last_line = -math.inf
         self._closed = False
 
     def __call__(self, st: Status) -> None:
@@ -154,15 +161,56 @@ class ProgressBar:
         frac = st.done / st.total if st.total else 1.0
         fill = int(round(frac * self.width))
         line = (f"[{'#' * fill}{'.' * (self.width - fill)}] {st.done}/{st.total} examples "
-                f"{st.rate:5.1f}/s  elapsed {_clock(st.elapsed_s)}  ETA {_clock(st.eta_s)}")
+                f"{st.rate:5.1f}/s  elapsed {human_time(st.elapsed_s)}  ETA {human_time(st.eta_s)}")
         if self.tty:
             self.stream.write("\r" + line)
             if st.done >= st.total:
                 self.stream.write("\n")
-        elif st.done >= st.total or st.elapsed_s - self._last_line >= 10:
+        elif st.done >= st.total or st.elapsed_s - self._last_line >= self.interval_s:
             self._last_line = st.elapsed_s
             self.stream.write(line + "\n")
         self.stream.flush()
+
+
+_PROGRESS = re.compile(r"\] (\d+)/(\d+) examples\s+([\d.]+)/s\s+elapsed (\S+)\s+ETA (\S+)")
+
+
+def parse_progress(line: str) -> tuple[int, int, float, str] | None:
+    """``(done, total, examples_per_s, eta_text)`` from a :class:`ProgressBar` line, else ``None``."""
+    m = _PROGRESS.search(line)
+    return (int(m[1]), int(m[2]), float(m[3]), m[5]) if m else None
+
+
+def run_subprocess(argv: list[str], on_line: Callable[[str], None] | None = None) -> tuple[int, str]:
+    """Run ``python -m pipeline.generate ARGV`` in a child process, passing each stderr line to ``on_line``.
+
+    A page uses this to start a local cluster: Dask starts its workers with multiprocessing's
+    *spawn*, which re-imports the parent's ``__main__``; inside a Streamlit server that is the app
+    script. The child has a plain ``__main__`` (this module). If the caller is interrupted, the child
+    gets SIGINT, so it stops its cluster and keeps its finished chunks.
+
+    Returns the exit code and the last lines of stderr.
+    """
+    import subprocess
+    from collections import deque
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(jobs.ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.generate", *argv, "--progress-interval", "0.5"],
+                            cwd=jobs.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    tail: deque[str] = deque(maxlen=20)
+    try:
+        for line in proc.stderr:
+            tail.append(line.rstrip())
+            if on_line:
+                on_line(line)
+        return proc.wait(), "\n".join(tail)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 # --------------------------------------------------------------------------------------
@@ -177,11 +225,32 @@ def _dask_chunk(out: str, chunk: int, n: int, fingerprint: str, topic: str) -> d
     return jobs.run_chunk(out, chunk, n, fingerprint, progress=lambda c, k: worker.log_event(topic, [c, k]))
 
 
+#: Dask's nanny gives every worker ``MALLOC_TRIM_THRESHOLD_=65536``. Any explicit trim threshold turns
+#: off glibc's adaptive mmap threshold, so each large numpy temporary is mmapped and page-faulted
+#: afresh: measured here, 25-30 ms of system time per 4-s example (about +70 % CPU). Our workers
+#: free their memory per example anyway, so the setting is dropped for the clusters we start.
+_DASK_TRIM = ("MALLOC_TRIM_THRESHOLD_", "65536")
+
+
 def start_cluster(workers: int | None = None):
-    """An embedded Dask ``LocalCluster``: ``workers`` single-threaded processes (default: one per core)."""
+    """An embedded Dask ``LocalCluster``: ``workers`` single-threaded processes (default: one per core).
+
+    Dask spawns the workers with multiprocessing, which re-runs this process's ``__main__`` in each:
+    call it from the command line, a notebook or a script guarded by ``if __name__ == "__main__"``.
+    Inside a Streamlit app ``__main__`` is the app script: use :func:`run_subprocess` there.
+    """
+    import dask
     from distributed import LocalCluster
 
     k = workers or os.cpu_count() or 1
+    # a None value removes a variable from the nanny's list; a previous nanny in this process may
+    # have exported Dask's value into os.environ, which the new workers would inherit
+    # (and the worker's statistical profiler, which samples every thread's stack every 10 ms, is
+    # dashboard material this job has no use for)
+    dask.config.set({f"distributed.nanny.pre-spawn-environ.{_DASK_TRIM[0]}": None,
+                     "distributed.worker.profile.enabled": False})
+    if os.environ.get(_DASK_TRIM[0]) == _DASK_TRIM[1]:
+        del os.environ[_DASK_TRIM[0]]
     return LocalCluster(n_workers=k, threads_per_worker=1, processes=True, dashboard_address=None,
                         silence_logs=logging.ERROR)
 
@@ -220,20 +289,20 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
     status = Status(total=n)
     t0 = time.perf_counter()
     lock = threading.Lock()
-    partial: dict[int, int] = {}
-    results: dict[int, dict] = {}
+    partial: dict[int, int] = {}  # examples done so far in chunks still running (bounded by the window)
+    finished_chunks: set[int] = set()
 
     def report() -> None:
         with lock:
             status.elapsed_s = time.perf_counter() - t0
-            status.done = sum(r["examples"] for r in results.values()) + sum(
-                v for c, v in partial.items() if c not in results)
+            status.done = status.verified + status.rendered + sum(partial.values())
         if on_progress:
             on_progress(status)
 
     def finished(res: dict) -> None:
         with lock:
-            results[res["chunk"]] = res
+            finished_chunks.add(res["chunk"])
+            partial.pop(res["chunk"], None)
             key = "verified" if res["status"] == "verified" else "rendered"
             setattr(status, key, getattr(status, key) + res["examples"])
         report()
@@ -243,7 +312,8 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
         for c in range(nc):
             def progress(chunk, k):
                 with lock:
-                    partial[chunk] = k
+                    if chunk not in finished_chunks:
+                        partial[chunk] = k
                 report()
             finished(jobs.run_chunk(str(out), c, n, fp, progress))
     else:
@@ -265,7 +335,8 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
             def on_event(event) -> None:
                 chunk, k = event[1]
                 with lock:
-                    partial[chunk] = max(partial.get(chunk, 0), k)
+                    if chunk not in finished_chunks:  # a late event of a finished chunk changes nothing
+                        partial[chunk] = max(partial.get(chunk, 0), k)
 
             client.subscribe_topic(topic, on_event)
             # a bounded window of chunks in flight: memory on the client stays flat for any n
@@ -314,7 +385,8 @@ def run(out: str | Path, job: jobs.Job, n: int, *, scheduler: str | None = None,
     report()
     import pyarrow.parquet as pq
 
-    audio_s = float(pq.read_table(out / jobs.MANIFEST, columns=["duration_s"]).column(0).to_numpy().sum())
+    audio_s = sum(float(np.sum(b.column(0).to_numpy())) for b in
+                  pq.ParquetFile(out / jobs.MANIFEST).iter_batches(columns=["duration_s"], batch_size=65536))
     return {"examples": n, "rendered": status.rendered, "verified": status.verified, "audio_hours": audio_s / 3600,
             "elapsed_s": time.perf_counter() - t0, "manifest": str(out / jobs.MANIFEST), "workers": n_workers}
 
@@ -337,7 +409,7 @@ def dry_run(job: jobs.Job, n: int, workers: int | None, *, probe: int = 3) -> di
             "eta_s": dt * n / max(k, 1), "speech_files": len(job.speech_files), "noise_files": len(job.noise_files)}
 
 
-def _size(b: float) -> str:
+def human_size(b: float) -> str:
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
         if b < 1000 or unit == "PB":
             return f"{b:.1f} {unit}"
@@ -371,6 +443,8 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"examples per task (default {DEFAULT_CHUNK_SIZE})")
     ap.add_argument("--dry-run", action="store_true", help="print the size and time estimate, write nothing")
     ap.add_argument("--print-spec", action="store_true", help="print the spec (defaults merged) as TOML and exit")
+    ap.add_argument("--progress-interval", type=float, default=10.0,
+                    help="seconds between progress lines when stderr is not a terminal (default 10)")
     a = ap.parse_args(argv)
     from lib.dataset import spec_to_toml
 
@@ -397,9 +471,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{est['examples']:,} examples in {est['chunks']:,} chunks of {a.chunk_size} "
                   f"from {est['speech_files']} speech files and "
                   + (f"{est['noise_files']} noise files" if est["noise_files"] else "synthetic noise"))
-            print(f"audio: {est['audio_hours']:,.2f} h of input (and as much target), about {_size(est['bytes'])} on disk")
+            print(f"audio: {est['audio_hours']:,.2f} h of input (and as much target), about {human_size(est['bytes'])} on disk")
             print(f"time: {1000 * est['seconds_per_example']:.0f} ms per example on one core here -> about "
-                  f"{_clock(est['eta_s'])} with {est['workers']} workers (if they scale linearly)")
+                  f"{human_time(est['eta_s'])} with {est['workers']} workers (if they scale linearly)")
             return 0
         job = prepare(a.out, a.speech, noise=a.noise, spec=spec, seed=a.seed, chunk_size=a.chunk_size,
                       noise_kind_set=raw_kind)
@@ -414,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, sigterm)
-        res = run(a.out, job, a.n, scheduler=a.scheduler, workers=a.workers, on_progress=ProgressBar())
+        res = run(a.out, job, a.n, scheduler=a.scheduler, workers=a.workers, on_progress=ProgressBar(interval_s=a.progress_interval))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,7 +6,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
-from functools import lru_cache
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,32 @@ def list_audio(folder: str | Path) -> list[str]:
     return files
 
 
+def check_readable(files: list[str], what: str) -> None:
+    """Read every file's header (not its samples): a corrupt file is reported before hours of work,
+    not when a worker first draws it.
+
+    Raises
+    ------
+    InputError
+        Naming up to five unreadable or empty files.
+    """
+    import soundfile as sf
+
+    bad = []
+    for f in files:
+        try:
+            info = sf.info(f)
+            if info.frames == 0 or info.samplerate <= 0:
+                bad.append(f"{f} (empty)")
+        except Exception as exc:  # libsndfile raises several types for a bad header
+            bad.append(f"{f} ({str(exc).strip()[:60]})")
+        if len(bad) >= 5:
+            break
+    if bad:
+        raise InputError(f"Some {what} files cannot be read: " + "; ".join(bad)
+                         + ". Remove or repair them and run again.")
+
+
 def files_digest(files: list[str]) -> str:
     """Hash of the file list with each file's size: a rerun with other inputs is noticed."""
     h = hashlib.sha1()
@@ -73,15 +99,28 @@ def files_digest(files: list[str]) -> str:
     return h.hexdigest()[:16]
 
 
-@lru_cache(maxsize=16)
+#: Decoded files a worker keeps (many examples reuse a file), bounded in bytes, not in files:
+#: a corpus of hour-long recordings must not fill a worker's memory.
+CACHE_BYTES = 256 * 2**20
+_cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+
+
 def load(path: str, sr: int) -> np.ndarray:
-    """A whole file, mono, resampled to ``sr`` (cached: many examples reuse a file)."""
+    """A whole file, mono float32, resampled to ``sr`` (least-recently-used cache of :data:`CACHE_BYTES`)."""
     from lib.audio import load_audio
 
+    key = (path, int(sr))
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
     try:
-        return load_audio(path, sr=sr, max_duration_s=None).samples
+        y = load_audio(path, sr=sr, max_duration_s=None).samples
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
+    _cache[key] = y
+    while len(_cache) > 1 and sum(a.nbytes for a in _cache.values()) > CACHE_BYTES:
+        _cache.popitem(last=False)
+    return y
 
 
 def speak(text: str, sr: int, *, voice: str = "en-gb", wpm: int = 150) -> np.ndarray:
@@ -108,8 +147,21 @@ def speak(text: str, sr: int, *, voice: str = "en-gb", wpm: int = 150) -> np.nda
     return (0.7 * y / np.max(np.abs(y))).astype(np.float32)
 
 
+def demo_text(i: int) -> str:
+    """Words of demo utterance ``i``: two consecutive Harvard sentences (about 5 s, longer than an example)."""
+    n = len(DEMO_SENTENCES)
+    return f"{DEMO_SENTENCES[i % n]} {DEMO_SENTENCES[(i + 1) % n]}"
+
+
+def demo_utterance(i: int, sr: int) -> np.ndarray:
+    """Demo utterance ``i`` (cycling voices and speeds) exactly as :func:`write_demo_speech` stores it
+    (16-bit), so a page previewing it renders the same examples as the command line."""
+    y = speak(demo_text(i), sr, voice=DEMO_VOICES[i % len(DEMO_VOICES)], wpm=(140, 160, 175)[i % 3])
+    return (np.round(np.clip(y, -1, 1 - 2**-15) * 32768) / 32768).astype(np.float32)
+
+
 def write_demo_speech(folder: str | Path, *, n: int = len(DEMO_SENTENCES), sr: int = 16000) -> list[str]:
-    """Speak ``n`` Harvard sentences (cycling voices and speeds) into ``folder`` as FLAC files.
+    """Speak ``n`` demo utterances into ``folder`` as 16-bit FLAC files (see :func:`demo_utterance`).
 
     Files that already exist are kept, so a rerun reuses them; espeak-ng is deterministic, so the
     same sentences give the same samples.
@@ -120,14 +172,10 @@ def write_demo_speech(folder: str | Path, *, n: int = len(DEMO_SENTENCES), sr: i
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(n):
-        text = DEMO_SENTENCES[i % len(DEMO_SENTENCES)]
-        voice = DEMO_VOICES[i % len(DEMO_VOICES)]
-        wpm = (140, 160, 175)[i % 3]
         path = out / f"demo_{i:03d}.flac"
         if not path.exists():
-            y = speak(text, sr, voice=voice, wpm=wpm)
             tmp = path.with_name(f".{path.name}.tmp")
-            sf.write(tmp, y, sr, format="FLAC", subtype="PCM_16")
+            sf.write(tmp, demo_utterance(i, sr), sr, format="FLAC", subtype="PCM_16")
             tmp.replace(path)
         paths.append(str(path.resolve()))
     return paths

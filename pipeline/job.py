@@ -205,7 +205,9 @@ def run_chunk(out: str, chunk: int, n: int, fingerprint: str, progress=None) -> 
             progress(chunk, k + 1)
     # the part goes last: its presence (checked) means every file above is in place
     manifest.write_atomic(manifest.table(rows), part_path(out, chunk))
-    for stale in folder.glob(".*.tmp-*"):  # left by an attempt that died mid-write
+    # left by an attempt of this chunk that died mid-write
+    part = part_path(out, chunk)
+    for stale in [*folder.glob(".*.tmp-*"), *part.parent.glob(f".{part.name}.tmp-*")]:
         try:
             stale.unlink()
         except OSError:

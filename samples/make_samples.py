@@ -9,10 +9,7 @@ FLAC at 22.05 kHz, mono. See samples/README.md for what each file teaches.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lib import signals  # noqa: E402
-from lib.audio import resample  # noqa: E402
 
 SR = 22050
 OUT = ROOT / "samples"
@@ -55,16 +51,14 @@ def drum_loop(sr: int, bpm: float = 110.0, bars: int = 2) -> np.ndarray:
 
 
 def espeak(text: str, sr: int) -> np.ndarray | None:
-    exe = shutil.which("espeak-ng")
-    if exe is None:
-        print("espeak-ng not found: skipping the speech sample (apt-get install espeak-ng)")
+    from lib.errors import InputError
+    from pipeline.inputs import speak
+
+    try:
+        return speak(text, sr, voice="en-gb", wpm=150)
+    except InputError as exc:
+        print(f"skipping the speech sample: {exc}")
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "speech.wav"
-        subprocess.run([exe, "-v", "en-gb", "-s", "150", "-w", str(wav), text], check=True)
-        y, file_sr = sf.read(wav, dtype="float32")
-    y = resample(y, file_sr, sr)
-    return (0.7 * y / np.max(np.abs(y))).astype(np.float32)
 
 
 def main() -> None:

@@ -31,3 +31,11 @@ def shown_text(at: AppTest) -> str:
 def errors(at: AppTest) -> list[str]:
     """Messages of st.error elements and exceptions (both should be empty on a good run)."""
     return [e.value for e in at.error] + [e.value for e in at.exception]
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value of the metric with this label (fails listing the labels shown when there is none)."""
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")

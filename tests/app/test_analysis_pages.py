@@ -100,7 +100,9 @@ def test_spectrum_reads_the_sine_frequency_and_resolution():
 
 
 def test_leakage_lab_on_and_off_bin():
-    at = page_app("app_pages/spectrum.py").run()
+    at = page_app("app_pages/spectrum.py")
+    at.query_params["sp_tab"] = "Leakage lab"  # only the open tab runs
+    at.run()
     at.selectbox(key="lk_window").set_value("rect").run()
     at.slider(key="lk_k").set_value(8.0).run()
     assert metric(at, "Energy beyond") == "0.0 %"

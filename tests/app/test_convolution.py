@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.app.helpers import errors, page_app, shown_text
+from tests.app.helpers import errors, metric, page_app, shown_text
 
 PAGE = "app_pages/convolution.py"
-
-
-def metric(at, label: str) -> str:
-    for m in at.metric:
-        if m.label == label:
-            return m.value
-    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
 
 
 def shown_step(at) -> str:
@@ -48,6 +41,7 @@ def test_mechanism_presets_and_bad_sequences():
     at.text_input(key="cv_h").set_value("1 1").run()
     assert not errors(at), errors(at)
     assert shown_step(at) == "y[3]"
+    assert at.selectbox(key="cv_x_preset").value == "Typed by you"  # the preset box does not claim "Two clicks"
     assert metric(at, "Output length N + M − 1") == "4"
     assert at.slider(key="cv_n").value == 3 and metric(at, "y[3]") == "3"
     assert any(r"\big(1 + 2z + 3z^{2}\big)\big(1 + z\big) = 1 + 3z + 5z^{2} + 3z^{3}" in lx.value for lx in at.latex)
@@ -125,3 +119,15 @@ def test_speed_tab_times_every_method():
     at.select_slider(key="cv_block").set_value(1024).run()
     assert metric(at, "Partitioned FFT") == "2048 points"
     assert metric(at, "Latency") == f"{1000 * 1024 / 22050:.1f} ms"
+
+
+def test_a_shared_link_with_typed_numbers_opens_them_and_says_so():
+    at = page_app(PAGE, timeout=240)
+    at.query_params["cv_x"] = "1, 2, 3"
+    at.query_params["cv_n"] = "4"
+    at.run()
+    assert not errors(at), errors(at)
+    assert at.text_input(key="cv_x").value == "1, 2, 3"
+    assert at.selectbox(key="cv_x_preset").value == "Typed by you"
+    assert at.selectbox(key="cv_h_preset").value == "Decaying echo"
+    assert shown_step(at) == "y[4]" and metric(at, "y[4]") == f"{np.convolve([1, 2, 3], [1, 0, 0.5, 0, 0.25])[4]:.4g}"

@@ -10,19 +10,12 @@ import pytest
 
 from components.responses import ROOMS, eyring_absorption
 from lib import room
-from tests.app.helpers import errors, page_app, shown_text
+from tests.app.helpers import errors, metric, page_app, shown_text
 from tests.recordings import DURATION_S, F1, F2, LEAD_S, silent_recording, sweep_recording
 
 PAGE = "app_pages/measure_room.py"
 #: quicker than the page's defaults (48 kHz, 3 s); the page's logic is the same
 FAST = {"mr_sr": 16000, "mr_dur": DURATION_S}
-
-
-def metric(at, label: str) -> str:
-    for m in at.metric:
-        if m.label == label:
-            return m.value
-    raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
 
 
 def open_tab(tab: str, **state):

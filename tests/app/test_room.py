@@ -168,6 +168,8 @@ def test_a_browser_that_lost_the_inputs_is_told_their_values():
     at = page_app(PAGE, timeout=240)
     at.query_params["room_mode"] = "Target RT60"
     at.run()
+    at.number_input(key="room_L").set_value(12.5).run()  # an edit: the server now holds 12.5
+    at.number_input(key="room_mx").set_value(7.5).run()
     ids = {at.number_input(key=k).id for k in ROOM_INPUTS}
     report = at._tree.get_widget_states
 
@@ -185,5 +187,6 @@ def test_a_browser_that_lost_the_inputs_is_told_their_values():
         proto = at.number_input(key=k).proto
         shown = proto.value if proto.set_value else proto.default  # what a browser mounting it displays
         assert shown == pytest.approx(at.session_state[k]) and shown > 0, (k, shown, at.session_state[k])
+    assert at.session_state["room_L"] == 12.5 and at.session_state["room_mx"] == 7.5
     at.slider(key="room_target").set_value(1.0).run()
     assert not errors(at)

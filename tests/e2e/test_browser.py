@@ -22,7 +22,7 @@ if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
 
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "artifacts/screenshots"))
 #: Pages whose first render draws at least one chart.
-MIN_CHARTS = {"welcome": 0}
+MIN_CHARTS = {"welcome": 0, "embeddings": 0}  # embeddings: charts after "Extract embeddings"
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,8 @@ def test_deep_link_on_a_fresh_server_runs_through_home(server, page):
     page.goto(f"{server}/spectrum")
     wait_for_app(page, timeout_ms=240_000, min_charts=1)
     nav = page.locator('[data-testid="stSidebarNav"]')
-    assert nav.get_by_text("Rooms & codecs").count() == 1
+    # Home.py's grouped navigation (with 13+ pages Streamlit shows the first ten and "View more")
+    assert nav.get_by_text("Foundations").count() == 1
     assert nav.get_by_text("Magnitude spectrum").count() == 1
     assert page.get_by_text("Play-on-this-computer").count() + page.get_by_text("Local playback").count() == 1
 
@@ -115,8 +116,8 @@ def test_measuring_uploaded_recordings_good_silent_short_and_clipped(server, pag
 
     page.goto(f"{server}/measure_room?mr_tab=Record+in+the+browser&mr_sr=16000&mr_dur={DURATION_S}&mr_f2={F2}")
     wait_for_app(page, timeout_ms=240_000, min_charts=0)
-    files = {"good": sweep_recording(), "silent": silent_recording(), "short": sweep_recording(sweep_s=1.2),
-             "clipped": sweep_recording(gain=8.0)}
+    # (a good recording is measured in the AppTest; here the clipped one is, with its warning)
+    files = {"silent": silent_recording(), "short": sweep_recording(sweep_s=1.2), "clipped": sweep_recording(gain=8.0)}
     upload = page.locator('[data-testid="stFileUploader"]').locator('input[type="file"]')
     for name, data in files.items():
         path = tmp_path / f"{name}.wav"
@@ -127,17 +128,16 @@ def test_measuring_uploaded_recordings_good_silent_short_and_clipped(server, pag
         metrics = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
         errors_ = page.locator('[data-testid="stAlertContentError"]').all_inner_texts()
         assert page.locator('[data-testid="stException"]').count() == 0
-        if name == "good":
-            assert not errors_ and "Sweep detection" in metrics and "T20" in metrics
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SHOTS / "measure_room_recording.png"), full_page=True)
-        elif name == "silent":
+        if name == "silent":
             assert any("silent" in e for e in errors_) and "T20" not in metrics
         elif name == "short":
             assert any("too short" in e for e in errors_) and "T20" not in metrics
         else:
             warnings = page.locator('[data-testid="stAlertContentWarning"]').all_inner_texts()
-            assert not errors_ and any("clipped" in w for w in warnings) and "T20" in metrics
+            assert not errors_ and any("clipped" in w for w in warnings)
+            assert "Sweep detection" in metrics and "T20" in metrics  # measured all the same
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "measure_room_recording.png"), full_page=True)
 
 
 def test_convolution_animation_plays_and_sequences_edit(server, page):
@@ -171,3 +171,18 @@ def test_clicking_a_piano_key_selects_and_names_the_note(server, page):
     wait_for_app(page, timeout_ms=120_000, min_charts=1)
     assert page.locator('[data-testid="stMetric"]').filter(has_text="Frequency").inner_text().endswith("261.63")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_embeddings_extract_then_map(server, page):
+    """The embeddings page offline: Whisper tiny.en's real weights, a tiny word set, the map after extraction."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    page.goto(f"{server}/embeddings?emb_nwords=2&emb_voices=2&emb_padding=trimmed+input+%28fast%29")
+    button = page.get_by_role("button", name="Extract embeddings")
+    button.or_(page.get_by_text("Word silhouette (cosine)")).first.wait_for(timeout=240_000)
+    if button.count():  # (already extracted when this machine's cache has the clips)
+        button.click()
+    wait_for_app(page, timeout_ms=400_000, min_charts=1)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Word silhouette (cosine)").count() == 1
+    assert page.get_by_text("Untrained control at the same layer").count() == 1

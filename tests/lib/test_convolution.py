@@ -149,7 +149,7 @@ def test_bad_input_is_explained(bad, message):
 def test_bad_options_are_explained():
     with pytest.raises(InputError, match="Unknown convolution method"):
         cv.convolve([1.0], [1.0], method="magic")
-    with pytest.raises(InputError, match="whole number"):
+    with pytest.raises(InputError, match="at least 1"):
         cv.convolve([1.0, 2.0], [1.0], method="ola", block=0)
     with pytest.raises(InputError, match="whole number"):
         cv.circular_convolve([1.0], [1.0], 2.5)
@@ -157,6 +157,19 @@ def test_bad_options_are_explained():
         cv.convolve(np.zeros(cv.MAX_OUTPUT_SAMPLES), [1.0, 2.0])
     with pytest.raises(InputError, match="too slow"):
         cv.convolve(np.zeros(100_000), np.zeros(30_000), method="direct")
+
+
+@pytest.mark.parametrize("kwargs", [dict(block="a"), dict(block=float("inf")), dict(block=1e308),
+                                    dict(block=-3), dict(block=True)])
+def test_hostile_block_values_are_explained(kwargs):
+    with pytest.raises(InputError):
+        cv.convolve(np.ones(10), np.ones(3), method="ola", **kwargs)
+
+
+@pytest.mark.parametrize("n_fft", ["8", float("nan"), 0, 1 << 40])
+def test_hostile_dft_lengths_are_explained(n_fft):
+    with pytest.raises(InputError):
+        cv.circular_convolve(np.ones(10), np.ones(3), n_fft)
 
 
 def test_parse_sequence():

@@ -229,6 +229,26 @@ def test_hybrid_t20_within_10_percent_of_prediction(rt60):
         assert p["rt60_eyring_s"] == pytest.approx(rt60)
 
 
+def test_materials_mode_decays_per_band_as_eyring_predicts():
+    for i in range(3):
+        p = ds.draw_params({"room": {"absorption": "materials"}}, 5, i)
+        r = ds.render_rir(p, SR)
+        dim = (p["room_length_m"], p["room_width_m"], p["room_height_m"])
+        predicted = room.rt60_eyring(dim, ds.absorption_table(p))
+        measured = room.band_decay_times(r["rir"], SR, noise_handling=False)["T20"]
+        np.testing.assert_allclose(measured, predicted, rtol=0.1)
+
+
+def test_image_source_model_caps_its_order():
+    p = ds.draw_params({"room": {"model": "image-source", "max_order": 12, "rt60_s": 0.9}}, 5, 0)
+    r = ds.render_rir(p, SR)
+    assert r["image_order"] == 12
+    # the capped order ends the response early: the last image arrives within the box's diagonal x 12
+    assert len(r["rir"]) / SR < 13 * np.linalg.norm([p["room_length_m"], p["room_width_m"], p["room_height_m"]]) / 343
+    d = r["direct_delay_samples"]
+    assert abs(np.argmax(np.abs(r["rir"][: int(d) + 50])) - d) <= 1
+
+
 def _lag(a: np.ndarray, b: np.ndarray, max_lag: int) -> int:
     """Lag (samples) by which ``a`` trails ``b``, from the peak of their cross-correlation."""
     xc = correlate(a.astype(float), b.astype(float), mode="full", method="fft")

@@ -270,6 +270,9 @@ def test_track_f0_follows_two_notes():
     mid2 = (tr.times_s > 0.6) & (tr.times_s < 0.9)
     assert np.nanmedian(tr.f0_hz[mid1]) == pytest.approx(220, rel=0.005)
     assert np.nanmedian(tr.f0_hz[mid2]) == pytest.approx(330, rel=0.005)
+    assert tr.spread_cents() > H.SEVERAL_NOTES_CENTS  # two notes a fifth apart: 702 cents
+    steady = H.track_f0(H.harmonic_tone(220, SR, 0.5, [1, 0.5]), SR, fmin=100, fmax=1000)
+    assert steady.spread_cents() < 5
 
 
 def test_pitch_of_noise_silence_and_short_clips_is_refused():

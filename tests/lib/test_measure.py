@@ -163,6 +163,25 @@ def test_impossible_sweeps_are_explained(args, message):
         measure.ess_sweep(*args, fade_s=0.01)
 
 
+@pytest.mark.parametrize("call", [
+    lambda sw, inv: measure.ess_sweep("50", 1000, 1.0, 8000),
+    lambda sw, inv: measure.ess_sweep(50, 1000, float("nan"), 8000),
+    lambda sw, inv: measure.ess_sweep(50, 1000, 1.0, 8000.5),
+    lambda sw, inv: measure.deconvolve(sw, inv, SR, pre_s=-1),
+    lambda sw, inv: measure.deconvolve(sw, inv, SR, length_s=float("inf")),
+    lambda sw, inv: measure.deconvolve(np.array(["a"]), inv, SR),
+    lambda sw, inv: measure.deconvolve(np.ones((2, 100)), inv, SR),
+    lambda sw, inv: measure.align(sw, sw, 0),
+    lambda sw, inv: measure.measure(sw, sw, inv, SR, level=0),
+    lambda sw, inv: measure.measure(sw, sw, inv, SR, ir_length_s=1e9),
+    lambda sw, inv: measure.loudspeaker(sw, clip_level=-1),
+    lambda sw, inv: measure.simulate_recording(sw, sw[:10], SR, noise_dbfs=float("nan")),
+])
+def test_hostile_values_raise_input_errors(sweep_pair, call):
+    with pytest.raises(InputError):
+        call(*sweep_pair)
+
+
 def test_fades_must_fit():
     with pytest.raises(InputError, match="fit"):
         measure.ess_sweep(50, 1000, 1.0, 8000, fade_s=0.6)
@@ -189,3 +208,20 @@ def test_a_sweep_with_other_settings_is_told_apart():
     assert al.ridge_match < 0.5 and not al.found  # ...the frequency track is not
     with pytest.raises(InputError, match="does not follow this sweep"):
         measure.measure(bad, sweep, inverse, SR)
+
+
+@pytest.mark.data
+def test_a_real_rooms_response_measured_by_the_sweep_keeps_its_t20():
+    """The seminar room's measured clap response as the room: sweep through it, a clipping speaker, noise."""
+    import soundfile as sf
+
+    from tests.conftest import data_file
+
+    h, sr = sf.read(data_file("rir_clap_seminar_room_cc0.wav"))
+    sweep, inverse = measure.ess_sweep(50, 16000, 3.0, sr, fade_s=0.05)
+    rec = measure.simulate_recording(0.5 * sweep, h, sr, snr_db=40, clip_level=0.8, second_harmonic=0.1,
+                                     lead_s=0.3, tail_s=len(h) / sr + 0.3, seed=3)
+    m = measure.measure(rec, sweep, inverse, sr, ir_length_s=len(h) / sr, level=0.5)
+    assert m.alignment.found
+    t20_true = room.measure_rt60(h, sr, decay_db=20)  # the clap response has its own noise floor (-58 dB)
+    assert room.measure_rt60(m.ir, sr, decay_db=20) == pytest.approx(t20_true, rel=0.03)

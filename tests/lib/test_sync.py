@@ -41,11 +41,6 @@ def face_video(tmp_path_factory, speech):
     return path
 
 
-def induce(audio: np.ndarray, k: int) -> np.ndarray:
-    """Advance the audio by k frames (audio leads by k more), keeping the length."""
-    return sync.advance_audio(audio, k)
-
-
 # ----------------------------------------------------------------------------- constructed truth
 def test_lagged_correlation_sign_convention():
     """A signal whose audio copy is `lag` frames *earlier* peaks at +lag (audio leads)."""
@@ -75,12 +70,21 @@ def test_speech_band_energy_of_a_sine_matches_parseval():
     assert sync.speech_band_energy(y5, 50)[10] < expected - 8
 
 
+# The drawn face opens its mouth to espeak's viseme targets, which the sound's loudness follows within
+# about a frame: the first estimator (method="energy") reads it exactly, so the tests of the I/O paths
+# below use it for exact checks; the default reads it within ±1 (and its own ground truth exactly:
+# tests/lib/test_sync_verdict.py).
+EXACT = {"method": "energy"}
+
+
 def test_known_offsets_recovered_exactly_from_arrays(speech):
     short = speech[: int(4.0 * SR)]
     for k in range(-10, 11):
         frames, audio = talking_face(short, k, phonemes=PHONEMES)
-        res = sync.estimate_offset(frames, audio)
+        res = sync.estimate_offset(frames, audio, **EXACT)
         assert res.offset_frames == k, f"induced {k}, estimated {res.offset_frames}"
+        default = sync.estimate_offset(frames, audio, boxes=res.boxes)
+        assert abs(default.offset_frames - k) <= 1 and default.verdict != "cannot_tell"
         assert res.offset_ms == pytest.approx(40.0 * k)
         j = int(np.argmin(res.curve))
         assert res.lags[j] == k and res.min_dist == pytest.approx(res.curve[j])
@@ -97,7 +101,7 @@ def test_known_offsets_recovered_exactly_through_h264_aac(tmp_path, speech, k):
     assert info["video"][0]["codec"] == "h264" and info["audio"][0]["codec"] == "aac"
     clip = load_av(path)
     assert clip.frames.shape == frames.shape and len(clip.audio) == len(audio)
-    assert sync.estimate_offset(clip.frames, clip.audio).offset_frames == k
+    assert sync.estimate_offset(clip.frames, clip.audio, **EXACT).offset_frames == k
 
 
 def test_read_av_returns_25fps_frames_and_16k_audio(face_video):
@@ -146,23 +150,11 @@ def test_shift_audio_reencodes_other_codecs(tmp_path, speech):
         _encode_audio(out, ast, audio, SR)
     res = sync.shift_audio(src, tmp_path / "fixed.mp4", 4)
     assert probe(res)["video"][0]["codec"] == "h264"
-    assert sync.estimate_offset(*sync.read_av(res)).offset_frames == 4
+    assert sync.estimate_offset(*sync.read_av(res), **EXACT).offset_frames == 4
 
 
 # ----------------------------------------------------------------------------- real clips
-@pytest.mark.parametrize("name", ["grid_bbaf2n.mpg", "grid_brbk7n.mpg"])
-def test_grid_clip_induced_shifts(name):
-    """GRID is within about ±1 frame of true sync: induced shifts -10..+10 read back within ±2."""
-    clip = load_av(data_file(name))
-    assert clip.frames.shape == (75, 288, 360, 3)
-    first = sync.estimate_offset(clip.frames, clip.audio)
-    assert abs(first.offset_frames) <= 1
-    errs = []
-    for k in range(-10, 11):
-        res = sync.estimate_offset(clip.frames, induce(clip.audio, k), boxes=first.boxes)
-        errs.append(res.offset_frames - k)
-    errs = np.abs(errs)
-    assert np.mean(errs <= 2) >= 0.9, errs
+# The GRID clips: tests/lib/test_sync_verdict.py (every clip, every other shift, the verdict too).
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -293,7 +285,7 @@ def test_moving_head_is_tracked_and_offsets_still_recovered(speech):
         boxes, found = sync.detect_faces(frames)
         assert found > 0.9
         assert np.ptp(boxes[:, 0]) > 15  # the track follows the sway
-        assert sync.estimate_offset(frames, audio, boxes=boxes).offset_frames == k
+        assert sync.estimate_offset(frames, audio, boxes=boxes, **EXACT).offset_frames == k
 
 
 def test_video_decoding_needs_no_speech_features():

@@ -485,7 +485,7 @@ def test_offline_without_file_fails_fast_with_manual_steps(tmp_path, monkeypatch
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
     start = time.perf_counter()
     with pytest.raises(WeightsUnavailable) as info:
-        syncnet.load_syncnet()
+        syncnet.load_syncnet(download=True)
     assert time.perf_counter() - start < 10.0  # no network wait at all (0.2 s here); a retry loop would take far longer
     _assert_manual_steps(str(info.value), tmp_path)
     assert list(tmp_path.iterdir()) == []  # no partial file left behind
@@ -500,7 +500,7 @@ def test_a_hanging_name_lookup_times_out(tmp_path, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(30.0))
     start = time.perf_counter()
     with pytest.raises(WeightsUnavailable, match="longer than"):
-        syncnet.load_syncnet(timeout_s=0.3)
+        syncnet.load_syncnet(download=True, timeout_s=0.3)
     assert time.perf_counter() - start < 10.0  # the lookup hangs for 30 s; only the timeout ends it sooner
 
 
@@ -539,7 +539,8 @@ def test_download_with_progress_then_cached(tmp_path, monkeypatch):
     server = _OneFileServer(payload)
     calls = []
     try:
-        model = syncnet.load_syncnet(url=server.url, progress=lambda done, total: calls.append((done, total)))
+        model = syncnet.load_syncnet(download=True, url=server.url,
+                                     progress=lambda done, total: calls.append((done, total)))
     finally:
         server.close()
     assert _same_outputs(source, model, lip=False)
@@ -556,7 +557,95 @@ def test_a_bad_download_is_not_kept(tmp_path, monkeypatch):
     server = _OneFileServer(b"<html>moved</html>")
     try:
         with pytest.raises(WeightsUnavailable, match="weights_only"):
-            syncnet.load_syncnet(url=server.url)
+            syncnet.load_syncnet(download=True, url=server.url)
     finally:
         server.close()
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- issue 15: weights you can trust
+class _CountingServer(_OneFileServer):
+    def __init__(self, payload: bytes):
+        super().__init__(payload)
+        self.requests = 0
+        handler = self.server.RequestHandlerClass
+        outer = self
+        original = handler.do_GET
+
+        def counted(handler_self):
+            outer.requests += 1
+            original(handler_self)
+
+        handler.do_GET = counted
+
+
+def test_weights_come_over_https():
+    assert syncnet.WEIGHTS_URL.startswith("https://www.robots.ox.ac.uk/")
+
+
+def test_nothing_is_downloaded_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("AVE_WEIGHTS_DIR", str(tmp_path))
+    _, state = _released_style_state(seed=6)
+    torch.save(state, tmp_path / "blob")
+    server = _CountingServer((tmp_path / "blob").read_bytes())
+    try:
+        with pytest.raises(WeightsUnavailable, match="not found"):
+            syncnet.load_syncnet(url=server.url)  # default: no download
+        assert server.requests == 0
+        from lib import sync
+
+        frames = np.zeros((40, 64, 64, 3), np.uint8)
+        with pytest.raises(WeightsUnavailable):  # the estimator never fetches weights by itself either
+            sync.estimate_offset(frames, np.zeros(40 * 640, np.float32), method="syncnet", max_offset=3,
+                                 boxes=np.tile([8.0, 8.0, 56.0, 56.0], (40, 1)))
+        assert server.requests == 0
+    finally:
+        server.close()
+
+
+def test_a_download_with_the_wrong_digest_is_refused_and_not_kept(tmp_path, monkeypatch):
+    _, state = _released_style_state(seed=7)
+    torch.save(state, tmp_path / "blob")
+    payload = (tmp_path / "blob").read_bytes()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AVE_WEIGHTS_DIR", str(cache))
+    monkeypatch.setenv(syncnet.WEIGHTS_SHA256_ENV, "0" * 64)
+    server = _OneFileServer(payload)
+    try:
+        with pytest.raises(WeightsUnavailable, match="not the pinned"):
+            syncnet.load_syncnet(download=True, url=server.url)
+        assert not cache.exists() or list(cache.iterdir()) == []
+        # The right digest pinned: accepted, and checked again on every load.
+        monkeypatch.setenv(syncnet.WEIGHTS_SHA256_ENV, hashlib.sha256(payload).hexdigest().upper())
+        syncnet.load_syncnet(download=True, url=server.url)
+    finally:
+        server.close()
+    assert syncnet.load_syncnet() is not None
+    (cache / "syncnet_v2.model").write_bytes(payload[:-1] + bytes([payload[-1] ^ 1]))  # one bit flipped
+    with pytest.raises(WeightsUnavailable, match="is not the official"):
+        syncnet.load_syncnet()
+    monkeypatch.setenv(syncnet.WEIGHTS_SHA256_ENV, "not-a-digest")
+    with pytest.raises(WeightsUnavailable, match="64 hexadecimal"):
+        syncnet.load_syncnet()
+
+
+def test_without_a_pin_the_first_download_is_remembered(tmp_path, monkeypatch):
+    """Trust on first use: a file that changes after its download is refused."""
+    monkeypatch.delenv(syncnet.WEIGHTS_SHA256_ENV, raising=False)
+    monkeypatch.setattr(syncnet, "WEIGHTS_SHA256", None)
+    _, state = _released_style_state(seed=8)
+    torch.save(state, tmp_path / "blob")
+    payload = (tmp_path / "blob").read_bytes()
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AVE_WEIGHTS_DIR", str(cache))
+    server = _OneFileServer(payload)
+    try:
+        syncnet.load_syncnet(download=True, url=server.url)
+    finally:
+        server.close()
+    assert (cache / "syncnet_v2.model.sha256").read_text().split()[0] == hashlib.sha256(payload).hexdigest()
+    _, other = _released_style_state(seed=9)
+    torch.save(other, cache / "syncnet_v2.model")  # a valid-looking but different file put in its place
+    with pytest.raises(WeightsUnavailable, match="changed since it was downloaded"):
+        syncnet.load_syncnet()
+    assert "sha256sum" in syncnet.manual_steps()

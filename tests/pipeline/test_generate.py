@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -19,7 +18,6 @@ import soundfile as sf
 from lib import signals
 from pipeline import generate, manifest
 from pipeline import job as jobs
-from tests.conftest import ROOT
 
 SPEC_TOML = """
 sr = 8000
@@ -78,16 +76,30 @@ def reference(inputs, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A real 2-worker LocalCluster for this module (always closed)."""
+    """A real 2-worker LocalCluster for this module (always closed).
+
+    Dask starts (and restarts) workers with multiprocessing's spawn, which re-runs the parent's
+    ``__main__`` in each worker. An AppTest that ran earlier in this process leaves Home.py there,
+    so a plain module stands in for ``__main__`` while the cluster lives (the CLI and the bench
+    have a real, import-safe ``__main__``; the page starts clusters through a child process).
+    """
+    import types
+
     from distributed import Client
 
-    lc = generate.start_cluster(2)
-    client = Client(lc)
+    real_main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    lc = client = None
     try:
+        lc = generate.start_cluster(2)
+        client = Client(lc)
         yield lc, client
     finally:
-        client.close()
-        lc.close()
+        if client is not None:
+            client.close()
+        if lc is not None:
+            lc.close()
+        sys.modules["__main__"] = real_main
 
 
 def test_manifest_has_every_column_typed_and_files_match(reference):
@@ -136,7 +148,14 @@ def test_a_killed_worker_loses_and_duplicates_nothing(reference, inputs, cluster
     out = tmp_path / "killed"
     job = make_job(out, inputs, chunk_size=1)
     box: dict = {}
-    runner = threading.Thread(target=lambda: box.update(res=generate.run(out, job, 10, client=client)))
+
+    def target():
+        try:
+            box["res"] = generate.run(out, job, 10, client=client)
+        except BaseException as exc:  # shown by the assertion below
+            box["error"] = repr(exc)
+
+    runner = threading.Thread(target=target)
     runner.start()
     victim = None
     deadline = time.time() + 60
@@ -149,8 +168,8 @@ def test_a_killed_worker_loses_and_duplicates_nothing(reference, inputs, cluster
     assert victim is not None, "the job finished before a worker could be killed"
     pid = client.run(os.getpid, workers=[victim])[victim]
     os.kill(pid, signal.SIGKILL)
-    runner.join(120)
-    assert not runner.is_alive()
+    runner.join(300)
+    assert not runner.is_alive() and "error" not in box, box
     df = pq.read_table(out / "manifest.parquet").to_pandas()
     assert sorted(df["index"]) == list(range(10)) and df["index"].is_unique
     files, rows = content(out)
@@ -164,19 +183,16 @@ def test_a_killed_worker_loses_and_duplicates_nothing(reference, inputs, cluster
 def test_interrupted_cli_resumes_and_rechecks_finished_chunks(reference, inputs, cluster, tmp_path):
     lc, _ = cluster
     out = tmp_path / "cli"
-    args = [sys.executable, "-m", "pipeline.generate", "--speech", str(inputs["speech"]), "--out", str(out),
-            "--n", "10", "--seed", "7", "--spec", str(inputs["spec"]), "--chunk-size", "2",
-            "--scheduler", lc.scheduler_address]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    argv = ["--speech", str(inputs["speech"]), "--out", str(out), "--n", "10", "--seed", "7",
+            "--spec", str(inputs["spec"]), "--chunk-size", "2", "--scheduler", lc.scheduler_address]
     parts = out / jobs.PARTS_DIR
-    deadline = time.time() + 60
-    while time.time() < deadline and proc.poll() is None and not (parts.exists() and list(parts.glob("*.parquet"))):
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "run the same command again to resume" in err
+
+    def stop_after_first_part(line):
+        if parts.exists() and list(parts.glob("*.parquet")):
+            raise KeyboardInterrupt  # what a Ctrl-C in the caller does: the child gets SIGINT
+
+    with pytest.raises(KeyboardInterrupt):
+        generate.run_subprocess(argv, stop_after_first_part)
     assert not (out / "manifest.parquet").exists()
     finished = sorted(parts.glob("*.parquet"))
     assert 1 <= len(finished) < 5
@@ -184,9 +200,12 @@ def test_interrupted_cli_resumes_and_rechecks_finished_chunks(reference, inputs,
     first = manifest.read(finished[0]).to_pylist()[0]
     with open(out / first["input_path"], "r+b") as f:
         f.truncate(100)
-    again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0, again.stderr
-    assert "resuming" in again.stderr and "checked" in again.stderr
+    lines: list[str] = []
+    code, tail = generate.run_subprocess(argv, lines.append)
+    assert code == 0, tail
+    assert any("resuming" in ln and "checked" in ln for ln in lines)
+    progress = [p for p in map(generate.parse_progress, lines) if p]
+    assert progress and progress[-1][:2] == (10, 10)
     assert tree_bytes(out) == tree_bytes(reference)
 
 
@@ -212,6 +231,30 @@ def test_cli_errors_are_one_line_messages(argv, words, inputs, tmp_path, capsys)
     subst = {"SPEECH": str(inputs["speech"]), "OUT": str(tmp_path / "o"), "BADSPEC": str(bad)}
     assert generate.main([subst.get(a, a) for a in argv]) == 2
     assert words in capsys.readouterr().err
+
+
+def test_the_decoded_file_cache_is_bounded_in_bytes(inputs, monkeypatch):
+    from pipeline import inputs as pin
+
+    files = sorted(str(f) for f in inputs["speech"].rglob("*.flac"))
+    monkeypatch.setattr(pin, "_cache", type(pin._cache)())
+    monkeypatch.setattr(pin, "CACHE_BYTES", 100_000)  # room for one or two of these files
+    sizes = [pin.load(f, 8000).nbytes for f in files]
+    assert sum(sizes) > 100_000
+    assert sum(a.nbytes for a in pin._cache.values()) <= 100_000
+    assert list(pin._cache)[-1] == (files[-1], 8000)
+    assert pin.load(files[-1], 8000) is pin._cache[(files[-1], 8000)]  # a hit returns the cached array
+
+
+def test_a_corrupt_input_file_is_reported_before_any_work(inputs, tmp_path):
+    speech = tmp_path / "speech"
+    speech.mkdir()
+    for f in inputs["speech"].rglob("*.flac"):
+        (speech / f.name).write_bytes(f.read_bytes())
+    (speech / "broken.wav").write_bytes(b"RIFF\x00\x00not really a wav")
+    with pytest.raises(Exception, match="broken.wav"):
+        generate.prepare(tmp_path / "out", speech, spec=generate.load_spec(inputs["spec"]))
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_folder_holding_another_job_is_refused(reference, inputs):
