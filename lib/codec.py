@@ -149,7 +149,7 @@ def n_frames(n_samples: int, hop_length: int) -> int:
 def get_spec(model: str) -> DacSpec:
     try:
         return MODELS[model]
-    except KeyError:
+    except (KeyError, TypeError):
         raise InputError(f"Unknown DAC model {model!r}; choose one of {', '.join(MODELS)}.") from None
 
 
@@ -215,10 +215,13 @@ def token_schedule(n_codebooks: int, n_frames: int, pattern: str) -> np.ndarray:
     >>> token_schedule(3, 4, "delay")[:, :2].tolist()
     [[0, 1], [1, 2], [2, 3]]
     """
-    k, t = int(n_codebooks), int(n_frames)
+    k = check_int(n_codebooks, "The number of codebooks", hi=4096)
+    t = check_int(n_frames, "The number of frames", hi=1_000_000)
+    if k * t > 50_000_000:
+        raise InputError(f"A {k} x {t} token grid is too large to lay out here.")
     if k < 1 or t < 1:
         raise InputError(f"The token grid needs at least one codebook and one frame; got {k} x {t}.")
-    if pattern not in TOKEN_PATTERNS:
+    if not isinstance(pattern, str) or pattern not in TOKEN_PATTERNS:
         raise InputError(f"Unknown token pattern {pattern!r}; choose one of {', '.join(TOKEN_PATTERNS)}.")
     cb = np.arange(k)[:, None]
     fr = np.arange(t)[None, :]
@@ -251,9 +254,7 @@ def quantization_snr_db(bits: int) -> float:
     SNR = 10 log10(1.5 * 4^b) = 6.02 b + 1.76 dB (16 bits: 98.1 dB; the
     "96 dB" usually quoted is 20 log10(2^16), the ratio of full scale to one step).
     """
-    b = int(bits)
-    if b < 1:
-        raise InputError(f"Bit depth must be at least 1; got {bits}.")
+    b = check_int(bits, "The bit depth", lo=1, hi=1024)
     return float(10 * np.log10(1.5) + 20 * b * np.log10(2))
 
 
@@ -261,9 +262,11 @@ def flac_bytes(y: np.ndarray, sr: int, bits: int = PCM_BITS) -> int:
     """Size in bytes of ``y`` losslessly coded as FLAC (libFLAC through soundfile) at ``bits`` (16 or 24)."""
     import soundfile as sf
 
-    y = np.asarray(y, dtype=np.float64).ravel()
-    if y.size == 0:
+    if np.size(y) == 0:
         raise InputError("The clip is empty; there is nothing to compress.")
+    y = check_signal(y, "The clip", dtype=np.float64, max_abs=MAX_AMPLITUDE, ndim=(1, 2)).ravel()
+    sr = check_sr(sr, integer=True)
+    bits = check_int(bits, "The bit depth")
     if int(bits) not in (16, 24):
         raise InputError(f"FLAC here stores 16 or 24 bits per sample; got {bits}.")
     buf = io.BytesIO()
@@ -278,11 +281,12 @@ def pcm_integers(y: np.ndarray, bits: int = PCM_BITS) -> np.ndarray:
     libsndfile takes 24-bit data), so writers see exact integers, not floats
     they would each round their own way.
     """
-    b = int(bits)
+    b = check_int(bits, "The bit depth")
     if b not in (16, 24):
         raise InputError(f"PCM integers here have 16 or 24 bits; got {bits}.")
     full = 2 ** (b - 1) - 1
-    q = np.round(np.clip(np.asarray(y, dtype=np.float64), -1.0, 1.0) * full)
+    y = check_signal(y, "The samples", dtype=np.float64, ndim=(0, 1, 2), min_len=0, max_abs=MAX_AMPLITUDE)
+    q = np.round(np.clip(y, -1.0, 1.0) * full)
     return q.astype(np.int16) if b == 16 else (q.astype(np.int32) << 8)
 
 
@@ -295,11 +299,10 @@ def mp3_frame(bitrate_kbps: float, sr: int) -> dict:
     with a padding byte now and then to keep the average exact: 128 kbps at
     44.1 kHz gives 417.96 bytes, i.e. frames of 417 or 418 bytes every 26.1 ms.
     """
-    sr = int(sr)
+    sr = check_sr(sr, integer=True)
     if sr not in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000):
         raise InputError(f"MP3 is defined at 8-48 kHz standard rates; got {sr} Hz.")
-    if not bitrate_kbps > 0:
-        raise InputError(f"Bitrate must be positive; got {bitrate_kbps} kbps.")
+    bitrate_kbps = check_number(bitrate_kbps, "The bitrate", lo=0.0, lo_open=True, hi=1e6, unit="kbps")
     samples = MP3_FRAME_SAMPLES if sr >= 32000 else MP3_FRAME_SAMPLES // 2
     bits = float(bitrate_kbps) * 1000 * samples / sr
     return {"samples": samples, "duration_ms": 1000 * samples / sr, "bits": bits, "bytes": bits / 8,
@@ -308,9 +311,9 @@ def mp3_frame(bitrate_kbps: float, sr: int) -> dict:
 
 def bits_per_sample(bitrate_kbps: float, sr: float) -> float:
     """Average bits spent on each sample of a mono signal at ``sr``: ``bitrate / sr``."""
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    return float(bitrate_kbps) * 1000 / float(sr)
+    sr = check_sr(sr)
+    bitrate_kbps = check_number(bitrate_kbps, "The bitrate", lo=0.0, hi=1e7, unit="kbps")
+    return bitrate_kbps * 1000 / sr
 
 
 # ----------------------------------------------------------------- the weights
@@ -914,10 +917,11 @@ def swap_codebooks(codes_a: np.ndarray, codes_b: np.ndarray, k: int) -> np.ndarr
     codebooks code it; if the noise only comes with the last ones, it lives in
     the fine detail.
     """
-    a, b = np.asarray(codes_a), np.asarray(codes_b)
+    a = check_signal(codes_a, "The first code grid", ndim=2, min_len=0)
+    b = check_signal(codes_b, "The second code grid", ndim=2, min_len=0)
     if a.ndim != 2 or a.shape != b.shape:
         raise InputError(f"Both code grids must have the same (codebooks, frames) shape; got {a.shape} and {b.shape}.")
-    k = int(k)
+    k = check_int(k, "The number of swapped codebooks")
     if not 0 <= k <= a.shape[0]:
         raise InputError(f"Can swap 0 to {a.shape[0]} codebooks; got {k}.")
     return np.concatenate([b[:k], a[k:]], axis=0)
@@ -927,11 +931,13 @@ def noisy_copy(y: np.ndarray, snr_db: float, *, seed: int = 0) -> np.ndarray:
     """``y`` plus white noise at ``snr_db`` (power ratio), rescaled to ``y``'s RMS (a level-matched pair)."""
     from lib.audio import match_level
 
-    y = np.asarray(y, dtype=np.float64).ravel()
+    y = check_signal(y, "The clip", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    snr_db = check_number(snr_db, "The SNR", lo=-100.0, hi=300.0, unit="dB")
+    seed = check_int(seed, "The seed", lo=0)
     p = float(np.mean(y**2))
     if p <= 0:
         raise InputError("The clip is silent; there is no signal to add noise to.")
-    noise = np.random.default_rng(seed).standard_normal(len(y)) * np.sqrt(p / 10 ** (float(snr_db) / 10))
+    noise = np.random.default_rng(seed).standard_normal(len(y)) * np.sqrt(p / 10 ** (snr_db / 10))
     return match_level((y + noise).astype(np.float32), y)
 
 

@@ -1080,6 +1080,7 @@ def check_impulse_response(rir, sr: int, *, block_ms: float = 10.0) -> IRCheck:
     IRCheck
     """
     h = _as_rir(rir, sr)
+    block_ms = check_number(block_ms, "The block length", lo=0.0, lo_open=True, hi=10_000.0, unit="ms")
     dur = len(h) / sr
     on = onset_index(h)
     onset_s = on / sr

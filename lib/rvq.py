@@ -219,7 +219,9 @@ def rvq_decode(rvq: RVQ, codes: np.ndarray, n_stages: int | None = None) -> np.n
 
 def rvq_encode(rvq: RVQ, x: np.ndarray) -> np.ndarray:
     """Codes ``(n_stages, n_vectors)`` of the rows of ``x`` with a trained RVQ (nearest entry per stage)."""
-    residual = np.asarray(x, dtype=np.float64)
+    if not isinstance(rvq, RVQ):
+        raise InputError(f"Encode with a trained RVQ (from train_rvq); got a {type(rvq).__name__}.")
+    residual = check_signal(x, "The vectors", ndim=(1, 2), dtype=np.float64, max_abs=1e12)
     if residual.ndim != 2 or residual.shape[1] != rvq.codebooks[0].shape[1]:
         raise InputError(f"Vectors must be rows of {rvq.codebooks[0].shape[1]} values; got shape {residual.shape}.")
     codes = []
@@ -327,7 +329,14 @@ def mdct_rvq_shared(clips, sr: int, *, n_stages: int = 8, bits: int = 8, n_bins:
     (the clean/noisy codebook-swap experiment); see :func:`mdct_rvq` for the
     coding itself.
     """
-    ys = [np.asarray(c, dtype=np.float64).ravel() for c in clips]
+    if isinstance(clips, np.ndarray) and clips.ndim == 2:
+        clips = list(clips)
+    if not isinstance(clips, (list, tuple)) or not 1 <= len(clips) <= 64:
+        raise InputError("Give a list of 1 to 64 clips of the same length.")
+    ys = [check_signal(c, f"Clip {i + 1}", dtype=np.float64, max_abs=MAX_AMPLITUDE) for i, c in enumerate(clips)]
+    sr = check_sr(sr, integer=True)
+    n_bins = check_int(n_bins, "The MDCT size", lo=2, hi=MAX_BINS)
+    dim = check_int(dim, "The vector size", lo=1, hi=n_bins)
     if not ys or len({len(c) for c in ys}) != 1:
         raise InputError("The clips must be given and all have the same length.")
     if len(ys[0]) < 2 * n_bins:

@@ -36,7 +36,9 @@ EXAMPLES = 10
 SKIP = {
     "codec": {"build_dac", "decode", "decode_levels", "encode", "encode_details", "load_checkpoint", "load_dac",
               "download_dac", "find_dac", "model_facts", "prepare_for_inference", "autocast_bf16", "bf16_supported",
-              "available_memory_mb", "weights_help", "npz_bytes", "cache_key", "dac_revision"},
+              "available_memory_mb", "weights_help", "npz_bytes", "cache_key", "dac_revision",
+              # these run a model (a DacModel or its quantizer) or call a decoder passed in
+              "encoder_latent", "quantizer_step", "quantizer_walk", "swap_experiment"},
     "audio": {"load_audio", "decode_audio"},
 }
 #: Documented non-finite answers ("n/a"): inf dB when one side of a ratio is empty, NaN decay times
@@ -84,6 +86,9 @@ def _valid() -> dict:
         "absorption_bands": np.full((6, 6), 0.3), "materials": mats, "name": mats[0], "shape": "square",
         "window": "hann", "model": "16khz", "clip_hash": "abc", "signal": 440.0, "spec": codec.MODELS["16khz"], "rvq": trained[0],
         "net": None, "path": "/nonexistent",
+        "clips": [TONE, TONE[::-1].copy()], "snr_db": 20.0, "model_name": "16khz", "pattern": "delay",
+        "codes_a": RNG.integers(0, 8, (4, 20)), "codes_b": RNG.integers(0, 8, (4, 20)), "k": 2,
+        "exc": ValueError("Error opening <_io.BytesIO object at 0x7f3a>: Format not recognised."),
     }
 
 
@@ -145,6 +150,8 @@ OVERRIDES = {
     "rvq.assign": {"x": RNG.standard_normal((300, 8))}, "rvq.kmeans": {"x": RNG.standard_normal((300, 8))},
     "rvq.train_rvq": {"x": RNG.standard_normal((300, 8)), "n_iter": 2}, "rvq.imdct": {"length": 600},
     "rvq.mdct_rvq": {"n_stages": 2, "bits": 4, "n_iter": 2, "n_bins": 64},
+    "rvq.mdct_rvq_shared": {"n_stages": 2, "bits": 4, "n_iter": 2, "n_bins": 64},
+    "rvq.rvq_encode": {"x": RNG.standard_normal((50, 8))},
 }
 #: Calls allowed longer than TIME_CAP_S (first use imports librosa and compiles its kernels).
 SLOW_S = {"spectral.log_mel_to_audio": 60.0}
@@ -159,6 +166,9 @@ def _baseline(fn) -> dict:
         if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
             continue
         if p.default is p.empty and p.name not in kwargs:
+            if p.name not in VALID:
+                pytest.fail(f"{fn.__module__}.{fn.__name__}: add a valid value for '{p.name}' to VALID in "
+                            "tests/lib/test_fuzz.py (every public lib function is fuzzed).")
             kwargs[p.name] = VALID[p.name]
     return kwargs
 
