@@ -110,11 +110,24 @@ def get_model(model: str, random_dac: str = ""):
     return codec.load_dac(model, allow_download=False, num_threads=os.cpu_count() or 2)
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def get_runtime(model: str, random_dac: str = ""):
+    """ONNX Runtime for the model's convolutions: loaded from disk, or exported in the background (lib.dac_onnx)."""
+    from lib import dac_onnx
+
+    return dac_onnx.BackgroundRuntime(get_model(model, random_dac))
+
+
+def dac_cache_name(model: str, mode: str, fast: bool) -> str:
+    return model + (mode and f"-{mode}") + ("-bf16" if fast else "")
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False, mode: str = "") -> codec.Encoding:
     # (No progress callback in here: cached functions must not touch elements created outside them.)
+    runtime = None if fast else get_runtime(model, mode).runtime  # bf16 is a PyTorch option
     with codec.autocast_bf16(fast):
-        return codec.encode_details(get_model(model, mode), y, sr, chunk_s=5.0)
+        return codec.encode_details(get_model(model, mode), y, sr, chunk_s=5.0, runtime=runtime)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -122,12 +135,14 @@ def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_sample
                fast: bool = False, mode: str = "") -> np.ndarray:
     """Decoded audio, cached in memory and on disk by (clip hash, model, k)."""
     cache = codec.DiskCache()
-    key = codec.cache_key(h, model + (mode and f"-{mode}") + ("-bf16" if fast else ""), n_codebooks)
+    key = codec.cache_key(h, dac_cache_name(model, mode, fast), n_codebooks)
     hit = cache.get(key)
     if hit is not None:
         return hit["audio"]
     with codec.autocast_bf16(fast):
-        out = codec.decode(get_model(model, mode), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0)
+        runtime = None if fast else get_runtime(model, mode).runtime
+        out = codec.decode(get_model(model, mode), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0,
+                           runtime=runtime)
     cache.put(key, audio=out)
     return out
 
@@ -266,16 +281,26 @@ if tab_dac.open:
                 bar = st.progress(0.0, text=f"Loading {spec.repo_id}…")
                 try:
                     get_model(model_key, DAC_MODE)
+                    rt = get_runtime(model_key, DAC_MODE)
                     bar.progress(0.05, text="Encoding…")
                     enc = dac_encode(model_key, y, sr, fast, DAC_MODE)
                     bar.progress(0.5, text=f"Decoding from {k} codebooks…")
                     z = dac_decode(model_key, h, enc.codes, k, len(y), fast, DAC_MODE)
+                    if not fast and st.session_state.get("codec_levels_bg") != RUN_KEY:
+                        # The chosen level first (above); every other level now, in the background, to disk.
+                        st.session_state["codec_levels_bg"] = RUN_KEY
+                        rt.decode_levels(enc.codes, n_samples=len(y), clip_hash=h, cache=codec.DiskCache(),
+                                         model=dac_cache_name(model_key, DAC_MODE, False), chunk_s=5.0,
+                                         levels=[kk for kk in range(spec.n_codebooks, 0, -1) if kk != k])
                 except WeightsUnavailable as exc:
                     bar.empty()
                     show_weights_unavailable(exc)
                     st.stop()
                 bar.empty()
                 compare(y, z, sr, label=f"DAC, {k} codebooks, {kbps:.2f} kbps", key="codec_dac")
+                st.caption(f"Ran on {'PyTorch (bfloat16)' if fast else rt.status()}. The other codebook counts are "
+                           "decoded in the background after the one you asked for and kept on disk, so moving the "
+                           "slider soon costs nothing.")
                 n_frames = enc.codes.shape[1]
                 chart(cf.code_heatmap(enc.codes, spec.frame_rate_hz, n_used=k), key="codec_heat")
                 st.caption(f"{enc.codes.shape[0]} codebooks × {n_frames} frames = {enc.codes.size} codes; "
