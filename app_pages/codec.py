@@ -43,10 +43,12 @@ intro(
 )
 
 demo_scenarios({
-    "k-means RVQ, 1 stage": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 1},
-    "k-means RVQ, 8 stages": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 8},
-    "Opus at 6 kbps": {"codec_tab": "Classic codecs", "codec_classic": "opus", "codec_classic_kbps": 6},
+    "RVQ, 1 stage": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 1},
+    "RVQ, 8 stages": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 8},
+    "Opus 6 kbps": {"codec_tab": "Classic codecs", "codec_classic": "opus", "codec_classic_kbps": 6},
     "The curve": {"codec_tab": "Bitrate vs quality"},
+    "Delay pattern": {"codec_tab": "Tokens", "codec_pattern": "delay"},
+    "4-bit audio": {"codec_tab": "The arithmetic of bits", "codec_qbits": 4},
 }, key="codec")
 
 src = inputs()
@@ -476,7 +478,7 @@ if tab_tokens.open:
         t2.metric("Bits per token", f"{f['bits_per_token']}", help=f"log2({f['codebook_size']}) entries")
         t3.metric("This clip", f"{n_fr_clip * f['n_codebooks']:,} tokens",
                   help=f"{n_fr_clip} frames × {f['n_codebooks']} codebooks for {len(y) / sr:.2f} s")
-        t4.metric("One flat token per frame", f"10^{f['flat_vocab_log10']:.1f} symbols",
+        t4.metric("Flat vocabulary", f"10^{f['flat_vocab_log10']:.1f}",
                   help=f"{f['codebook_size']}^{f['n_codebooks']} = 2^{f['flat_vocab_bits']}")
         st.markdown(
             f"A language model over codec tokens predicts **{f['tokens_per_s']:.0f} tokens for every second** of sound "
@@ -568,13 +570,13 @@ if tab_step.open:
             order = np.argsort(d, kind="stable")
             e_in, e_out = float(np.sum(r_in**2)), float(np.sum(step["residual"] ** 2))
             s1, s2, s3, s4 = st.columns(4)
-            s1.metric("Vector in", f"{len(r_in)}-d, |r| = {np.sqrt(e_in):.3g}")
+            s1.metric("Vector in", f"|r| = {np.sqrt(e_in):.3g}", help=f"{len(r_in)} dimensions; its Euclidean length")
             s2.metric("Chosen entry", f"#{step['index']}", help=f"of {len(d)} entries")
             if step["cosine"] is not None:
                 cos = np.asarray(step["cosine"])
-                s3.metric("Cosine to it", f"{cos[order[0]]:.4f}", f"runner-up {cos[order[1]]:.4f}", delta_color="off")
+                s3.metric("Cosine to it", f"{cos[order[0]]:.4f}", f"runner-up {cos[order[1]]:.4f}", delta_color="off", delta_arrow="off")
             else:
-                s3.metric("Squared distance", f"{d[order[0]]:.4g}", f"runner-up {d[order[1]]:.4g}", delta_color="off")
+                s3.metric("Squared distance", f"{d[order[0]]:.4g}", f"runner-up {d[order[1]]:.4g}", delta_color="off", delta_arrow="off")
             s4.metric("Energy handed on", f"{10 * np.log10(max(e_out, 1e-30) / max(e_in, 1e-30)):+.1f} dB",
                       help="10·log10(|residual out|² / |vector in|²): negative = this stage removed error")
             slot = figure_slot()
@@ -701,7 +703,7 @@ if tab_bits.open:
         fb = flac_size(y, sr)
         l1, l2, l3 = st.columns(3)
         l1.metric("16-bit PCM", f"{pcm_b / 1024:.1f} KiB")
-        l2.metric("FLAC (measured)", f"{fb / 1024:.1f} KiB", f"{pcm_b / fb:.2f}× smaller", delta_color="off")
+        l2.metric("FLAC (measured)", f"{fb / 1024:.1f} KiB", f"{pcm_b / fb:.2f}× smaller", delta_color="off", delta_arrow="off")
         l3.metric("FLAC bitrate", f"{fb * 8 / (len(y) / sr) / 1000:.0f} kbps",
                   help="Includes the FLAC headers; mono, at the page's sample rate")
 
@@ -716,7 +718,7 @@ if tab_bits.open:
         g1, g2, g3, g4 = st.columns(4)
         g1.metric("Samples per MP3 frame", f"{fr['samples']}")
         g2.metric("Frame length", f"{fr['duration_ms']:.1f} ms")
-        g3.metric("Bits per MP3 frame", f"{fr['bits']:,.0f}", f"{fr['bytes']:.2f} bytes", delta_color="off")
+        g3.metric("Bits per MP3 frame", f"{fr['bits']:,.0f}", f"{fr['bytes']:.2f} bytes", delta_color="off", delta_arrow="off")
         g4.metric("Bits per sample", f"{fr['bits_per_sample']:.2f}", help="vs 16 for CD-quality PCM")
 
         st.markdown("**Per bit.** What each coder spends on one sample (mono, at each codec's own rate).")
