@@ -194,21 +194,32 @@ class BackgroundRuntime:
     is ready; a newer request stops the older job after its current level.
     """
 
-    def __init__(self, net, *, cache_dir: str | os.PathLike | None = None, threads: int | None = None):
+    #: ONNX Runtime holds its own copy of the weights (~300 MB for the 44.1 kHz model) next to PyTorch's: on a
+    #: machine with less free memory than this (a 1 GB cloud instance), PyTorch alone runs the model.
+    MIN_FREE_MB = 1200
+
+    def __init__(self, net, *, cache_dir: str | os.PathLike | None = None, threads: int | None = None,
+                 min_free_mb: float | None = None):
+        from lib.codec import available_memory_mb
+
         self.net = net
         self.runtime: OnnxDac | None = None
         self.error: str | None = None
         self._kwargs = dict(cache_dir=cache_dir, threads=threads)
         self._job: tuple[threading.Thread, threading.Event] | None = None
         self._lock = threading.Lock()
+        self._builder = None
+        free = available_memory_mb()
+        need = self.MIN_FREE_MB if min_free_mb is None else float(min_free_mb)
         if not available():
             self.error = "onnxruntime is not installed"
-            self._builder = None
+            return
+        if free is not None and free < need:
+            self.error = f"only {free:.0f} MB of memory free; ONNX Runtime's copy of the weights needs more"
             return
         self.fingerprint = weights_fingerprint(net)
         if cached(net, cache_dir=cache_dir, fingerprint=self.fingerprint):
             self._build()
-            self._builder = None
         else:
             self._builder = threading.Thread(target=self._build, name="dac-onnx-export", daemon=True)
             self._builder.start()

@@ -96,3 +96,14 @@ def test_decode_levels_in_the_background_can_stop(tiny, runtime, clip, tmp_path)
                               runtime=runtime, progress=progress, stop=stop)
     assert list(out) == [1] and len(seen) == 1
     np.testing.assert_allclose(out[1], codec.decode(tiny, codes, 1, n_samples=len(clip)), atol=1e-4)
+
+
+def test_background_runtime_exports_without_blocking_and_respects_memory(tiny, tmp_path):
+    bg = dac_onnx.BackgroundRuntime(tiny, cache_dir=tmp_path, threads=1)
+    assert bg.runtime is None or not bg.exporting  # not cached yet: the export runs in a thread
+    rt = bg.wait(600)
+    assert rt is not None and rt.max_error <= 1e-4 and "ONNX Runtime" in bg.status()
+    warm = dac_onnx.BackgroundRuntime(tiny, cache_dir=tmp_path, threads=1)
+    assert warm.runtime is not None and not warm.exporting  # cached: loaded at once
+    low = dac_onnx.BackgroundRuntime(tiny, cache_dir=tmp_path, threads=1, min_free_mb=1e12)
+    assert low.runtime is None and "memory" in low.status()
