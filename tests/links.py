@@ -91,6 +91,11 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
         {"room_mode": ("Uniform absorption α", "Uniform absorption α"), "room_alpha": ("0.3", 0.3)},
         {"room_mode": ("Target RT60", "Target RT60"), "room_target": ("1.2", 1.2)},
     ],
+    "app_pages/sync_training.py": [
+        {"train_held_out": ("bin_blue", "bin_blue"), "train_epochs": ("5", 5), "train_max_shift": ("4", 4),
+         "train_margin": ("1.5", 1.5), "train_seed": ("7", 7)},
+        {"train_source": ("Your own talking-face video", "upload")},
+    ],
     "app_pages/measure_room.py": [
         {"mr_f1": ("100", 100), "mr_f2": ("8000", 8000), "mr_dur": ("2.0", 2.0), "mr_fade": ("20", 20),
          "mr_sr": ("16000", 16000), "mr_level": ("-30", -30), "mr_tail": ("2.0", 2.0)},
@@ -158,6 +163,8 @@ NOT_IN_LINKS = (r"_demo_\d+$", r"_fetch$", r"_source$", r"_num$", r"_upload$", r
                 # convolution/measurement: the preset boxes follow the typed numbers (which are in the link),
                 # the timing button, responses that exist only in this session, IR uploads
                 r"^cv_[xh]_preset$", r"^cv_time$", r"_measured$", r"_irup$",
+                # How SyncNet learns: the Train button
+                r"^train_run$",
                 # the data generator's actions: draw the next examples, run a job, render a check
                 r"^ds_(next|run|check)$")
 
