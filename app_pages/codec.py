@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from components import codec_figures as cf
+from components import token_grid
 from components.audio_io import pick_audio, player
 from components.errors import show_weights_unavailable, stop_on_input_error
 from components.presenter import chart, demo_scenarios, figure_slot, inputs, presenting
@@ -27,6 +28,8 @@ CLASSIC_KBPS = list(codec.CURVE_CLASSIC_KBPS)
 CURVE_S_PER_AUDIO_S = 5.0
 #: Test hook: build the chosen architecture with tiny widths and random weights instead of loading weights.
 RANDOM_DAC = os.environ.get("AVE_CODEC_RANDOM_DAC", "")
+RANDOM_NOTE = ("**Random weights**, not the trained DAC: the architecture, the cost and every code path are the real "
+               "ones, but the codebooks were never trained, so the sound is noise and the codes mean nothing yet.")
 
 intro(
     "Neural codec bitrate",
@@ -60,6 +63,16 @@ spec = codec.MODELS[model_key]
 # One slider per model (its own range and remembered value; the URL carries it as codec_k_<model>).
 k = c2.slider("Codebooks sent (n_quantizers)", 1, spec.n_codebooks, value=spec.n_codebooks, key=f"codec_k_{model_key}",
               bind="query-params", help="RVQ: the first k codebooks of one encoding decode to a coarser version.")
+# Without the checkpoint, a random-weight model of the same architecture is offered as a labelled
+# control: it costs exactly what the real one costs and every code path is real; its sound is noise.
+has_weights = bool(RANDOM_DAC) or codec.find_dac(model_key) is not None
+use_random = st.toggle(
+    "No DAC weights on this machine: use a **random-weight** DAC of the same architecture",
+    value=False, key="codec_random", bind="query-params", disabled=has_weights,
+    help="Same layers, same cost, same code paths as the real checkpoint, so the tokens, the quantiser walk "
+         "and the speed are real; what you hear is noise. Every number from it is labelled.")
+#: "" = the real checkpoint; "random" = full-size random weights (user's choice); "tiny" = the tests' hook.
+DAC_MODE = RANDOM_DAC or ("random" if use_random and not has_weights else "")
 kbps = codec.bitrate_kbps(spec.sr, spec.hop_length, k, spec.codebook_bits)
 ratio = codec.compression_ratio(spec.sr, kbps)
 m1, m2, m3, m4 = st.columns(4)
@@ -89,6 +102,8 @@ def weights_present(model: str, random_dac: str = "") -> bool:
 @st.cache_resource(max_entries=1, show_spinner=False)
 def get_model(model: str, random_dac: str = ""):
     """One model in memory at a time (a 1 GB Cloud instance cannot hold two)."""
+    if random_dac == "random":  # full size: the real cost
+        return codec.build_dac(codec.MODELS[model], seed=0)
     if random_dac:
         s = codec.MODELS[model]
         return codec.build_dac(s, encoder_hidden_size=2, decoder_hidden_size=32)
@@ -96,23 +111,23 @@ def get_model(model: str, random_dac: str = ""):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False) -> codec.Encoding:
+def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False, mode: str = "") -> codec.Encoding:
     # (No progress callback in here: cached functions must not touch elements created outside them.)
     with codec.autocast_bf16(fast):
-        return codec.encode_details(get_model(model, RANDOM_DAC), y, sr, chunk_s=5.0)
+        return codec.encode_details(get_model(model, mode), y, sr, chunk_s=5.0)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_samples: int,
-               fast: bool = False) -> np.ndarray:
+               fast: bool = False, mode: str = "") -> np.ndarray:
     """Decoded audio, cached in memory and on disk by (clip hash, model, k)."""
     cache = codec.DiskCache()
-    key = codec.cache_key(h, model + (RANDOM_DAC and "-random") + ("-bf16" if fast else ""), n_codebooks)
+    key = codec.cache_key(h, model + (mode and f"-{mode}") + ("-bf16" if fast else ""), n_codebooks)
     hit = cache.get(key)
     if hit is not None:
         return hit["audio"]
     with codec.autocast_bf16(fast):
-        out = codec.decode(get_model(model, RANDOM_DAC), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0)
+        out = codec.decode(get_model(model, mode), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0)
     cache.put(key, audio=out)
     return out
 
@@ -182,18 +197,21 @@ def compare(y: np.ndarray, z: np.ndarray, sr: int, *, label: str, key: str) -> d
 
 y = at_model_rate(clip.samples, clip.sr, spec.sr)
 h = clip_hash(y, spec.sr)
+RUN_KEY = f"{h}-{model_key}-{DAC_MODE}"  # the encoding the DAC tab made (clip, model, weights)
 sr = spec.sr
 if clip.sr != sr and not presenting():
     st.caption(f":material/info: The clip was resampled from {clip.sr} Hz to the model's {sr} Hz; "
                "every codec on this page gets the same resampled clip.")
 
-TABS = ["Neural codec (DAC)", "Classic codecs", "k-means RVQ (no weights)", "Bitrate vs quality"]
-tab_dac, tab_classic, tab_rvq, tab_curve = st.tabs(TABS, key="codec_tab", on_change="rerun", bind="query-params")
+TABS = ["Neural codec (DAC)", "Tokens", "One quantiser step", "k-means RVQ (no weights)", "Classic codecs",
+        "The arithmetic of bits", "Bitrate vs quality"]
+tab_dac, tab_tokens, tab_step, tab_rvq, tab_classic, tab_bits, tab_curve = st.tabs(
+    TABS, key="codec_tab", on_change="rerun", bind="query-params")
 
 # ---------------------------------------------------------------------- DAC
 if tab_dac.open:
     with tab_dac:
-        if not weights_present(model_key, RANDOM_DAC):
+        if not weights_present(model_key, DAC_MODE):
             slot = figure_slot()  # presenting: the bitrate ladder first, the weights note folded below it
             note = st.expander("The DAC weights are not on this machine: how to get them",
                                icon=":material/cloud_off:") if presenting() else st.container()
@@ -223,14 +241,13 @@ if tab_dac.open:
                 hide_index=True, width="stretch",
             )
         else:
-            if RANDOM_DAC:
-                st.warning("Test mode: a tiny DAC with random weights (the output is noise, the code path is real).",
-                           icon=":material/science:")
+            if DAC_MODE:
+                st.warning(RANDOM_NOTE, icon=":material/science:")
             fast = st.toggle("Fast bfloat16 inference", value=False, key="codec_bf16",
                              disabled=not codec.bf16_supported(),
                              help="About 1.5× faster on CPUs with AVX512-BF16 (bench/bench_codec.py); the audio "
                                   "differs by ~0.1 % of full scale and a few codes may flip.")
-            run_key = f"{h}-{model_key}"
+            run_key = RUN_KEY
             if st.session_state.get("codec_encoded") != run_key:
                 st.markdown(
                     f"Encoding {len(y) / sr:.1f} s once takes a few seconds on a laptop CPU; every codebook count is "
@@ -248,11 +265,11 @@ if tab_dac.open:
             else:
                 bar = st.progress(0.0, text=f"Loading {spec.repo_id}…")
                 try:
-                    get_model(model_key, RANDOM_DAC)
+                    get_model(model_key, DAC_MODE)
                     bar.progress(0.05, text="Encoding…")
-                    enc = dac_encode(model_key, y, sr, fast)
+                    enc = dac_encode(model_key, y, sr, fast, DAC_MODE)
                     bar.progress(0.5, text=f"Decoding from {k} codebooks…")
-                    z = dac_decode(model_key, h, enc.codes, k, len(y), fast)
+                    z = dac_decode(model_key, h, enc.codes, k, len(y), fast, DAC_MODE)
                 except WeightsUnavailable as exc:
                     bar.empty()
                     show_weights_unavailable(exc)
@@ -333,9 +350,9 @@ if tab_rvq.open:
         )
         compare(y, zr, sr, label=f"k-means RVQ, {stages} stages", key="codec_rv")
         curves = {"k-means RVQ (MDCT)": res.residual_energy}
-        if st.session_state.get("codec_encoded") == f"{h}-{model_key}" and weights_present(model_key, RANDOM_DAC):
+        if st.session_state.get("codec_encoded") == RUN_KEY and weights_present(model_key, DAC_MODE):
             fast = bool(st.session_state.get("codec_bf16"))
-            curves["DAC latent"] = dac_encode(model_key, y, sr, fast).residual_energy
+            curves["DAC latent"] = dac_encode(model_key, y, sr, fast, DAC_MODE).residual_energy
         chart(cf.residual_energy(curves, theory_db_per_stage=6.02 * bits / dim), key="codec_rvq_resid")
         ent = rvq.codebook_entropy_bits(res.codes, 2**bits)
         st.caption(f"Entropy of each stage's codes (of {bits} bits sent): " + ", ".join(f"{e:.2f}" for e in ent)
@@ -348,6 +365,363 @@ if tab_rvq.open:
             file_name=f"kmeans_rvq_{stages}stages.npz", mime="application/octet-stream", key="codec_rvq_npz",
             icon=":material/download:",
         )
+
+# ------------------------------------------------------------- tokens, one step, bits (cached work)
+@st.cache_data(max_entries=4, show_spinner=False)
+def dac_latent(model: str, y: np.ndarray, sr: int, mode: str = "") -> np.ndarray:
+    return codec.encoder_latent(get_model(model, mode), y, sr)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def mdct_vectors(y: np.ndarray, n_bins: int, dim: int) -> np.ndarray:
+    return rvq.mdct(y, n_bins).reshape(-1, dim)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def rvq_swap(y: np.ndarray, sr: int, snr_db: float) -> tuple[list[dict], np.ndarray, dict]:
+    noisy = codec.noisy_copy(y, snr_db, seed=0)
+    rc, rn = rvq.mdct_rvq_shared([y, noisy], sr, n_stages=8, bits=8, dim=16)
+    rows = codec.swap_experiment(rc.decode_codes, rc.codes, rn.codes, y, noisy, sr)
+    hybrids = {r["k"]: rc.decode_codes(codec.swap_codebooks(rc.codes, rn.codes, r["k"])) for r in rows}
+    return rows, noisy, hybrids
+
+
+def swap_levels(n: int) -> list[int]:
+    """Codebook counts the DAC swap decodes (all of them up to 12; a spread beyond)."""
+    return list(range(n + 1)) if n <= 12 else sorted({0, 1, 2, 3, 4, 6, 8, 12, 16, 24, n})
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def dac_swap(model: str, mode: str, y: np.ndarray, sr: int, snr_db: float) -> tuple[list[dict], np.ndarray, dict]:
+    net = get_model(model, mode)
+    noisy = codec.noisy_copy(y, snr_db, seed=0)
+    a, b = codec.encode(net, y, sr, chunk_s=5.0), codec.encode(net, noisy, sr, chunk_s=5.0)
+    decoded = {}
+
+    def dec(codes: np.ndarray) -> np.ndarray:
+        key = codes.tobytes()
+        if key not in decoded:
+            decoded[key] = codec.decode(net, codes, n_samples=len(y), chunk_s=5.0)
+        return decoded[key]
+
+    ks = swap_levels(a.shape[0])
+    rows = codec.swap_experiment(dec, a, b, y, noisy, sr, ks=ks)
+    hybrids = {kk: dec(codec.swap_codebooks(a, b, kk)) for kk in ks}
+    return rows, noisy, hybrids
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def quantised_clip(y: np.ndarray, bits: int) -> np.ndarray:
+    return codec.quantize_bits(y, bits).astype(np.float32)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def snr_by_bits(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    bits = np.arange(2, 17)
+    return bits, np.array([metrics.snr_db(y, codec.quantize_bits(y, int(b))) for b in bits])
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def flac_size(y: np.ndarray, sr: int) -> int:
+    return codec.flac_bytes(y, sr)
+
+
+def dac_ready() -> bool:
+    return st.session_state.get("codec_encoded") == RUN_KEY and weights_present(model_key, DAC_MODE)
+
+
+def encode_here(where_key: str) -> None:
+    """An "Encode" button for tabs that need the DAC codes (the same encoding as the DAC tab's)."""
+    if not weights_present(model_key, DAC_MODE):
+        st.info("This needs the DAC: without its weights, switch on the **random-weight** DAC above (labelled "
+                "as such everywhere) to see the real code path.", icon=":material/info:")
+    elif st.button("Encode this clip with DAC", key=where_key, type="primary", icon=":material/play_arrow:"):
+        st.session_state["codec_encoded"] = RUN_KEY
+        st.rerun()
+
+
+# ---------------------------------------------------------------------- tokens
+if tab_tokens.open:
+    with tab_tokens:
+        f = codec.token_facts(model_key)
+        n_fr_clip = codec.n_frames(len(y), spec.hop_length)
+        t1, t2, t3, t4 = st.columns(4)
+        t1.metric("Tokens per second", f"{f['tokens_per_s']:.0f}",
+                  help=f"{f['frame_rate_hz']:.2f} frames/s × {f['n_codebooks']} codebooks")
+        t2.metric("Bits per token", f"{f['bits_per_token']}", help=f"log2({f['codebook_size']}) entries")
+        t3.metric("This clip", f"{n_fr_clip * f['n_codebooks']:,} tokens",
+                  help=f"{n_fr_clip} frames × {f['n_codebooks']} codebooks for {len(y) / sr:.2f} s")
+        t4.metric("One flat token per frame", f"10^{f['flat_vocab_log10']:.1f} symbols",
+                  help=f"{f['codebook_size']}^{f['n_codebooks']} = 2^{f['flat_vocab_bits']}")
+        st.markdown(
+            f"A language model over codec tokens predicts **{f['tokens_per_s']:.0f} tokens for every second** of sound "
+            f"({f['frame_rate_hz']:.2f} frames/s × {f['n_codebooks']} codebooks). Treating a whole frame as one token "
+            f"would need a vocabulary of {f['codebook_size']}^{f['n_codebooks']} = 2^{f['flat_vocab_bits']} ≈ "
+            f"10^{f['flat_vocab_log10']:.1f} symbols, a softmax no one can build; instead the model has "
+            f"**{f['n_codebooks']} heads of {f['codebook_size']} outputs** ({f['factorised_outputs']:,} in all), one per "
+            "codebook. Tokens are *parallel in time* (any frame can be coded independently once you know it) but "
+            "*sequential across codebooks* (codebook k codes what codebooks 1…k−1 missed), so how the heads take turns "
+            "is a design choice:"
+        )
+        pattern = st.segmented_control("Token order", list(codec.TOKEN_PATTERNS), default="delay",
+                                       format_func=lambda p: {"parallel": "Parallel", "flatten": "Flattened",
+                                                              "delay": "Delay (MusicGen)", "vall-e": "VALL-E (AR + NAR)"}[p],
+                                       key="codec_pattern", bind="query-params") or "delay"
+        show_k = min(spec.n_codebooks, 12)
+        grid_steps = codec.token_schedule(show_k, 12, pattern)
+        chart(cf.token_schedule_grid(grid_steps, title=f"{codec.TOKEN_PATTERNS[pattern].split(':')[0]}: the step at "
+                                                       f"which each token is predicted ({show_k} codebooks × 12 frames)"),
+              key="codec_pattern_grid")
+        st.caption(codec.TOKEN_PATTERNS[pattern] + (f" (Showing the first {show_k} of {spec.n_codebooks} codebooks.)"
+                                                    if show_k < spec.n_codebooks else ""))
+        st.dataframe([{"order": p, "steps for this clip": int(codec.token_schedule(f["n_codebooks"], n_fr_clip, p).max()) + 1,
+                       "tokens per step (mean)": round(n_fr_clip * f["n_codebooks"] /
+                                                       (codec.token_schedule(f["n_codebooks"], n_fr_clip, p).max() + 1), 2)}
+                      for p in codec.TOKEN_PATTERNS], hide_index=True, width="stretch")
+        st.markdown("**This clip's tokens.** One row per codebook, one column per frame; greyed rows are not sent at "
+                    f"the {k}-codebook bitrate chosen above.")
+        if dac_ready():
+            enc = dac_encode(model_key, y, sr, bool(st.session_state.get("codec_bf16")), DAC_MODE)
+            if DAC_MODE:
+                st.warning(RANDOM_NOTE, icon=":material/science:")
+            from lib.audio import to_wav_bytes
+
+            hover_sr = min(sr, 22050)
+            grid_html = token_grid.token_grid_html(enc.codes, spec.frame_rate_hz,
+                                                   to_wav_bytes(at_model_rate(y, sr, hover_sr), hover_sr), n_used=k)
+            st.iframe(grid_html, height=token_grid.grid_height(enc.codes.shape[0]))  # our own HTML: integers only
+            st.caption(f"{enc.codes.shape[0]} × {enc.codes.shape[1]} tokens; hovering plays "
+                       f"{token_grid.HOVER_WINDOW_S * 1000:.0f} ms of the original clip from the frame's start "
+                       f"(one frame is {1000 / spec.frame_rate_hz:.1f} ms, too short to hear).")
+        else:
+            encode_here("codec_tokens_encode")
+
+# ------------------------------------------------------------- one quantiser step
+if tab_step.open:
+    with tab_step:
+        st.markdown("Pick a frame and a stage and follow one vector through one residual-quantiser stage, with the "
+                    "numbers. Stage *s* receives what stages 1…*s*−1 left over.")
+        use_dac = dac_ready()
+        source = st.segmented_control("Quantiser", ["k-means RVQ", "DAC"], default="k-means RVQ",
+                                      key="codec_step_quantiser", bind="query-params") or "k-means RVQ"
+        if source == "DAC" and not use_dac:
+            encode_here("codec_step_encode")
+            st.caption("Meanwhile, the *k-means RVQ* walk-through works without any weights.")
+        else:
+            n_fr_clip = codec.n_frames(len(y), spec.hop_length)
+            q1, q2 = st.columns(2)
+            if source == "DAC":
+                frame_rate = spec.frame_rate_hz
+                n_frames_src, n_stages_src = n_fr_clip, spec.n_codebooks
+            else:
+                res8 = kmeans_rvq(y, sr, 8, 16)
+                frame_rate = sr / res8.n_bins
+                n_frames_src, n_stages_src = res8.n_frames, 8
+            t_frame = q1.slider("Time of the frame (s)", 0.0, round(len(y) / sr, 2), round(min(0.5, len(y) / sr / 2), 2),
+                                0.01, key="codec_step_t", bind="query-params")
+            stage = q2.slider("Stage (codebook)", 1, n_stages_src, 1, key="codec_step_stage", bind="query-params")
+            frame = int(np.clip(int(t_frame * frame_rate), 0, n_frames_src - 1))
+            with stop_on_input_error():
+                if source == "DAC":
+                    net = get_model(model_key, DAC_MODE)
+                    if DAC_MODE:
+                        st.warning(RANDOM_NOTE, icon=":material/science:")
+                    z0 = dac_latent(model_key, y, sr, DAC_MODE)[:, frame]
+                    walk = codec.quantizer_walk(net, z0, stage)
+                    what = f"frame {frame} ({frame / frame_rate:.3f} s), DAC stage {stage}"
+                else:
+                    sub = st.slider("Which 16-coefficient vector of the MDCT frame", 1, res8.vectors_per_frame, 2,
+                                    key="codec_step_sub", bind="query-params",
+                                    help="The k-means RVQ cuts each 256-coefficient MDCT frame into 16 vectors of 16 "
+                                         "neighbouring coefficients (1 = lowest frequencies).")
+                    z0 = mdct_vectors(y, res8.n_bins, res8.dim)[frame * res8.vectors_per_frame + sub - 1]
+                    walk = codec.quantizer_walk(res8.rvq, z0, stage)
+                    what = f"MDCT frame {frame} ({frame / frame_rate:.3f} s), vector {sub}, stage {stage}"
+            step = walk[-1]
+            r_in = z0 if stage == 1 else walk[-2]["residual"]
+            d = np.asarray(step["distances"])
+            order = np.argsort(d, kind="stable")
+            e_in, e_out = float(np.sum(r_in**2)), float(np.sum(step["residual"] ** 2))
+            s1, s2, s3, s4 = st.columns(4)
+            s1.metric("Vector in", f"{len(r_in)}-d, |r| = {np.sqrt(e_in):.3g}")
+            s2.metric("Chosen entry", f"#{step['index']}", help=f"of {len(d)} entries")
+            if step["cosine"] is not None:
+                cos = np.asarray(step["cosine"])
+                s3.metric("Cosine to it", f"{cos[order[0]]:.4f}", f"runner-up {cos[order[1]]:.4f}", delta_color="off")
+            else:
+                s3.metric("Squared distance", f"{d[order[0]]:.4g}", f"runner-up {d[order[1]]:.4g}", delta_color="off")
+            s4.metric("Energy handed on", f"{10 * np.log10(max(e_out, 1e-30) / max(e_in, 1e-30)):+.1f} dB",
+                      help="10·log10(|residual out|² / |vector in|²): negative = this stage removed error")
+            slot = figure_slot()
+            chart(cf.quantizer_vectors(r_in, step["reconstruction"], step["residual"],
+                                       title=f"What stage {stage} receives, adds back and hands on ({what})"),
+                  key="codec_step_vectors", slot=slot)
+            v1, v2 = st.columns(2)
+            if source == "DAC":
+                cw = np.asarray(step["codeword"])
+                chart(cf.codebook_space(step["projected"], step["normalised"], cw, cw / max(np.linalg.norm(cw), 1e-12),
+                                        title=f"In the {len(cw)}-d codebook space: projected, normalised, chosen"),
+                      key="codec_step_space", where=v1)
+                dist_name = "2 − 2·cos (between unit vectors)"
+            else:
+                chart(cf.codebook_space(step["projected"], None, step["codeword"], None,
+                                        title="No projection: the vector itself and the chosen entry"),
+                      key="codec_step_space", where=v1)
+                dist_name = "squared Euclidean distance"
+            chart(cf.nearest_entries(d, step["index"], title=f"All {len(d)} entries by distance ({dist_name})"),
+                  key="codec_step_nearest", where=v2)
+            st.dataframe([{"rank": i + 1, "entry": int(j), "distance": round(float(d[j]), 5),
+                           **({"cosine": round(float(step["cosine"][j]), 5)} if step["cosine"] is not None else {})}
+                          for i, j in enumerate(order[:6])], hide_index=True, width="stretch")
+            energies = [float(np.sum(z0**2))] + [float(np.sum(w["residual"] ** 2)) for w in walk]
+            st.caption("Energy left after each stage for this vector (dB re the input): " +
+                       ", ".join(f"{10 * np.log10(max(e, 1e-30) / max(energies[0], 1e-30)):+.1f}" for e in energies[1:]) +
+                       (". With random weights nothing is learned, so stages need not reduce the error."
+                        if source == "DAC" and DAC_MODE else "."))
+            if source == "DAC":
+                st.markdown(
+                    f"**The steps.** 1. The encoder's {len(z0)}-d latent (or what earlier stages left) is projected to "
+                    f"{len(step['projected'])} dimensions (`in_proj`, a 1×1 convolution). 2. Projection and every codebook "
+                    "entry are L2-normalised. 3. The entry with the smallest distance between unit vectors, i.e. the "
+                    "largest cosine, wins. 4. The entry *as stored* (not normalised) is projected back to "
+                    f"{len(z0)} dimensions (`out_proj`). 5. The difference goes to the next stage.")
+        st.divider()
+        st.markdown("#### Swap codebooks between a clean and a noisy take")
+        st.markdown("Encode the clip and a noisy copy (same level), build hybrids whose first *k* codebooks come from "
+                    "the noisy take and the rest from the clean one, and score every hybrid against **both** takes "
+                    "after matching its level to each. Where the curves cross tells which codebooks carry the noise.")
+        w1, w2 = st.columns(2)
+        snr = w1.slider("Noise (SNR of the noisy take, dB)", 0, 30, 10, key="codec_swap_snr", bind="query-params")
+        swap_src = w2.segmented_control("Codec", ["k-means RVQ", "DAC"], default="k-means RVQ", key="codec_swap_src",
+                                        bind="query-params") or "k-means RVQ"
+        if swap_src == "DAC" and not dac_ready():
+            encode_here("codec_swap_encode")
+        elif st.session_state.get("codec_swap_run") != (h, swap_src, snr, RUN_KEY):
+            cost = ("about 10 s" if swap_src == "k-means RVQ" else
+                    f"{len(swap_levels(spec.n_codebooks))} decodes of this clip")
+            if st.button(f"Run the swap experiment ({cost})", key="codec_swap_go", icon=":material/swap_horiz:"):
+                st.session_state["codec_swap_run"] = (h, swap_src, snr, RUN_KEY)
+                st.rerun()
+        else:
+            with stop_on_input_error(), st.spinner("Encoding both takes and decoding the hybrids…"):
+                if swap_src == "DAC":
+                    rows, noisy, hybrids = dac_swap(model_key, DAC_MODE, y, sr, float(snr))
+                else:
+                    rows, noisy, hybrids = rvq_swap(y, sr, float(snr))
+            if swap_src == "DAC" and DAC_MODE:
+                st.warning(RANDOM_NOTE, icon=":material/science:")
+            chart(cf.swap_curves(rows, title=f"Hybrids of the clean and the noisy take ({swap_src}, noise at {snr} dB SNR)"),
+                  key="codec_swap_fig")
+            cross = next((r["k"] for r in rows if r["si_sdr_noisy"] > r["si_sdr_clean"]), None)
+            st.caption("Both references are at the same level and every hybrid is matched to the reference it is "
+                       "compared with; without that, the louder noisy take shifts every log-mel distance and hides "
+                       "the crossing. " + (f"The hybrid is closer to the noisy take from k = {cross} codebooks on."
+                                           if cross is not None else "No hybrid is closer to the noisy take."))
+            ks = [r["k"] for r in rows]
+            kk = st.select_slider("Listen to the hybrid with the first k codebooks from the noisy take", ks,
+                                  value=ks[len(ks) // 2], key="codec_swap_k")
+            p1, p2, p3 = st.columns(3)
+            with p1:
+                player(y, sr, label="Clean take", key="codec_swap_clean")
+            with p2:
+                player(noisy, sr, label=f"Noisy take ({snr} dB SNR)", key="codec_swap_noisy")
+            with p3:
+                player(match_level(hybrids[kk], y), sr, label=f"Hybrid, k = {kk} (level-matched)", key="codec_swap_hyb")
+
+# ------------------------------------------------------------ the arithmetic of bits
+if tab_bits.open:
+    with tab_bits:
+        st.markdown("**Plain PCM.** Every sample is one integer: bitrate = sample rate × bits × channels.")
+        b1, b2, b3 = st.columns(3)
+        pcm_sr = b1.selectbox("Sample rate (Hz)", [8000, 16000, 22050, 24000, 44100, 48000, 96000], index=4,
+                              key="codec_pcm_sr", bind="query-params")
+        pcm_bits = b2.segmented_control("Bits per sample", [8, 16, 24], default=16, key="codec_pcm_bits",
+                                        bind="query-params") or 16
+        pcm_ch = b3.segmented_control("Channels", [1, 2], default=2, format_func=lambda c: "mono" if c == 1 else "stereo",
+                                      key="codec_pcm_ch", bind="query-params") or 2
+        p_kbps = codec.pcm_bitrate_kbps(pcm_sr, pcm_bits, pcm_ch)
+        n1, n2, n3, n4 = st.columns(4)
+        n1.metric("PCM bitrate", f"{p_kbps:,.1f} kbps", help=f"{pcm_sr} × {pcm_bits} × {pcm_ch} / 1000")
+        n2.metric("Per minute", f"{codec.pcm_bytes_per_minute(pcm_sr, pcm_bits, pcm_ch) / 1e6:.2f} MB")
+        n3.metric("Dynamic range", f"{20 * np.log10(2 ** pcm_bits):.1f} dB", help="20·log10(2^bits) ≈ 6.02 dB per bit")
+        n4.metric("Full-scale sine SNR", f"{codec.quantization_snr_db(pcm_bits):.1f} dB", help="6.02·bits + 1.76 dB")
+
+        st.markdown("**6.02 dB per bit, heard.** Quantise this clip to fewer bits and listen to what is lost.")
+        qb = st.segmented_control("Bits", [16, 12, 8, 4], default=8, key="codec_qbits", bind="query-params") or 8
+        zq = quantised_clip(y, int(qb))
+        bits_axis, snr_meas = snr_by_bits(y)
+        rms = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
+        rms_db = level_dbfs(rms)
+        theory = 6.02 * bits_axis + 4.77 + rms_db
+        slot = figure_slot()
+        o1, o2, o3 = st.columns(3)
+        o1.metric(f"SNR at {qb} bits (measured)", f"{metrics.snr_db(y, zq):.1f} dB")
+        o2.metric("Theory for this clip", f"{6.02 * qb + 4.77 + rms_db:.1f} dB",
+                  help=f"6.02·b + 4.77 + 20·log10(RMS) with RMS = {rms_db:.1f} dBFS (a full-scale sine has −3.01)")
+        o3.metric("Levels", f"{2 ** int(qb):,}")
+        chart(cf.snr_per_bit(bits_axis, snr_meas, theory, clip_rms_dbfs=rms_db, chosen=int(qb)), key="codec_bits_snr",
+              slot=slot)
+        a1, a2 = st.columns(2)
+        with a1:
+            player(zq, sr, label=f"Quantised to {qb} bits", key="codec_q_audio")
+        with a2:
+            player(zq - y, sr, label="The quantisation noise alone (true level)", key="codec_q_noise")
+        st.caption("Below ~8 bits the error stops being a steady hiss and follows the signal (granular distortion): "
+                   "the uniform-noise model behind 6.02 dB per bit needs many levels per waveform swing. Dither "
+                   "would trade that distortion for hiss.")
+
+        st.markdown("**Lossless: FLAC.** Predicts each sample from the previous ones and codes the prediction error; "
+                    "the bits come back exactly, so the ratio depends on how predictable the clip is.")
+        pcm_b = len(y) * 2
+        fb = flac_size(y, sr)
+        l1, l2, l3 = st.columns(3)
+        l1.metric("16-bit PCM", f"{pcm_b / 1024:.1f} KiB")
+        l2.metric("FLAC (measured)", f"{fb / 1024:.1f} KiB", f"{pcm_b / fb:.2f}× smaller", delta_color="off")
+        l3.metric("FLAC bitrate", f"{fb * 8 / (len(y) / sr) / 1000:.0f} kbps",
+                  help="Includes the FLAC headers; mono, at the page's sample rate")
+
+        st.markdown("**Lossy: MP3's frames.** MP3 cuts the signal into frames of 1152 samples (576 at 24 kHz and "
+                    "below) and spends a fixed bit budget on each at a constant bitrate.")
+        f1, f2 = st.columns(2)
+        mp3_kbps = f1.select_slider("MP3 bitrate (kbps)", [32, 48, 64, 96, 128, 192, 256, 320], value=128,
+                                    key="codec_mp3_kbps", bind="query-params")
+        mp3_sr = f2.selectbox("Sample rate (Hz)", [16000, 22050, 24000, 32000, 44100, 48000], index=4,
+                              key="codec_mp3_sr", bind="query-params")
+        fr = codec.mp3_frame(mp3_kbps, mp3_sr)
+        g1, g2, g3, g4 = st.columns(4)
+        g1.metric("Samples per MP3 frame", f"{fr['samples']}")
+        g2.metric("Frame length", f"{fr['duration_ms']:.1f} ms")
+        g3.metric("Bits per MP3 frame", f"{fr['bits']:,.0f}", f"{fr['bytes']:.2f} bytes", delta_color="off")
+        g4.metric("Bits per sample", f"{fr['bits_per_sample']:.2f}", help="vs 16 for CD-quality PCM")
+
+        st.markdown("**Per bit.** What each coder spends on one sample (mono, at each codec's own rate).")
+        ladder = [
+            {"label": f"PCM 16-bit ({sr / 1000:g} kHz)", "bits_per_sample": 16.0, "family": "PCM"},
+            {"label": "PCM 8-bit", "bits_per_sample": 8.0, "family": "PCM"},
+            {"label": "FLAC, this clip (lossless)", "bits_per_sample": fb * 8 / len(y), "family": "FLAC"},
+            {"label": "MP3 128 kbps (44.1 kHz)", "bits_per_sample": 128 / 44.1, "family": "MP3"},
+            {"label": "AAC 64 kbps (44.1 kHz)", "bits_per_sample": 64 / 44.1, "family": "AAC"},
+            {"label": "Opus 24 kbps (48 kHz)", "bits_per_sample": 24 / 48, "family": "Opus"},
+            {"label": "Opus 6 kbps (48 kHz)", "bits_per_sample": 6 / 48, "family": "Opus"},
+        ] + [{"label": f"DAC {s.sr / 1000:g} kHz, all {s.n_codebooks} codebooks",
+              "bits_per_sample": s.full_bitrate_kbps * 1000 / s.sr, "family": "DAC"} for s in codec.MODELS.values()]
+        if k < spec.n_codebooks:
+            ladder.append({"label": f"DAC {sr / 1000:g} kHz, {k} codebooks (chosen)",
+                           "bits_per_sample": kbps * 1000 / sr, "family": "DAC"})
+        chart(cf.bits_per_sample_ladder(ladder), key="codec_bits_ladder")
+        saved = st.session_state.get("codec_curve_rows")
+        if saved and saved[0] == h:
+            per_bit = [{**r, "kbps": r["kbps"] * 1000 / sr} for r in saved[1]]
+            fig = cf.quality_curve(per_bit, "mel_distance")
+            fig.update_layout(title=dict(text="The page's quality curve per sample: mel distance against bits per sample"))
+            fig.update_xaxes(title_text="Bits per sample at this clip's rate (log scale)")
+            chart(fig, key="codec_bits_curve")
+            st.caption("Same points as the *Bitrate vs quality* tab, divided by the sample rate: the bit-depth points "
+                       "are plain PCM at 1-16 bits per sample; perceptual codecs reach the same mel distance with "
+                       "a fraction of a bit.")
+        else:
+            st.caption("Compute the curve in the *Bitrate vs quality* tab to see where each codec sits per bit on "
+                       "this clip.")
 
 # -------------------------------------------------------------------- curve
 if tab_curve.open:
@@ -378,19 +752,20 @@ if tab_curve.open:
             for s in range(1, 9):
                 rows.append({"codec": "k-means RVQ", "kbps": res8.bitrate_kbps(s),
                              **quality(y, res8.decode(s), sr)})
-            if st.session_state.get("codec_encoded") == f"{h}-{model_key}" and weights_present(model_key, RANDOM_DAC):
+            if st.session_state.get("codec_encoded") == RUN_KEY and weights_present(model_key, DAC_MODE):
                 fast = bool(st.session_state.get("codec_bf16"))
-                enc = dac_encode(model_key, y, sr, fast)
+                enc = dac_encode(model_key, y, sr, fast, DAC_MODE)
                 levels = sorted(set([1, 2, 4, spec.n_codebooks // 2, spec.n_codebooks, k]))
                 dbar = st.progress(0.0, text="DAC levels…")
                 for i, kk in enumerate(levels):
-                    zk = dac_decode(model_key, h, enc.codes, kk, len(y), fast)
+                    zk = dac_decode(model_key, h, enc.codes, kk, len(y), fast, DAC_MODE)
                     rows.append({"codec": "DAC", "kbps": codec.bitrate_kbps(sr, spec.hop_length, kk),
                                  **quality(y, zk, sr)})
                     dbar.progress((i + 1) / len(levels), text=f"DAC with {kk} codebooks")
                 dbar.empty()
             else:
                 st.caption("DAC points appear here once the DAC tab has encoded this clip (needs the weights).")
+            st.session_state["codec_curve_rows"] = (h, rows)  # the bits tab shows them per sample
         paper = [dict(p) for p in codec.PAPER_RESULTS]
         chart(cf.quality_curve(rows, which, paper=paper if which in ("mel_distance", "si_sdr_db") else None,
                                          marker_kbps=kbps), key="codec_curve_fig")
@@ -425,6 +800,30 @@ encoding *are* the $k$-codebook encoding, so one encode serves every bitrate. DA
 (random $k$ per example) so that every prefix decodes well; it also projects to 8 dimensions and compares
 L2-normalised vectors (cosine distance) to keep all 1024 entries in use.
 
+**Tokens.** $f_r N_q$ tokens per second (16 kHz model: $50 \times 12 = 600$) of $b = 10$ bits each. One symbol per
+frame would need $K^{N_q} = 1024^{12} = 2^{120}$ classes; a codec language model instead has $N_q$ heads of $K$ outputs
+and chooses an order: *parallel* ($T$ steps, codebooks of a frame independent given the past), *flattened*
+($T N_q$ steps, exact; AudioLM), *delay* ($T + N_q - 1$ steps, codebook $k$ shifted by $k-1$; MusicGen, Copet et al.
+2023), or *VALL-E*'s first codebook autoregressive and the rest non-autoregressive, one step per codebook (Wang et
+al. 2023).
+
+**One quantiser step (DAC).** With residual $r$: $p = W_{in} r + b_{in}$ (1024 → 8), $\hat p = p/\lVert p\rVert$,
+$i^\star = \arg\min_i \lVert \hat p - \hat c_i\rVert^2 = \arg\max_i \cos(p, c_i)$ since $\lVert \hat p - \hat c\rVert^2 =
+2 - 2\cos$; then $q = W_{out} c_{i^\star} + b_{out}$ with the entry *as stored* (not normalised), and $r' = r - q$.
+Factorised low-dimensional codes and the L2 normalisation come from Improved VQGAN (Yu et al. 2022) and keep all
+1024 entries in use. With random weights the stages do not reduce the error: nothing was learned.
+
+**Codebook swap.** Hybrid $h_k$ = the first $k$ codebooks of the noisy take + the rest of the clean one. Score every
+$h_k$ against both takes *after matching its level to each*: the noisy take is louder unless matched, and a level
+offset adds a constant to every log-mel distance that can hide the crossing.
+
+**The arithmetic of bits.** PCM: $R = f_s \cdot b \cdot C$ (CD: $44100 \cdot 16 \cdot 2 = 1411.2$ kbit/s, 10.58 MB per
+minute). A uniform quantiser with step $\Delta = 2/2^b$ adds error of power $\Delta^2/12$, so
+$\text{SNR} = 6.02\,b + 4.77 + 20\log_{10}\text{RMS}$ dB (full-scale sine: $6.02\,b + 1.76$; 16 bits ≈ 96 dB of range).
+FLAC (linear prediction + Rice-coded residual) is lossless, so its ratio depends on the signal. MP3 (MPEG-1 Layer
+III) spends $1152 \cdot R / f_s$ bits per 1152-sample frame (417.96 bytes at 128 kbit/s, 44.1 kHz; frames of 417 or
+418 bytes with a padding byte now and then).
+
 **Error vs stages.** High-rate theory: $b$ bits on a $d$-dimensional vector lower the error by about
 $6.02\,b/d$ dB per stage. A k-means codebook learned on the data does better in early stages because it learns
 the spectrum's shape; later stages face nearly white residuals and settle near the theory line.
@@ -450,4 +849,5 @@ github.com/descriptinc/descript-audio-codec; Zeghidour et al. 2021 (SoundStream,
 (EnCodec); Valin et al., RFC 6716 (Opus); Le Roux et al. 2019 (SI-SDR); Taal et al. 2011 (STOI); ITU-T P.862.2 (PESQ).
 """)
 
-show_code(codec.bitrate_kbps, codec.decode, rvq.train_rvq, metrics.mel_distance)
+show_code(codec.bitrate_kbps, codec.decode, codec.quantizer_step, codec.token_schedule, codec.swap_experiment,
+          rvq.train_rvq, metrics.mel_distance)

@@ -187,3 +187,124 @@ def bitrate_ladder(specs: dict, *, current: tuple[str, int] | None = None) -> go
     fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="left", x=0.02,
                                   bgcolor="rgba(255,255,255,0.8)"))
     return fig
+
+
+# ------------------------------------------------------------- tokens, one step, bits
+def token_schedule_grid(steps: np.ndarray, *, title: str) -> go.Figure:
+    """A (codebook x frame) grid coloured and labelled by the decoding step that produces each token."""
+    steps = np.asarray(steps)
+    k, t = steps.shape
+    fig = go.Figure(go.Heatmap(
+        x=np.arange(1, t + 1), y=np.arange(1, k + 1), z=steps, colorscale=rgb_colorscale("Viridis"),
+        text=steps + 1, texttemplate="%{text}", textfont=dict(size=11, color="white"),
+        colorbar=dict(title=dict(text="step")), xgap=2, ygap=2,
+        hovertemplate="frame %{x}, codebook %{y}<br>predicted at step %{text}<extra></extra>"))
+    style(fig, title=title, x_title="Frame (time →)", y_title="Codebook (1 = coarsest)", height=80 + 34 * k,
+          legend=False)
+    fig.update_yaxes(autorange="reversed", dtick=1)
+    fig.update_xaxes(dtick=1)
+    return fig
+
+
+def quantizer_vectors(latent: np.ndarray, reconstruction: np.ndarray, residual: np.ndarray, *,
+                      title: str, max_points: int = 1024) -> go.Figure:
+    """The vector a stage receives, what it adds back, and the residual it hands on (one value per dimension)."""
+    x = np.arange(1, len(latent) + 1)
+    fig = go.Figure()
+    for name, v, color, width in (("received (residual in)", latent, COLORS["signal"], 1.6),
+                                  ("reconstruction (codeword projected back)", reconstruction, COLORS["envelope"], 1.2),
+                                  ("residual handed on", residual, COLORS["accent"], 1.0)):
+        fig.add_trace(go.Scattergl(x=x[:max_points], y=np.asarray(v)[:max_points], mode="lines", name=name,
+                                   line=dict(color=color, width=width)))
+    style(fig, title=title, x_title="Dimension", y_title="Value", height=320)
+    return fig
+
+
+def codebook_space(projected: np.ndarray, normalised: np.ndarray | None, codeword: np.ndarray,
+                   codeword_normalised: np.ndarray | None, *, title: str) -> go.Figure:
+    """Bars of the small codebook-space vectors: projection, its unit version, the chosen entry."""
+    d = len(projected)
+    x = [f"d{i + 1}" for i in range(d)]
+    bars = [("projection", projected, COLORS["signal"])]
+    if normalised is not None:
+        bars.append(("projection / |projection|", normalised, COLORS["alt"]))
+    if codeword_normalised is not None:
+        bars.append(("chosen entry / |entry|", codeword_normalised, COLORS["envelope"]))
+    bars.append(("chosen entry (as stored)", codeword, COLORS["accent"]))
+    fig = go.Figure([go.Bar(x=x, y=np.asarray(v), name=n, marker_color=c) for n, v, c in bars])
+    style(fig, title=title, x_title="Codebook-space dimension", y_title="Value", height=320)
+    fig.update_layout(barmode="group")
+    return fig
+
+
+def nearest_entries(distances: np.ndarray, index: int, *, title: str, top: int = 6,
+                    x_title: str = "Entries, nearest first (log scale)") -> go.Figure:
+    """All codebook distances sorted, the chosen entry and the runners-up marked."""
+    d = np.asarray(distances, dtype=float)
+    order = np.argsort(d, kind="stable")
+    rank = np.arange(1, len(d) + 1)
+    fig = go.Figure(go.Scattergl(x=rank, y=d[order], mode="lines", name="all entries",
+                                 customdata=order, line=dict(color=COLORS["muted"]),
+                                 hovertemplate="rank %{x}: entry %{customdata}<br>distance %{y:.4f}<extra></extra>"))
+    n = min(top, len(d))
+    fig.add_trace(go.Scatter(x=rank[:n], y=d[order[:n]], mode="markers+text", name="nearest",
+                             text=[f"#{i}" for i in order[:n]], textposition="top right",
+                             marker=dict(size=[14] + [8] * (n - 1), color=[COLORS["accent"]] + [COLORS["signal"]] * (n - 1)),
+                             hovertemplate="entry %{text}<br>distance %{y:.4f}<extra></extra>"))
+    style(fig, title=title, x_title=x_title, y_title="Distance", height=320, legend=False)
+    ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if v <= len(d)]
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[str(v) for v in ticks])
+    return fig
+
+
+def swap_curves(rows: list[dict], *, title: str) -> go.Figure:
+    """SI-SDR and mel distance of the clean/noisy hybrids against both takes, over codebooks swapped."""
+    from plotly.subplots import make_subplots
+
+    k = [r["k"] for r in rows]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("SI-SDR (dB, higher = closer)",
+                                                        "Mel distance (lower = closer)"), horizontal_spacing=0.12)
+    for col, (a, b) in enumerate((("si_sdr_clean", "si_sdr_noisy"), ("mel_clean", "mel_noisy")), start=1):
+        fig.add_trace(go.Scatter(x=k, y=[r[a] for r in rows], mode="lines+markers", name="against the clean take",
+                                 line=dict(color=COLORS["signal"]), showlegend=col == 1, legendgroup="c"), row=1, col=col)
+        fig.add_trace(go.Scatter(x=k, y=[r[b] for r in rows], mode="lines+markers", name="against the noisy take",
+                                 line=dict(color=COLORS["accent"]), showlegend=col == 1, legendgroup="n"), row=1, col=col)
+        fig.update_xaxes(title_text="First k codebooks taken from the noisy take", row=1, col=col)
+    style(fig, title=title, x_title="First k codebooks taken from the noisy take", y_title="SI-SDR (dB)", height=360)
+    fig.update_yaxes(title_text="Mel distance", row=1, col=2)
+    return fig
+
+
+def snr_per_bit(bits: np.ndarray, measured_db: np.ndarray, theory_db: np.ndarray, *, clip_rms_dbfs: float,
+                chosen: int | None = None) -> go.Figure:
+    """Measured SNR of the quantised clip against bits, with the 6.02 dB-per-bit line for its level."""
+    fig = go.Figure([
+        go.Scatter(x=bits, y=theory_db, mode="lines", name=f"theory: 6.02·b + 4.77 + ({clip_rms_dbfs:.1f} dB RMS)",
+                   line=dict(color=COLORS["muted"], dash="dot")),
+        go.Scatter(x=bits, y=measured_db, mode="lines+markers", name="measured on this clip",
+                   line=dict(color=COLORS["signal"], width=2)),
+    ])
+    if chosen is not None and chosen in list(bits):
+        i = list(bits).index(chosen)
+        fig.add_trace(go.Scatter(x=[chosen], y=[measured_db[i]], mode="markers", name=f"{chosen} bits",
+                                 marker=dict(size=14, color=COLORS["accent"], symbol="circle-open", line=dict(width=3))))
+    style(fig, title="6.02 dB per bit: signal-to-quantisation-noise ratio of this clip", x_title="Bits per sample",
+          y_title="SNR (dB)", height=340)
+    fig.update_xaxes(dtick=2)
+    return fig
+
+
+def bits_per_sample_ladder(points: list[dict], *, title: str = "What each coder spends per sample") -> go.Figure:
+    """Horizontal log-scale ladder of bits per sample (``points``: ``label``, ``bits_per_sample``, ``family``)."""
+    pts = sorted(points, key=lambda p: p["bits_per_sample"])
+    colors = {"PCM": COLORS["muted"], "FLAC": "#8C6D31", "MP3": CODEC_COLORS["mp3"], "AAC": CODEC_COLORS["aac"],
+              "Opus": CODEC_COLORS["opus"], "DAC": CODEC_COLORS["DAC"]}
+    fig = go.Figure(go.Bar(
+        y=[p["label"] for p in pts], x=[p["bits_per_sample"] for p in pts], orientation="h",
+        marker_color=[colors.get(p["family"], COLORS["signal"]) for p in pts],
+        text=[f"{p['bits_per_sample']:.3g}" for p in pts], textposition="outside",
+        hovertemplate="%{y}<br>%{x:.3g} bits per sample<extra></extra>"))
+    style(fig, title=title, x_title="Bits per sample (log scale)", y_title="", height=120 + 26 * len(pts), legend=False)
+    ticks = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20]
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+    return fig

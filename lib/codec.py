@@ -126,9 +126,13 @@ def bitrate_kbps(sr: float, hop_length: int, n_codebooks: int, codebook_bits: in
     return float(sr) / int(hop_length) * int(n_codebooks) * int(codebook_bits) / 1000.0
 
 
-def pcm_bitrate_kbps(sr: float, bit_depth: int = PCM_BITS, channels: int = 1) -> float:
-    """Uncompressed PCM bitrate: ``sr * bit_depth * channels / 1000`` (44.1 kHz mono 16-bit: 705.6)."""
-    return float(sr) * int(bit_depth) * int(channels) / 1000.0
+def pcm_bitrate_kbps(sr: float, bits: int = PCM_BITS, channels: int = 1) -> float:
+    """Uncompressed PCM bitrate: ``sr * bits * channels / 1000`` (44.1 kHz mono 16-bit: 705.6; CD stereo: 1411.2)."""
+    if sr <= 0:
+        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    if int(bits) < 1 or int(channels) < 1:
+        raise InputError(f"PCM needs at least 1 bit and 1 channel; got {bits} bits, {channels} channels.")
+    return float(sr) * int(bits) * int(channels) / 1000.0
 
 
 def compression_ratio(sr: float, kbps: float, bit_depth: int = PCM_BITS) -> float:
@@ -148,6 +152,166 @@ def get_spec(model: str) -> DacSpec:
         return MODELS[model]
     except KeyError:
         raise InputError(f"Unknown DAC model {model!r}; choose one of {', '.join(MODELS)}.") from None
+
+
+# ------------------------------------------------------------------- tokens
+def tokens_per_second(model_name: str) -> float:
+    """Codec tokens per second of audio: frame rate x codebooks (16 kHz model: 50 x 12 = 600).
+
+    Every frame carries one integer per codebook, so a language model over
+    these tokens has ``tokens_per_second`` symbols to predict for each second
+    of sound (a text model reading speech sees about 3 words per second).
+    """
+    spec = get_spec(model_name)
+    return spec.frame_rate_hz * spec.n_codebooks
+
+
+def token_facts(model_name: str) -> dict:
+    """The numbers of the tokens view for one official model.
+
+    ``bits_per_token`` = log2(codebook size); ``flat_vocab_log10``: a single
+    token per frame would need ``codebook_size ** n_codebooks`` symbols
+    (1024^12 = 2^120, about 1.3e36 for the 16 kHz model), i.e. a softmax
+    with that many outputs; ``factorised_outputs``: one 1024-way head per
+    codebook instead (12 x 1024 = 12 288 outputs).
+    """
+    spec = get_spec(model_name)
+    bits = spec.codebook_bits
+    return {
+        "frame_rate_hz": spec.frame_rate_hz,
+        "n_codebooks": spec.n_codebooks,
+        "codebook_size": spec.codebook_size,
+        "tokens_per_s": tokens_per_second(model_name),
+        "bits_per_token": bits,
+        "bitrate_kbps": spec.full_bitrate_kbps,
+        "samples_per_frame": spec.hop_length,
+        "flat_vocab_bits": spec.n_codebooks * bits,
+        "flat_vocab_log10": spec.n_codebooks * np.log10(spec.codebook_size),
+        "factorised_outputs": spec.n_codebooks * spec.codebook_size,
+    }
+
+
+#: Orders in which a language model over codec tokens can produce the (codebook, frame) grid.
+TOKEN_PATTERNS = {
+    "parallel": "Parallel: every codebook of a frame in one step (one 1024-way head per codebook); "
+                "codebooks of the same frame cannot see each other.",
+    "flatten": "Flattened: one token per step, frame by frame, codebook 1 to K inside each frame "
+               "(AudioLM-style); exact, but K times as many steps.",
+    "delay": "Delay (MusicGen): codebook k runs k - 1 steps behind codebook 1, so when it is predicted the "
+             "coarser codebooks of its frame are already known; T + K - 1 steps.",
+    "vall-e": "VALL-E: codebook 1 autoregressively, one frame per step; then each further codebook for all "
+              "frames at once (non-autoregressive), one step per codebook; T + K - 1 steps.",
+}
+
+
+def token_schedule(n_codebooks: int, n_frames: int, pattern: str) -> np.ndarray:
+    """Decoding step (0-based) at which each token of a ``(n_codebooks, n_frames)`` grid is produced.
+
+    Tokens that share a step are predicted together (in parallel); a token can
+    only condition on tokens with a smaller step. Numbers of steps:
+    ``parallel`` T, ``flatten`` T x K, ``delay`` T + K - 1, ``vall-e`` T + K - 1.
+
+    Example
+    -------
+    >>> token_schedule(3, 4, "delay")[:, :2].tolist()
+    [[0, 1], [1, 2], [2, 3]]
+    """
+    k, t = int(n_codebooks), int(n_frames)
+    if k < 1 or t < 1:
+        raise InputError(f"The token grid needs at least one codebook and one frame; got {k} x {t}.")
+    if pattern not in TOKEN_PATTERNS:
+        raise InputError(f"Unknown token pattern {pattern!r}; choose one of {', '.join(TOKEN_PATTERNS)}.")
+    cb = np.arange(k)[:, None]
+    fr = np.arange(t)[None, :]
+    if pattern == "parallel":
+        steps = np.broadcast_to(fr, (k, t))
+    elif pattern == "flatten":
+        steps = fr * k + cb
+    elif pattern == "delay":
+        steps = fr + cb
+    else:  # vall-e: AR over codebook 1, then one NAR step per further codebook
+        steps = np.where(cb == 0, fr, t - 1 + cb)
+    return np.array(steps, dtype=np.int64)
+
+
+# ---------------------------------------------------------- the arithmetic of bits
+#: MPEG-1 Layer III frame: 1152 samples (MPEG-2/2.5 low-rate Layer III frames hold 576).
+MP3_FRAME_SAMPLES = 1152
+
+
+def pcm_bytes_per_minute(sr: float, bits: int = PCM_BITS, channels: int = 1) -> float:
+    """Bytes of uncompressed PCM per minute: ``sr * bits * channels * 60 / 8`` (CD stereo: 10.58 MB)."""
+    return pcm_bitrate_kbps(sr, bits, channels) * 1000 * 60 / 8
+
+
+def quantization_snr_db(bits: int) -> float:
+    """Theoretical SNR of a full-scale sine quantised to ``bits``: ``6.02 bits + 1.76`` dB.
+
+    The quantisation error of a uniform quantiser with step ``2/2^b`` is
+    uniform with power ``step^2/12``; a full-scale sine has power 1/2, so
+    SNR = 10 log10(1.5 * 4^b) = 6.02 b + 1.76 dB (16 bits: 98.1 dB; the
+    "96 dB" usually quoted is 20 log10(2^16), the ratio of full scale to one step).
+    """
+    b = int(bits)
+    if b < 1:
+        raise InputError(f"Bit depth must be at least 1; got {bits}.")
+    return float(10 * np.log10(1.5) + 20 * b * np.log10(2))
+
+
+def flac_bytes(y: np.ndarray, sr: int, bits: int = PCM_BITS) -> int:
+    """Size in bytes of ``y`` losslessly coded as FLAC (libFLAC through soundfile) at ``bits`` (16 or 24)."""
+    import soundfile as sf
+
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if y.size == 0:
+        raise InputError("The clip is empty; there is nothing to compress.")
+    if int(bits) not in (16, 24):
+        raise InputError(f"FLAC here stores 16 or 24 bits per sample; got {bits}.")
+    buf = io.BytesIO()
+    sf.write(buf, pcm_integers(y, bits), int(sr), format="FLAC", subtype=f"PCM_{int(bits)}")
+    return len(buf.getvalue())
+
+
+def pcm_integers(y: np.ndarray, bits: int = PCM_BITS) -> np.ndarray:
+    """The integers a ``bits``-bit PCM file stores: ``round(y * (2^(bits-1) - 1))``, clipped.
+
+    int16 for 16 bits; int32 with the sample in the top 24 bits for 24 (how
+    libsndfile takes 24-bit data), so writers see exact integers, not floats
+    they would each round their own way.
+    """
+    b = int(bits)
+    if b not in (16, 24):
+        raise InputError(f"PCM integers here have 16 or 24 bits; got {bits}.")
+    full = 2 ** (b - 1) - 1
+    q = np.round(np.clip(np.asarray(y, dtype=np.float64), -1.0, 1.0) * full)
+    return q.astype(np.int16) if b == 16 else (q.astype(np.int32) << 8)
+
+
+def mp3_frame(bitrate_kbps: float, sr: int) -> dict:
+    """One MP3 frame at a constant bitrate: samples, duration and bit budget.
+
+    MPEG-1 Layer III (32, 44.1, 48 kHz) frames hold 1152 samples; the
+    MPEG-2/2.5 extensions (8-24 kHz) hold 576. The frame's byte length is
+    ``samples / 8 * bitrate / sr`` (144 x bitrate / sr for MPEG-1), rounded down,
+    with a padding byte now and then to keep the average exact: 128 kbps at
+    44.1 kHz gives 417.96 bytes, i.e. frames of 417 or 418 bytes every 26.1 ms.
+    """
+    sr = int(sr)
+    if sr not in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000):
+        raise InputError(f"MP3 is defined at 8-48 kHz standard rates; got {sr} Hz.")
+    if not bitrate_kbps > 0:
+        raise InputError(f"Bitrate must be positive; got {bitrate_kbps} kbps.")
+    samples = MP3_FRAME_SAMPLES if sr >= 32000 else MP3_FRAME_SAMPLES // 2
+    bits = float(bitrate_kbps) * 1000 * samples / sr
+    return {"samples": samples, "duration_ms": 1000 * samples / sr, "bits": bits, "bytes": bits / 8,
+            "bits_per_sample": bits / samples, "frames_per_s": sr / samples}
+
+
+def bits_per_sample(bitrate_kbps: float, sr: float) -> float:
+    """Average bits spent on each sample of a mono signal at ``sr``: ``bitrate / sr``."""
+    if sr <= 0:
+        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    return float(bitrate_kbps) * 1000 / float(sr)
 
 
 # ----------------------------------------------------------------- the weights
@@ -625,6 +789,177 @@ def codebook_usage(codes: np.ndarray, codebook_size: int = 1024) -> np.ndarray:
     """Counts of each entry per codebook: ``(n_codebooks, codebook_size)``."""
     codes = np.atleast_2d(np.asarray(codes)).astype(np.int64)
     return np.stack([np.bincount(row, minlength=int(codebook_size)) for row in codes])
+
+
+# ------------------------------------------------------- one quantiser step
+def encoder_latent(net, y: np.ndarray, sr: int) -> np.ndarray:
+    """The encoder's output for a clip: ``(hidden_size, frames)`` float32 (1024-d per frame for DAC).
+
+    This is the vector the first quantiser stage sees, before any projection.
+    """
+    import torch
+
+    facts = model_facts(net)
+    y = _prepare_input(net, y, sr)
+    x = np.zeros(n_frames(len(y), facts["hop_length"]) * facts["hop_length"], dtype=np.float32)
+    x[: len(y)] = y
+    with torch.inference_mode():
+        return net.encoder(torch.from_numpy(x)[None, None])[0].float().numpy()
+
+
+def _stage_count(model) -> int:
+    from lib.rvq import RVQ
+
+    return model.n_stages if isinstance(model, RVQ) else int(model.config.n_codebooks)
+
+
+def quantizer_step(model, latent: np.ndarray, stage: int) -> dict:
+    """Open one residual-quantiser stage: what it does to the vector(s) it is handed.
+
+    For a DAC model (``transformers.DacModel``), stage ``stage`` (0-based) takes
+    the residual ``r`` (``latent``: ``(hidden,)`` for one frame or
+    ``(hidden, frames)``; for stage 0 the encoder's output) and
+
+    1. projects it to the codebook space: ``p = W_in r + b_in`` (1024 -> 8 dims),
+    2. L2-normalises it: ``p / |p|``, and every codebook entry likewise,
+    3. picks the entry at the smallest distance between the normalised vectors,
+       ``|p̂ - ĉ|^2 = 2 - 2 cos(p, c)``: the cosine-nearest of the 1024,
+    4. projects that entry (un-normalised, as stored) back: ``q = W_out c + b_out``,
+    5. hands ``r - q`` to the next stage.
+
+    For the weight-free :class:`lib.rvq.RVQ` the same walk has no projection
+    and no normalisation: the nearest entry by squared Euclidean distance.
+
+    Returns
+    -------
+    dict
+        ``projected`` (8,) / ``normalised`` (8,) (``None`` for the RVQ), ``index``,
+        ``distances`` (codebook_size,): the distance each entry was ranked by,
+        ``cosine`` (DAC only), ``codeword``: the chosen entry as stored,
+        ``reconstruction``: what the stage adds back (hidden,), ``residual``:
+        ``latent - reconstruction``. With ``(hidden, frames)`` input every array
+        gains a trailing frames axis and ``index`` is an array.
+    """
+    from lib.rvq import RVQ
+
+    x = np.asarray(latent)
+    single = x.ndim == 1
+    if x.ndim not in (1, 2) or x.size == 0:
+        raise InputError(f"The latent must be a vector or a (dims, frames) array; got shape {x.shape}.")
+    if not np.all(np.isfinite(x)):
+        raise InputError("The latent contains NaN or infinite values.")
+    n_stages = _stage_count(model)
+    if not 0 <= int(stage) < n_stages:
+        raise InputError(f"Stage must be between 1 and {n_stages}; got {int(stage) + 1}.")
+    stage = int(stage)
+    cols = x[:, None] if single else x
+    if isinstance(model, RVQ):
+        book = np.asarray(model.codebooks[stage], dtype=np.float64)
+        if cols.shape[0] != book.shape[1]:
+            raise InputError(f"This RVQ quantises {book.shape[1]}-dimensional vectors; got {cols.shape[0]}.")
+        v = cols.T.astype(np.float64)
+        d = np.maximum(np.sum(v * v, axis=1)[:, None] - 2 * v @ book.T + np.sum(book * book, axis=1)[None, :], 0.0)
+        idx = np.argmin(d, axis=1)
+        recon = book[idx]
+        out = {"projected": v.T, "normalised": None, "index": idx, "distances": d.T, "cosine": None,
+               "codeword": book[idx].T, "reconstruction": recon.T, "residual": (v - recon).T}
+    else:
+        import torch
+        import torch.nn.functional as F
+
+        quantizer = model.quantizer.quantizers[stage]
+        hidden = quantizer.in_proj.in_channels
+        if cols.shape[0] != hidden:
+            raise InputError(f"This model's quantiser takes {hidden}-dimensional latents; got {cols.shape[0]}.")
+        with torch.inference_mode():
+            r = torch.from_numpy(np.ascontiguousarray(cols, dtype=np.float32))[None]
+            p = quantizer.in_proj(r)[0].T  # (frames, 8)
+            book = quantizer.codebook.weight
+            pn, bn = F.normalize(p), F.normalize(book)
+            cos = pn @ bn.T
+            d = (2 - 2 * cos).clamp_min(0)
+            # The model ranks by the same quantity (its argmax of 2 p̂·ĉ - |p̂|^2 + |ĉ|^2 is this argmin).
+            idx = torch.argmax(cos, dim=1)
+            code = book[idx]
+            q = quantizer.out_proj(code.T[None])[0]
+            out = {"projected": p.T.numpy(), "normalised": pn.T.numpy(), "index": idx.numpy(),
+                   "distances": d.T.numpy(), "cosine": cos.T.numpy(), "codeword": code.T.numpy(),
+                   "reconstruction": q.numpy(), "residual": (r[0] - q).numpy()}
+    if single:
+        out = {k: (None if v is None else (int(v[0]) if k == "index" else v[..., 0])) for k, v in out.items()}
+    return out
+
+
+def quantizer_walk(model, latent: np.ndarray, n_stages: int | None = None) -> list[dict]:
+    """:func:`quantizer_step` chained: stage s gets the residual stage s - 1 left (``latent`` for stage 0)."""
+    steps, r = [], np.asarray(latent)
+    for s in range(_stage_count(model) if n_stages is None else int(n_stages)):
+        steps.append(quantizer_step(model, r, s))
+        r = steps[-1]["residual"]
+    return steps
+
+
+def swap_codebooks(codes_a: np.ndarray, codes_b: np.ndarray, k: int) -> np.ndarray:
+    """Codes with the first ``k`` codebooks (rows) taken from ``codes_b`` and the rest from ``codes_a``.
+
+    ``k = 0`` returns ``a``; ``k = n_codebooks`` returns ``b``. Decoding the
+    hybrids for every ``k`` shows which codebooks carry what: if swapping in
+    the first codebooks of a noisy take already brings the noise, the coarse
+    codebooks code it; if the noise only comes with the last ones, it lives in
+    the fine detail.
+    """
+    a, b = np.asarray(codes_a), np.asarray(codes_b)
+    if a.ndim != 2 or a.shape != b.shape:
+        raise InputError(f"Both code grids must have the same (codebooks, frames) shape; got {a.shape} and {b.shape}.")
+    k = int(k)
+    if not 0 <= k <= a.shape[0]:
+        raise InputError(f"Can swap 0 to {a.shape[0]} codebooks; got {k}.")
+    return np.concatenate([b[:k], a[k:]], axis=0)
+
+
+def noisy_copy(y: np.ndarray, snr_db: float, *, seed: int = 0) -> np.ndarray:
+    """``y`` plus white noise at ``snr_db`` (power ratio), rescaled to ``y``'s RMS (a level-matched pair)."""
+    from lib.audio import match_level
+
+    y = np.asarray(y, dtype=np.float64).ravel()
+    p = float(np.mean(y**2))
+    if p <= 0:
+        raise InputError("The clip is silent; there is no signal to add noise to.")
+    noise = np.random.default_rng(seed).standard_normal(len(y)) * np.sqrt(p / 10 ** (float(snr_db) / 10))
+    return match_level((y + noise).astype(np.float32), y)
+
+
+def swap_experiment(decode_fn: Callable[[np.ndarray], np.ndarray], codes_clean: np.ndarray, codes_noisy: np.ndarray,
+                    clean: np.ndarray, noisy: np.ndarray, sr: int, ks=None) -> list[dict]:
+    """Decode clean/noisy code hybrids and score each against *both* references, level-matched.
+
+    For every ``k`` the first ``k`` codebooks come from the noisy take and the
+    rest from the clean one (:func:`swap_codebooks`; ``k = 0`` is the clean
+    encoding, ``k = K`` the noisy one). Each decoded hybrid is scaled to the
+    RMS of the reference it is compared with before the mel distance (SI-SDR
+    is scale-invariant anyway): a noisy take is louder than its clean source
+    unless matched, and unmatched levels add a constant offset to every
+    log-mel distance that hides what the swap does.
+
+    ``decode_fn(codes) -> audio`` of the references' length and rate.
+    Returns one row per ``k``: ``si_sdr_clean``, ``si_sdr_noisy``, ``mel_clean``, ``mel_noisy``.
+    """
+    from lib.audio import match_level
+
+    n = np.asarray(codes_clean).shape[0]
+    ks = list(range(n + 1)) if ks is None else [int(k) for k in ks]
+    clean = np.asarray(clean, dtype=np.float32)
+    noisy = np.asarray(noisy, dtype=np.float32)
+    rows = []
+    for k in ks:
+        z = np.asarray(decode_fn(swap_codebooks(codes_clean, codes_noisy, k)), dtype=np.float32)[: len(clean)]
+        if len(z) < len(clean):
+            z = np.pad(z, (0, len(clean) - len(z)))
+        rows.append({"k": k,
+                     "si_sdr_clean": si_sdr(clean, z), "si_sdr_noisy": si_sdr(noisy, z),
+                     "mel_clean": mel_distance(clean, match_level(z, clean), sr),
+                     "mel_noisy": mel_distance(noisy, match_level(z, noisy), sr)})
+    return rows
 
 
 # --------------------------------------------------------------------- caching

@@ -193,6 +193,19 @@ def rvq_decode(rvq: RVQ, codes: np.ndarray, n_stages: int | None = None) -> np.n
     return out
 
 
+def rvq_encode(rvq: RVQ, x: np.ndarray) -> np.ndarray:
+    """Codes ``(n_stages, n_vectors)`` of the rows of ``x`` with a trained RVQ (nearest entry per stage)."""
+    residual = np.asarray(x, dtype=np.float64)
+    if residual.ndim != 2 or residual.shape[1] != rvq.codebooks[0].shape[1]:
+        raise InputError(f"Vectors must be rows of {rvq.codebooks[0].shape[1]} values; got shape {residual.shape}.")
+    codes = []
+    for book in rvq.codebooks:
+        idx = assign(residual, book)
+        residual = residual - book[idx]
+        codes.append(idx)
+    return np.stack(codes)
+
+
 @dataclass(frozen=True)
 class MdctRVQResult:
     """Everything the page shows for the k-means RVQ codec."""
@@ -221,7 +234,14 @@ class MdctRVQResult:
 
     def decode(self, n_stages: int) -> np.ndarray:
         """Audio from the first ``n_stages`` stages (float32, original length)."""
-        vec = rvq_decode(self.rvq, self.codes, n_stages)
+        return self.decode_codes(self.codes, n_stages)
+
+    def decode_codes(self, codes: np.ndarray, n_stages: int | None = None) -> np.ndarray:
+        """Audio from any code grid of this clip's shape (e.g. codes swapped with another take's)."""
+        codes = np.asarray(codes)
+        if codes.shape != self.codes.shape:
+            raise InputError(f"Codes must have this clip's shape {self.codes.shape}; got {codes.shape}.")
+        vec = rvq_decode(self.rvq, codes, n_stages)
         coefs = vec.reshape(self.n_frames, self.n_bins)
         return imdct(coefs, self.length).astype(np.float32)
 
@@ -266,4 +286,36 @@ def codebook_entropy_bits(codes: np.ndarray, codebook_size: int) -> np.ndarray:
         p = np.bincount(row.astype(np.int64), minlength=int(codebook_size)).astype(np.float64)
         p = p[p > 0] / p.sum()
         out[i] = float(-(p * np.log2(p)).sum())
+    return out
+
+
+def mdct_rvq_shared(clips, sr: int, *, n_stages: int = 8, bits: int = 8, n_bins: int = 256, dim: int = 16,
+                    seed: int = 0, n_iter: int = 12, max_train: int = 6000) -> list[MdctRVQResult]:
+    """One k-means RVQ trained on the MDCT vectors of several equally long clips, and each clip coded with it.
+
+    Codes of different clips index the same codebooks, so they can be mixed
+    (the clean/noisy codebook-swap experiment); see :func:`mdct_rvq` for the
+    coding itself.
+    """
+    ys = [np.asarray(c, dtype=np.float64).ravel() for c in clips]
+    if not ys or len({len(c) for c in ys}) != 1:
+        raise InputError("The clips must be given and all have the same length.")
+    if len(ys[0]) < 2 * n_bins:
+        raise InputError(f"The clips are too short for the MDCT ({len(ys[0])} samples < {2 * n_bins}).")
+    if n_bins % dim:
+        raise InputError(f"The vector size ({dim}) must divide the MDCT size ({n_bins}).")
+    coefs = [mdct(c, n_bins) for c in ys]
+    vectors = [c.reshape(-1, dim) for c in coefs]
+    rvq, _, _ = train_rvq(np.concatenate(vectors), n_stages, bits, n_iter=n_iter, seed=seed, max_train=max_train)
+    out = []
+    for c, v in zip(coefs, vectors):
+        codes = rvq_encode(rvq, v)
+        resid = v.copy()
+        energy = [float(np.sum(resid**2))]
+        for s in range(rvq.n_stages):
+            resid = resid - rvq.codebooks[s][codes[s]]
+            energy.append(float(np.sum(resid**2)))
+        rel = np.array(energy) / max(energy[0], 1e-30)
+        out.append(MdctRVQResult(rvq=rvq, codes=codes, residual_energy=rel, n_bins=int(n_bins), dim=int(dim),
+                                 bits=int(bits), sr=int(sr), length=len(ys[0]), n_frames=c.shape[0]))
     return out

@@ -62,6 +62,19 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
          "sg_fmax": ("8000.0", 8000.0), "sg_htk": ("HTK (torchaudio)", "HTK (torchaudio)")},
         {"sg_kind": ("Synthetic test signal", "Synthetic test signal"), "sg_synth": ("White noise", "White noise")},
     ],
+    "app_pages/convolution.py": [
+        {"cv_x": ("1 2 3", "1 2 3"), "cv_h": ("1 -1", "1 -1"), "cv_n": ("3", 3),
+         S: ("Drum loop (percussive)", "Drum loop (percussive)")},
+        {"cv_tab": ("Linear vs circular", "Linear vs circular"), "cv_nfft": ("7", 7), "cv_circ_pad": ("true", True)},
+        {"cv_tab": ("Correlation & matched filter", "Correlation & matched filter"), "cv_snr": ("-25", -25),
+         "cv_chirp_ms": ("400", 400), "cv_seed": ("11", 11)},
+        {"cv_tab": ("Causality", "Causality"), "cv_caus_room": ("Small room (0.3 s)", "Small room (0.3 s)")},
+        {"cv_tab": ("Speed & blocks", "Speed & blocks"), "cv_block": ("1024", 1024)},
+        {"cv_tab": ("Auralise", "Auralise"), "cv_aur_room": ("Classroom (0.7 s)", "Classroom (0.7 s)"),
+         "cv_aur_rev": ("true", True)},
+        {"cv_tab": ("Auralise", "Auralise"),
+         "cv_aur_irsrc": ("Upload an impulse response", "Upload an impulse response")},
+    ],
     "app_pages/room.py": [
         {"room_preset": ("Church", "Church"), "room_L": ("28.0", 28.0), "room_W": ("15.0", 15.0),
          "room_H": ("12.0", 12.0), "room_mat_0": ("Rendered brickwork", "Rendered brickwork"),
@@ -78,6 +91,15 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
         {"room_mode": ("Uniform absorption α", "Uniform absorption α"), "room_alpha": ("0.3", 0.3)},
         {"room_mode": ("Target RT60", "Target RT60"), "room_target": ("1.2", 1.2)},
     ],
+    "app_pages/measure_room.py": [
+        {"mr_f1": ("100", 100), "mr_f2": ("8000", 8000), "mr_dur": ("2.0", 2.0), "mr_fade": ("20", 20),
+         "mr_sr": ("16000", 16000), "mr_level": ("-30", -30), "mr_tail": ("2.0", 2.0)},
+        {"mr_tab": ("Simulated room", "Simulated room"), "mr_sr": ("16000", 16000), "mr_f2": ("4000", 4000),
+         "mr_room": ("Classroom (0.7 s)", "Classroom (0.7 s)"), "mr_noise": ("-60", -60), "mr_asym": ("0.2", 0.2),
+         S: ("Drum loop (percussive)", "Drum loop (percussive)")},
+        {"mr_tab": ("Record in the browser", "Record in the browser")},
+        {"mr_tab": ("Sound card", "Sound card")},
+    ],
     "app_pages/codec.py": [
         {"codec_model": ("24 kHz · 32 codebooks · 24 kbps", "24khz"), "codec_k_24khz": ("8", 8),
          S: ("Sung vowel /a/ 120 Hz (sustained)", "Sung vowel /a/ 120 Hz (sustained)")},
@@ -88,6 +110,14 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
          "codec_rvq_dim": ("8", 8), "codec_rvq_stages": ("3", 3)},
         {"codec_tab": ("Bitrate vs quality", "Bitrate vs quality"), "codec_metric": ("SI-SDR", "si_sdr_db"),
          "codec_k_16khz": ("6", 6)},
+        {"codec_tab": ("Tokens", "Tokens"), "codec_pattern": ("Flattened", "flatten"), "codec_random": ("true", True)},
+        {"codec_tab": ("One quantiser step", "One quantiser step"), "codec_step_t": ("1.2", 1.2),
+         "codec_step_stage": ("3", 3), "codec_step_sub": ("5", 5), "codec_swap_snr": ("20", 20),
+         "codec_swap_src": ("DAC", "DAC")},
+        {"codec_tab": ("One quantiser step", "One quantiser step"), "codec_step_quantiser": ("DAC", "DAC")},
+        {"codec_tab": ("The arithmetic of bits", "The arithmetic of bits"), "codec_pcm_sr": ("48000", 48000),
+         "codec_pcm_bits": ("24", 24), "codec_pcm_ch": ("mono", 1), "codec_qbits": ("4", 4),
+         "codec_mp3_kbps": ("64", 64), "codec_mp3_sr": ("48000", 48000)},
     ],
 }
 
@@ -96,8 +126,11 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
 #: sample), the exact-value boxes that mirror a bound slider, and the Fourier page's coefficient
 #: table (edits of a table are not a URL parameter).
 NOT_IN_LINKS = (r"_demo_\d+$", r"_fetch$", r"_source$", r"_num$", r"_upload$", r"_mic$", r"_local$", r"_reset$",
-                r"_curve_go$", r"_download$", r"_npz$", r"_encode$", r"^td_cmp$", r"^present_exit$",
-                r"^fourier_table_", r"^room_meas_")
+                r"_curve_go$", r"_go$", r"_download$", r"_npz$", r"_encode$", r"^td_cmp$", r"^present_exit$",
+                r"^fourier_table_", r"^room_meas_",
+                # convolution/measurement: the preset boxes follow the typed numbers (which are in the link),
+                # the timing button, responses that exist only in this session, IR uploads
+                r"^cv_[xh]_preset$", r"^cv_time$", r"_measured$", r"_irup$")
 
 
 def url_params(view: dict) -> dict:

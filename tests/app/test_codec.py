@@ -111,7 +111,7 @@ def test_dac_path_with_tiny_random_model(monkeypatch):
     assert not errors(at), errors(at)
     at.button(key="codec_encode").click().run()
     assert not errors(at), errors(at)
-    assert "Test mode" in at.warning[0].value
+    assert "Random weights" in at.warning[0].value
     assert any("codebooks ×" in c.value for c in at.caption)
     at.slider(key="codec_k_16khz").set_value(2).run()
     assert not errors(at)
