@@ -182,7 +182,7 @@ with t_circ:
         st.subheader("Hear the wrap-around")
         y, sr = need_clip()
         h_room = simulated_room(DEFAULT_ROOM, sr).astype(np.float64)
-        pad = st.toggle("Pad to N + M − 1 (linear convolution)", value=False, key="cv_circ_pad")
+        pad = st.toggle("Pad to N + M − 1 (linear convolution)", value=False, key="cv_circ_pad", bind="query-params")
         n_audio = len(y) + len(h_room) - 1 if pad else len(y)
         wet = cv.circular_convolve(y, h_room, n_audio) if not pad else convolve_cached(y, h_room, "fft")
         wet = match_level(np.asarray(wet, dtype=np.float32), y)
@@ -210,8 +210,9 @@ with t_corr:
         cc = st.columns(3)
         snr_db = cc[0].slider("Chirp level re noise (dB)", -35, 10, -15, key="cv_snr", bind="query-params",
                               help="Power of the chirp against the noise's, over the chirp's duration.")
-        chirp_ms = cc[1].select_slider("Chirp length (ms)", [25, 50, 100, 200, 400], value=100, key="cv_chirp_ms")
-        seed = cc[2].number_input("Noise seed", 0, 999, 3, key="cv_seed")
+        chirp_ms = cc[1].select_slider("Chirp length (ms)", [25, 50, 100, 200, 400], value=100, key="cv_chirp_ms",
+                                       bind="query-params")
+        seed = cc[2].number_input("Noise seed", 0, 999, 3, key="cv_seed", bind="query-params")
         sr_c = 16000
         t = np.arange(int(chirp_ms / 1000 * sr_c)) / sr_c
         # a linear chirp 500 Hz -> 4 kHz (phase = 2 pi (f0 t + (f1 - f0) t^2 / 2T)), Hann-tapered
@@ -246,7 +247,8 @@ with t_corr:
 with t_caus:
     if t_caus.open:
         y, sr = need_clip()
-        room_name = st.selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="cv_caus_room")
+        room_name = st.selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="cv_caus_room",
+                                 bind="query-params")
         h_room = simulated_room(room_name, sr).astype(np.float64)
         st.markdown("A real room is **causal**: its response starts at the direct sound and decays afterwards, "
                     "so every syllable is followed by its reverb. Reverse the response in time and the energy "
@@ -353,7 +355,7 @@ with t_aur:
         if resp is None:
             st.caption("Meanwhile, the *Simulated room* choice works right away.")
         else:
-            reverse = st.toggle("Reverse the response", value=False, key="cv_aur_rev")
+            reverse = st.toggle("Reverse the response", value=False, key="cv_aur_rev", bind="query-params")
             h_use = np.ascontiguousarray(resp.ir[::-1] if reverse else resp.ir, dtype=np.float64)
             with stop_on_input_error():
                 wet = convolve_cached(y, h_use)
@@ -369,7 +371,7 @@ with t_aur:
             m[1].metric("Response", f"{len(h_use) / sr:.2f} s")
             m[2].metric("Method (auto)", cv.choose_method(len(y), len(h_use)))
             st.download_button("Download the result (WAV)", to_wav_bytes(wet, sr), file_name="convolved.wav",
-                               mime="audio/wav", key="cv_aur_dl", icon=":material/download:")
+                               mime="audio/wav", key="cv_aur_download", icon=":material/download:")
 
 in_depth(r"""
 **Definition.** For a linear time-invariant system with impulse response $h$,

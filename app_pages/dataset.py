@@ -92,39 +92,39 @@ with st.sidebar:
         abs_mode = st.radio("Absorption from", list(ABS_MODES), key="ds_abs", bind="query-params")
         rt_kind = st.radio("RT60 drawn", ["uniform", "log-uniform"], key="ds_rt_kind", horizontal=True,
                            bind="query-params", help="log-uniform: as many rooms between 0.2 and 0.4 s as between 0.6 and 1.2 s.")
-        walls = st.multiselect("Wall materials", list(MATERIALS), D["room"]["wall_material"]["values"], key="ds_walls")
-        floors = st.multiselect("Floor materials", list(MATERIALS), D["room"]["floor_material"]["values"], key="ds_floors")
+        walls = st.multiselect("Wall materials", list(MATERIALS), D["room"]["wall_material"]["values"], key="ds_walls", bind="query-params")
+        floors = st.multiselect("Floor materials", list(MATERIALS), D["room"]["floor_material"]["values"], key="ds_floors", bind="query-params")
         ceilings = st.multiselect("Ceiling materials", list(MATERIALS), D["room"]["ceiling_material"]["values"],
-                                  key="ds_ceilings")
+                                  key="ds_ceilings", bind="query-params")
         models = st.multiselect("Room model", list(ds.MODELS), ["hybrid"], key="ds_models", bind="query-params",
                                 help="hybrid: image sources to the mixing time, then a diffuse tail at Eyring's rate. "
                                      "image-source: reflections only, order from the RT60 (capped), slower and "
                                      "longer-decaying in a bare box.")
     with st.expander("Positions", icon=":material/place:"):
-        min_wall = st.slider("Distance from the walls, at least (m)", 0.1, 1.5, 0.5, 0.05, key="ds_min_wall")
+        min_wall = st.slider("Distance from the walls, at least (m)", 0.1, 1.5, 0.5, 0.05, key="ds_min_wall", bind="query-params")
         min_dist = st.slider("Source-microphone distance, at least (m)", 0.1, 5.0, 0.75, 0.05, key="ds_min_dist",
                              bind="query-params")
-        max_dist = st.slider("… at most (m; 0 = no limit)", 0.0, 20.0, 0.0, 0.25, key="ds_max_dist")
-        src_h = st.slider("Source height (m)", 0.3, 3.0, (1.2, 1.9), 0.05, key="ds_src_h")
-        mic_h = st.slider("Microphone height (m)", 0.3, 3.0, (0.7, 1.6), 0.05, key="ds_mic_h")
+        max_dist = st.slider("… at most (m; 0 = no limit)", 0.0, 20.0, 0.0, 0.25, key="ds_max_dist", bind="query-params")
+        src_h = st.slider("Source height (m)", 0.3, 3.0, (1.2, 1.9), 0.05, key="ds_src_h", bind="query-params")
+        mic_h = st.slider("Microphone height (m)", 0.3, 3.0, (0.7, 1.6), 0.05, key="ds_mic_h", bind="query-params")
     with st.expander("Noise", icon=":material/noise_aware:"):
         noise_up = st.file_uploader("A noise recording (optional: adds the kind 'file')", type=["wav", "flac", "ogg"],
-                                    key="ds_noise_up")
+                                    key="ds_noise_upload")
         kinds_all = [k for k in ds.NOISE_KINDS if k != "file" or noise_up is not None]
-        kinds = st.multiselect("Noise kinds", kinds_all, [k for k in D["noise"]["kind"]["values"]], key="ds_kinds",
+        kinds = st.multiselect("Noise kinds", kinds_all, [k for k in D["noise"]["kind"]["values"]], key="ds_kinds", bind="query-params",
                                help="; ".join(f"{k}: {v}" for k, v in ds.NOISE_KINDS.items()))
     with st.expander("Level and degradations", icon=":material/graphic_eq:"):
-        level = st.slider("Active speech level of the input (dBFS)", -60.0, 0.0, (-35.0, -15.0), 0.5, key="ds_level")
-        clip_p = st.slider("Clipping: probability", 0.0, 1.0, 0.05, 0.05, key="ds_clip_p")
-        clip_h = st.slider("… threshold below the peak (dB)", 0.5, 20.0, (1.0, 12.0), 0.5, key="ds_clip_h")
-        bl_p = st.slider("Band-limiting: probability", 0.0, 1.0, 0.2, 0.05, key="ds_bl_p")
-        cutoff = st.slider("… cutoff (Hz, log-uniform)", 1000.0, 20000.0, (2000.0, 7000.0), 100.0, key="ds_cutoff")
-        codec_p = st.slider("Codec: probability", 0.0, 1.0, 0.2, 0.05, key="ds_codec_p")
-        codecs = st.multiselect("… codecs", list(ds.CODECS), ["opus", "mp3"], key="ds_codecs")
-        bitrate = st.slider("… bitrate (kbps, log-uniform)", 6.0, 64.0, (8.0, 32.0), 1.0, key="ds_bitrate")
+        level = st.slider("Active speech level of the input (dBFS)", -60.0, 0.0, (-35.0, -15.0), 0.5, key="ds_level", bind="query-params")
+        clip_p = st.slider("Clipping: probability", 0.0, 1.0, 0.05, 0.05, key="ds_clip_p", bind="query-params")
+        clip_h = st.slider("… threshold below the peak (dB)", 0.5, 20.0, (1.0, 12.0), 0.5, key="ds_clip_h", bind="query-params")
+        bl_p = st.slider("Band-limiting: probability", 0.0, 1.0, 0.2, 0.05, key="ds_bl_p", bind="query-params")
+        cutoff = st.slider("… cutoff (Hz, log-uniform)", 1000.0, 20000.0, (2000.0, 7000.0), 100.0, key="ds_cutoff", bind="query-params")
+        codec_p = st.slider("Codec: probability", 0.0, 1.0, 0.2, 0.05, key="ds_codec_p", bind="query-params")
+        codecs = st.multiselect("… codecs", list(ds.CODECS), ["opus", "mp3"], key="ds_codecs", bind="query-params")
+        bitrate = st.slider("… bitrate (kbps, log-uniform)", 6.0, 64.0, (8.0, 32.0), 1.0, key="ds_bitrate", bind="query-params")
     with st.expander("Target and output", icon=":material/tune:"):
         early_ms = st.slider("Early part of the target (ms after the direct sound)", 5.0, 200.0, 50.0, 5.0,
-                             key="ds_early", disabled=target_kind != "early")
+                             key="ds_early", bind="query-params", disabled=target_kind != "early")
         sr = st.select_slider("Sampling rate (Hz)", SRS, 16000, key="ds_sr", bind="query-params")
         duration = st.slider("Example length (s)", 1.0, 15.0, 4.0, 0.5, key="ds_dur", bind="query-params")
 
@@ -234,7 +234,7 @@ tab_prev, tab_dist, tab_gen = st.tabs(TABS, key="ds_tab", bind="query-params", o
 with tab_prev:
     if tab_prev.open:
         cc = st.columns([0.25, 0.25, 0.25, 0.25], vertical_alignment="bottom")
-        n_prev = cc[0].slider("Examples to preview", 1, 8, 4, key="ds_nprev")
+        n_prev = cc[0].slider("Examples to preview", 1, 8, 4, key="ds_nprev", bind="query-params")
         start = cc[1].number_input("First example", 0, 10**9, 0, key="ds_start", bind="query-params")
 
         def _next():
@@ -245,7 +245,7 @@ with tab_prev:
         with stop_on_input_error():
             ps = draws(spec_json, int(seed), int(start), int(n_prev))
         labels = [f"#{p['index']}" for p in ps]
-        pick = cc[3].selectbox("Inspect", labels, key="ds_pick")
+        pick = cc[3].selectbox("Inspect", labels, key="ds_pick", bind="query-params")
         slot = figure_slot()  # presenting: the main figure goes here, above the table
         rows = []
         for p in ps:
@@ -311,7 +311,7 @@ with tab_dist:
         n_draw = st.select_slider("Examples drawn", [200, 500, 1000, 2000, 5000], 1000, key="ds_ndraw",
                                   bind="query-params",
                                   help="Drawing is cheap (no audio is rendered): this shows the whole design.")
-        with stop_on_input_error():
+        with stop_on_input_error(), st.spinner(f"Drawing {n_draw} examples..."):
             big = draws(spec_json, int(seed), 0, int(n_draw))
         col = lambda k: np.array([q[k] for q in big])  # noqa: E731
         chart(dfig.histogram_grid({
@@ -327,7 +327,7 @@ with tab_dist:
         k[3].metric("Band-limited", f"{100 * np.mean(col('band_limit')):.0f} %")
         st.markdown("**Check the science on rendered examples.** Rendering takes tens of milliseconds each; the "
                     "check renders the first ones and compares what was asked with what came out.")
-        n_check = st.select_slider("Examples to render for the check", [8, 16, 32], 16, key="ds_ncheck")
+        n_check = st.select_slider("Examples to render for the check", [8, 16, 32], 16, key="ds_ncheck", bind="query-params")
         if st.toggle("Render and check", key="ds_check"):
             bar = st.progress(0.0, text="Rendering...")
             res = []
@@ -357,14 +357,14 @@ with tab_gen:
         g = st.columns([0.7, 0.3])
         g[0].code(toml_text, language="toml", height=260)
         g[1].download_button("Download spec.toml", toml_text, file_name="spec.toml", mime="application/toml",
-                             key="ds_dl_spec", icon=":material/download:")
+                             key="ds_spec_download", icon=":material/download:")
         g[1].caption("Every setting not in the file keeps its documented default (README, *Speech data generator*).")
         st.markdown("**The full run**")
         a = st.columns(4)
-        speech_dir = a[0].text_input("Speech folder (or demo)", "demo", key="ds_cli_speech")
-        noise_dir = a[1].text_input("Noise folder (optional)", "", key="ds_cli_noise")
-        out_dir = a[2].text_input("Output folder", "artifacts/dataset", key="ds_cli_out")
-        scheduler = a[3].text_input("Scheduler address (optional)", "", key="ds_cli_sched",
+        speech_dir = a[0].text_input("Speech folder (or demo)", "demo", key="ds_cli_speech", bind="query-params")
+        noise_dir = a[1].text_input("Noise folder (optional)", "", key="ds_cli_noise", bind="query-params")
+        out_dir = a[2].text_input("Output folder", "artifacts/dataset", key="ds_cli_out", bind="query-params")
+        scheduler = a[3].text_input("Scheduler address (optional)", "", key="ds_cli_sched", bind="query-params",
                                     help="tcp://host:8786 of a running Dask cluster; empty = a local cluster.")
         hours = st.number_input("Hours of input audio to generate", 1.0, 100000.0, 100.0, 10.0, key="ds_hours",
                                 bind="query-params")
@@ -391,11 +391,11 @@ with tab_gen:
 
         st.markdown("**Run a small job here** (the same code as the command line)")
         r = st.columns([0.25, 0.35, 0.2, 0.2], vertical_alignment="bottom")
-        n_small = r[0].number_input("Examples", 1, 200, 8, key="ds_run_n")
-        engine = r[1].radio("Engine", ["In this process", "Local Dask cluster"], key="ds_engine", horizontal=True,
+        n_small = r[0].number_input("Examples", 1, 200, 8, key="ds_run_n", bind="query-params")
+        engine = r[1].radio("Engine", ["In this process", "Local Dask cluster"], key="ds_engine", bind="query-params", horizontal=True,
                             help="The cluster starts one worker process per core (as the command line does); "
                                  "in this process needs no extra memory, which suits a small cloud instance.")
-        workers = r[2].number_input("Workers", 1, max(cores, 1), min(2, cores), key="ds_workers",
+        workers = r[2].number_input("Workers", 1, max(cores, 1), min(2, cores), key="ds_workers", bind="query-params",
                                     disabled=engine == "In this process")
         go_ = r[3].button("Generate", key="ds_run", type="primary", icon=":material/play_arrow:")
         if go_:
@@ -466,7 +466,7 @@ with tab_gen:
                         if f.is_file() and "_inputs" not in f.parts:
                             z.write(f, f.relative_to(last["out"]))
                 st.download_button(f"Download the dataset (zip, {generate.human_size(total)})", buf.getvalue(),
-                                   file_name="dataset.zip", mime="application/zip", key="ds_dl_zip",
+                                   file_name="dataset.zip", mime="application/zip", key="ds_zip_download",
                                    icon=":material/download:")
 
 in_depth(r"""

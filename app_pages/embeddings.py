@@ -90,6 +90,13 @@ def projection(mid: str, hashes: tuple, how: str, position, padding: str, layer:
     return E.project(pooled(mid, hashes, how, position, padding)[layer], method, dims, seed=0)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def layer_scores(mid: str, hashes: tuple, how: str, position, padding: str, layer: int, words: tuple,
+                 voices: tuple) -> dict:
+    X = pooled(mid, hashes, how, position, padding)[layer]
+    return E.probe_scores(X, words, groups=voices if len(set(voices)) > 1 else None)
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def curves(mid: str, hashes: tuple, how: str, position, padding: str, words: tuple, voices: tuple) -> dict:
     return E.depth_curves(pooled(mid, hashes, how, position, padding), words, voices)
@@ -277,8 +284,9 @@ if pending or pending_control:
     n_todo = len(pending) + len(pending_control)
     per_clip = {"whisper": 0.35 if padding != "trim" else 0.05, "dac": 0.15}.get(spec.family, 0.15)
     st.markdown(f"**{n_todo} clips to embed** ({len(pending)} with {spec.label}, {len(pending_control)} with its "
-                f"untrained control): about {n_todo * per_clip:.0f} s on a 2-core laptop, once; every layer is then "
-                "cached on disk and each view re-renders from the cache.")
+                f"untrained control): about {n_todo * per_clip:.0f} s on an idle 2-core laptop "
+                "(bench/bench_embeddings.py), once; every layer is then cached on disk and each view re-renders "
+                "from the cache.")
     if not weights_present(name) and weights == "pretrained":
         show_weights_unavailable(WeightsUnavailable(E.weights_help(name)))
         st.markdown("**Without the weights this page still works:** switch *Weights* to the untrained network, or "
@@ -344,18 +352,16 @@ if tab_map.open:
                                               width="stretch", key="emb_map_fig", on_select="rerun",
                                               selection_mode="points")
             picked = [p.get("customdata") for p in (event.selection.points if event else []) if "customdata" in p]
-            X = pooled(mid, hashes, how, position, padding)[layer]
-            s = E.probe_scores(X, words, groups=voices if len(set(voices)) > 1 else None)
+            s = layer_scores(mid, hashes, how, position, padding, layer, words, voices)
             k1, k2, k3, k4 = st.columns(4)
             k1.metric("Word silhouette (cosine)", f"{s['silhouette']:+.2f}", help="-1..1; above 0: words cluster")
             k2.metric("Word kNN, unseen voices", f"{100 * s['knn']:.0f} %", help="nearest neighbour from other voices")
             k3.metric("Word linear probe", f"{100 * s['probe']:.0f} %",
-                      help=f"logistic regression, folds keep each voice whole; chance {100 * s['chance']:.0f} %")
+                      help=f"ridge linear classifier, folds keep each voice whole; chance {100 * s['chance']:.0f} %")
             if proj.explained is not None:
                 k4.metric(f"Variance in {dims} PCs", f"{100 * proj.explained.sum():.1f} %")
             if have_control:
-                Xc = pooled(control_mid, hashes, how, position, padding)[layer]
-                sc = E.probe_scores(Xc, words, groups=voices if len(set(voices)) > 1 else None)
+                sc = layer_scores(control_mid, hashes, how, position, padding, layer, words, voices)
                 st.caption(f"Untrained control at the same layer: silhouette {sc['silhouette']:+.2f}, kNN "
                            f"{100 * sc['knn']:.0f} %, probe {100 * sc['probe']:.0f} % (chance {100 * s['chance']:.0f} %).")
             if spec.family == "whisper" and padding == "keep":
@@ -581,7 +587,8 @@ encoder's response to silence: all clips look alike and two principal components
 original visualiser's 99.8 %). Slice to the clip's $\lceil n/320 \rceil$ frames instead. Trimming the *input* is
 faster but shows Whisper a short window it never saw in training.
 
-**Probes.** A linear probe (logistic regression on standardised vectors) asks whether the information is *linearly*
+**Probes.** A linear probe (a ridge-regression classifier on standardised vectors, its strength chosen by
+leave-one-out inside each training fold) asks whether the information is *linearly*
 readable; a nearest-neighbour score asks whether it is *geometrically* close; the silhouette
 $s_i = (b_i - a_i)/\max(a_i, b_i)$ (mean cosine distance to the own word $a_i$, to the nearest other word $b_i$) asks
 whether words form separate clusters. All are cross-validated with folds that keep each voice whole, so a probe cannot

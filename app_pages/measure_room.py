@@ -53,13 +53,13 @@ with src.side:
     dur = st.select_slider("Sweep length (s)", [0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0], value=3.0, key="mr_dur",
                            bind="query-params", help="Longer sweeps put more energy into every frequency: each "
                                                      "doubling of the length gains 3 dB of signal-to-noise ratio.")
-    fade_ms = st.slider("Fade in/out (ms)", 0, 200, 50, 5, key="mr_fade")
+    fade_ms = st.slider("Fade in/out (ms)", 0, 200, 50, 5, key="mr_fade", bind="query-params")
     sr = st.select_slider("Sampling rate (Hz)", [16000, 44100, 48000], value=48000, key="mr_sr", bind="query-params")
     if not src.presenting:
         st.subheader("Level (protect ears and speakers)")
     level_db = st.slider("Playback level (dBFS)", -40, 0, -20, key="mr_level", bind="query-params",
                          help="Peak level of the sweep file. Start low and raise your speaker's volume step by step.")
-    tail_s = st.slider("Silence after the sweep (s)", 1.0, 8.0, 3.0, 0.5, key="mr_tail",
+    tail_s = st.slider("Silence after the sweep (s)", 1.0, 8.0, 3.0, 0.5, key="mr_tail", bind="query-params",
                        help="Time for the room to decay; longer than its reverberation time.")
 
 level = 10 ** (level_db / 20)
@@ -176,7 +176,7 @@ def show_measurement(m: measure.Measurement, key: str, name: str, *, reference: 
     remember(name, ir, m.sr)
     peak = float(np.abs(ir).max()) or 1.0
     st.download_button("Download the impulse response (WAV, peak −1 dBFS)", to_wav_bytes(ir / peak * 0.89, m.sr),
-                       file_name="measured_ir.wav", mime="audio/wav", key=f"{key}_dl", icon=":material/download:")
+                       file_name="measured_ir.wav", mime="audio/wav", key=f"{key}_download", icon=":material/download:")
     st.caption("It is also kept for this session: the **Convolution** page's *Auralise* tab offers it under "
                "*Measured in this session*.")
     st.subheader("Hear a clip in the measured room")
@@ -210,7 +210,7 @@ with t_sweep:
         player(wav, sr, label=f"The sweep file: 1 s silence, the sweep at {level_db} dBFS, {tail_s:g} s silence",
                key="mr_sweep_play")
         st.download_button("Download the sweep (WAV)", to_wav_bytes(wav, sr),
-                           file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_sweep_dl",
+                           file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_sweep_download",
                            icon=":material/download:")
 
 # ---------------------------------------------------------------------------- simulated
@@ -221,9 +221,10 @@ with t_sim:
                     "(set so a full-scale sweep would peak at −6 dBFS) adds noise. Raise the level: the "
                     "signal-to-noise ratio improves until the speaker distorts.")
         c = st.columns(3)
-        room_name = c[0].selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="mr_room")
-        noise_dbfs = c[1].slider("Noise at the microphone (dBFS)", -100, -30, -85, key="mr_noise")
-        asym = c[2].slider("Speaker asymmetry (2nd harmonic)", 0.0, 0.5, 0.1, 0.05, key="mr_asym")
+        room_name = c[0].selectbox("Room", list(ROOMS), index=list(ROOMS).index(DEFAULT_ROOM), key="mr_room",
+                                     bind="query-params")
+        noise_dbfs = c[1].slider("Noise at the microphone (dBFS)", -100, -30, -85, key="mr_noise", bind="query-params")
+        asym = c[2].slider("Speaker asymmetry (2nd harmonic)", 0.0, 0.5, 0.1, 0.05, key="mr_asym", bind="query-params")
 
         @st.cache_data(max_entries=4, show_spinner="Playing the sweep in the simulated room...")
         def simulate(room_name, sr, f1, f2, dur, fade_ms, level_db, noise_dbfs, asym, pre_s):
@@ -264,7 +265,7 @@ with t_rec:
         with c[0]:
             player(wav, sr, label="Play the sweep here", key="mr_rec_sweep")
         c[1].download_button("Download the sweep (WAV)", to_wav_bytes(wav, sr),
-                             file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_rec_dl",
+                             file_name=f"sweep_{f1}-{f2}Hz_{dur:g}s_{sr}Hz.wav", mime="audio/wav", key="mr_rec_download",
                              icon=":material/download:")
         recording = st.audio_input("Record while the sweep plays", sample_rate=None, key="mr_mic")
         upload = st.file_uploader("…or upload a recording of the sweep", type=["wav", "flac", "ogg", "mp3", "m4a"],

@@ -98,10 +98,10 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
     page keeps running (it never stops before its controls).
     """
     sources = ["Simulated room", "Measured in this session", "Upload an impulse response"]
-    kinds = st.radio("Impulse response", sources, key=f"{key}_irsrc", horizontal=True)
+    kinds = st.radio("Impulse response", sources, key=f"{key}_irsrc", horizontal=True, bind="query-params")
     if kinds == sources[0]:
         names = list(ROOMS)
-        name = st.selectbox("Room", names, index=names.index(default), key=f"{key}_room",
+        name = st.selectbox("Room", names, index=names.index(default), key=f"{key}_room", bind="query-params",
                             help="Hybrid image-source model (lib.room.hybrid_rir) with a uniform absorption chosen "
                                  "by Eyring's formula for the RT60 in the name.")
         with stop_on_input_error():
@@ -113,6 +113,7 @@ def pick_response(key: str, sr: int, *, default: str = DEFAULT_ROOM) -> Response
                     "(its simulated view takes a few seconds), then come back.")
             return None
         names = list(store)[::-1]
+        # (not in a link: the names exist only in this browser session)
         name = st.selectbox("Measured response", names, key=f"{key}_measured")
         ir, ir_sr = store[name]
         return Response(resample(ir, ir_sr, sr), int(sr), name, "measured")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 import weakref
@@ -110,8 +111,6 @@ def sweep_stale(parent: str | os.PathLike | None = None, *, older_than_s: float 
             st_ = os.lstat(p)
         except OSError:
             continue
-        import stat
-
         if not stat.S_ISDIR(st_.st_mode) or st_.st_uid != os.getuid() or now - st_.st_mtime < older_than_s:
             continue
         shutil.rmtree(p, ignore_errors=True)

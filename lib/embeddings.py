@@ -466,14 +466,22 @@ def _feature_extractor(n_mels: int):
 def _whisper_states(net, y16: np.ndarray, padding: str) -> list[np.ndarray]:
     """Whisper's encoder written out (same ops as transformers' ``WhisperEncoder.forward``), so that
     the front end (both GELUs) is visible and ``padding="trim"`` can run on the clip's frames only."""
+    return _whisper_states_batch(net, [y16], padding)[0]
+
+
+def _whisper_states_batch(net, ys16: Sequence[np.ndarray], padding: str) -> list[list[np.ndarray]]:
+    """:func:`_whisper_states` for several clips in one forward pass (30-s windows all have the same
+    shape, so a batch costs less per clip); ``"trim"`` runs clip by clip."""
     import torch
     import torch.nn.functional as F
 
     enc = net.model.encoder if hasattr(net, "model") else net
-    feats = _whisper_features(y16, enc.config.num_mel_bins)
-    n_real = whisper_frames(len(y16))
+    if padding == "trim" and len(ys16) > 1:
+        return [_whisper_states_batch(net, [y], padding)[0] for y in ys16]
+    feats = torch.cat([_whisper_features(y, enc.config.num_mel_bins) for y in ys16])
+    n_real = [whisper_frames(len(y)) for y in ys16]
     if padding == "trim":
-        feats = feats[:, :, : 2 * n_real]
+        feats = feats[:, :, : 2 * n_real[0]]
     h = F.gelu(enc.conv1(feats))
     h = F.gelu(enc.conv2(h)).permute(0, 2, 1)
     states = [h]
@@ -483,8 +491,11 @@ def _whisper_states(net, y16: np.ndarray, padding: str) -> list[np.ndarray]:
         if isinstance(h, tuple):
             h = h[0]
         states.append(enc.layer_norm(h) if i == len(enc.layers) - 1 else h)
-    keep = h.shape[1] if padding == "keep" else n_real
-    return [s[0, :keep].float().numpy() for s in states]
+    out = []
+    for b, n in enumerate(n_real):
+        keep = h.shape[1] if padding == "keep" else n
+        out.append([s[b, :keep].float().numpy() for s in states])
+    return out
 
 
 def _w2v_states(model: SpeechModel, y16: np.ndarray) -> list[np.ndarray]:
@@ -782,14 +793,18 @@ def _cv_splits(labels: np.ndarray, groups: np.ndarray | None, cv: int, seed: int
 
 
 def linear_probe_accuracy(X: np.ndarray, labels: Sequence, *, cv: int = 5, groups: Sequence | None = None,
-                          seed: int = 0, C: float = 1.0) -> np.ndarray:
-    """Accuracy of a logistic-regression probe on held-out folds (one number per fold).
+                          seed: int = 0) -> np.ndarray:
+    """Accuracy of a linear probe on held-out folds (one number per fold).
 
-    Features are standardised inside each training fold. With ``groups``
-    the folds keep each group (voice) whole, so the probe is scored on
-    voices it never saw.
+    The probe is a ridge-regression classifier (least squares onto one-hot
+    labels, the class with the largest output wins), on features
+    standardised inside each training fold, with its ridge strength chosen
+    by leave-one-out inside the training fold (closed form: several times
+    cheaper than a logistic-regression probe, which matters with a probe per
+    layer, per model, per label). With ``groups`` the folds keep each group
+    (voice) whole, so the probe is scored on voices it never saw.
     """
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import RidgeClassifierCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -800,7 +815,7 @@ def linear_probe_accuracy(X: np.ndarray, labels: Sequence, *, cv: int = 5, group
     for train, test in _cv_splits(y, g, cv, seed):
         if len(np.unique(y[train])) < 2:
             continue
-        clf = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=300))
+        clf = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-2, 5, 8)))
         clf.fit(X[train], y[train])
         scores.append(float(np.mean(clf.predict(X[test]) == y[test])))
     return np.array(scores)
@@ -815,7 +830,7 @@ def probe_scores(X: np.ndarray, labels: Sequence, *, cv: int = 5, groups: Sequen
     dict
         ``silhouette`` (cosine, -1..1), ``knn`` (leave-one-out k-NN accuracy;
         leave-one-group-out when ``groups``), ``probe`` (mean held-out
-        accuracy of a linear probe, ``probe_std`` across folds),
+        accuracy of a ridge linear probe, ``probe_std`` across folds),
         ``davies_bouldin`` (lower = tighter clusters), ``chance`` (share of
         the most common label), ``n`` and ``n_classes``.
     """
@@ -959,17 +974,33 @@ def cached_states(model: SpeechModel, y: np.ndarray, sr: int, *, clip_hash: str,
 
 
 def embed_set(model: SpeechModel, clips: Sequence, *, cache: EmbeddingCache, padding: str = "slice",
-              progress: Callable[[float, str], None] | None = None) -> int:
+              progress: Callable[[float, str], None] | None = None, batch_size: int = 4) -> int:
     """Make sure every clip's layer states are on disk; returns how many were computed (not cached)."""
+    import torch
+
     pad = padding if model.family == "whisper" else "slice"
-    made = 0
-    for i, c in enumerate(clips):
-        if not cache.has(c.fingerprint, model.model_id, pad):
-            cache.put(c.fingerprint, model.model_id, layer_states(model, c.samples, c.sr, padding=pad), pad)
-            made += 1
+    todo = [c for c in clips if not cache.has(c.fingerprint, model.model_id, pad)]
+    if pad not in PADDING_MODES:
+        raise InputError(f"padding must be one of {', '.join(PADDING_MODES)}; got {padding!r}.")
+    # Whisper's 30-s windows batch well (2-3x less time per clip); 4 at a time keeps the attention
+    # matrices (4 x 6 heads x 1500^2 floats per layer) and the peak memory of the process near 1 GB
+    # (bench/bench_embeddings.py: 1.2 GB with batches of 8). The others have clip-dependent lengths.
+    step = batch_size if (model.family == "whisper" and pad != "trim") else 1
+    done = len(clips) - len(todo)
+    for a in range(0, len(todo), step):
+        group = todo[a : a + step]
+        if step == 1:
+            results = [layer_states(model, group[0].samples, group[0].sr, padding=pad)]
+        else:
+            ys = [_mono16k(c.samples, c.sr) for c in group]
+            with torch.inference_mode():
+                results = _whisper_states_batch(model.net, ys, pad)
+        for c, states in zip(group, results):
+            cache.put(c.fingerprint, model.model_id, states, pad)
+        done += len(group)
         if progress:
-            progress((i + 1) / len(clips), f"{model.label}: clip {i + 1} of {len(clips)}")
-    return made
+            progress(done / len(clips), f"{model.label}: clip {done} of {len(clips)}")
+    return len(todo)
 
 
 def pooled_layers(cache: EmbeddingCache, model_id: str, clip_hashes: Sequence[str], *, how: str = "mean",
@@ -1080,8 +1111,9 @@ def project(X: np.ndarray, method: str = "PCA", dims: int = 2, *, seed: int = 0)
         from sklearn.manifold import TSNE
 
         perplexity = float(min(30.0, max(2.0, (len(X) - 1) / 3)))
+        # Exact gradients for a few hundred clips: ~10x faster than Barnes-Hut at this size.
         coords = TSNE(n_components=dims, metric="cosine", perplexity=perplexity, init="pca", random_state=seed,
-                      max_iter=750).fit_transform(X)
+                      max_iter=750, method="exact" if len(X) <= 1000 else "barnes_hut").fit_transform(X)
         return Projection(coords.astype(np.float32), method, None)
     if method == "UMAP":
         import umap

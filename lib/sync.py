@@ -1016,7 +1016,7 @@ def _estimate_cca(frames, audio, boxes, max_offset, seed, highpass_frames, k: in
     return res, boot
 
 
-def _estimate_syncnet(frames, audio, boxes, max_offset, model, seed):
+def _estimate_syncnet(frames, audio, boxes, max_offset, model, seed: int = 0):
     from lib import syncnet
 
     if model is None:

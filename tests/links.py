@@ -62,6 +62,19 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
          "sg_fmax": ("8000.0", 8000.0), "sg_htk": ("HTK (torchaudio)", "HTK (torchaudio)")},
         {"sg_kind": ("Synthetic test signal", "Synthetic test signal"), "sg_synth": ("White noise", "White noise")},
     ],
+    "app_pages/convolution.py": [
+        {"cv_x": ("1 2 3", "1 2 3"), "cv_h": ("1 -1", "1 -1"), "cv_n": ("3", 3),
+         S: ("Drum loop (percussive)", "Drum loop (percussive)")},
+        {"cv_tab": ("Linear vs circular", "Linear vs circular"), "cv_nfft": ("7", 7), "cv_circ_pad": ("true", True)},
+        {"cv_tab": ("Correlation & matched filter", "Correlation & matched filter"), "cv_snr": ("-25", -25),
+         "cv_chirp_ms": ("400", 400), "cv_seed": ("11", 11)},
+        {"cv_tab": ("Causality", "Causality"), "cv_caus_room": ("Small room (0.3 s)", "Small room (0.3 s)")},
+        {"cv_tab": ("Speed & blocks", "Speed & blocks"), "cv_block": ("1024", 1024)},
+        {"cv_tab": ("Auralise", "Auralise"), "cv_aur_room": ("Classroom (0.7 s)", "Classroom (0.7 s)"),
+         "cv_aur_rev": ("true", True)},
+        {"cv_tab": ("Auralise", "Auralise"),
+         "cv_aur_irsrc": ("Upload an impulse response", "Upload an impulse response")},
+    ],
     "app_pages/room.py": [
         {"room_preset": ("Church", "Church"), "room_L": ("28.0", 28.0), "room_W": ("15.0", 15.0),
          "room_H": ("12.0", 12.0), "room_mat_0": ("Rendered brickwork", "Rendered brickwork"),
@@ -77,6 +90,20 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
         {"room_tab": ("Listen", "Listen"), "room_mix": ("0.5", 0.5), S: ("Drum loop (percussive)", "Drum loop (percussive)")},
         {"room_mode": ("Uniform absorption α", "Uniform absorption α"), "room_alpha": ("0.3", 0.3)},
         {"room_mode": ("Target RT60", "Target RT60"), "room_target": ("1.2", 1.2)},
+    ],
+    "app_pages/sync_training.py": [
+        {"train_held_out": ("bin_blue", "bin_blue"), "train_epochs": ("5", 5), "train_max_shift": ("4", 4),
+         "train_margin": ("1.5", 1.5), "train_seed": ("7", 7)},
+        {"train_source": ("Your own talking-face video", "upload")},
+    ],
+    "app_pages/measure_room.py": [
+        {"mr_f1": ("100", 100), "mr_f2": ("8000", 8000), "mr_dur": ("2.0", 2.0), "mr_fade": ("20", 20),
+         "mr_sr": ("16000", 16000), "mr_level": ("-30", -30), "mr_tail": ("2.0", 2.0)},
+        {"mr_tab": ("Simulated room", "Simulated room"), "mr_sr": ("16000", 16000), "mr_f2": ("4000", 4000),
+         "mr_room": ("Classroom (0.7 s)", "Classroom (0.7 s)"), "mr_noise": ("-60", -60), "mr_asym": ("0.2", 0.2),
+         S: ("Drum loop (percussive)", "Drum loop (percussive)")},
+        {"mr_tab": ("Record in the browser", "Record in the browser")},
+        {"mr_tab": ("Sound card", "Sound card")},
     ],
     "app_pages/codec.py": [
         {"codec_model": ("24 kHz · 32 codebooks · 24 kbps", "24khz"), "codec_k_24khz": ("8", 8),
@@ -97,15 +124,49 @@ LINKS: dict[str, list[dict[str, tuple]]] = {
          "codec_pcm_bits": ("24", 24), "codec_pcm_ch": ("mono", 1), "codec_qbits": ("4", 4),
          "codec_mp3_kbps": ("64", 64), "codec_mp3_sr": ("48000", 48000)},
     ],
+    "app_pages/dataset.py": [
+        {"ds_rt60": (["0.3", "1.5"], (0.3, 1.5)), "ds_snr": (["5.0", "20.0"], (5.0, 20.0)), "ds_target": ("dry", "dry"),
+         "ds_seed": ("5", 5), "ds_nprev": ("2", 2), "ds_start": ("3", 3), "ds_pick": ("#4", "#4")},
+        {"ds_len": (["4.0", "8.0"], (4.0, 8.0)), "ds_wid": (["3.5", "6.0"], (3.5, 6.0)),
+         "ds_hei": (["2.5", "3.5"], (2.5, 3.5)), "ds_abs": ("Both (half each)", "Both (half each)"),
+         "ds_rt_kind": ("log-uniform", "log-uniform"), "ds_walls": (["Glass window", "Wooden lining"],
+                                                                    ["Glass window", "Wooden lining"]),
+         "ds_floors": (["Carpet, cotton"], ["Carpet, cotton"]), "ds_ceilings": (["Fissured ceiling tile"],
+                                                                               ["Fissured ceiling tile"]),
+         "ds_models": (["hybrid", "image-source"], ["hybrid", "image-source"]), "ds_min_wall": ("0.6", 0.6),
+         "ds_min_dist": ("1.0", 1.0), "ds_max_dist": ("4.0", 4.0), "ds_src_h": (["1.3", "1.8"], (1.3, 1.8)),
+         "ds_mic_h": (["0.8", "1.5"], (0.8, 1.5)), "ds_kinds": (["pink", "babble"], ["pink", "babble"]),
+         "ds_level": (["-30.0", "-20.0"], (-30.0, -20.0)), "ds_clip_p": ("0.1", 0.1),
+         "ds_clip_h": (["2.0", "8.0"], (2.0, 8.0)), "ds_bl_p": ("0.3", 0.3),
+         "ds_cutoff": (["2500.0", "6000.0"], (2500.0, 6000.0)), "ds_codec_p": ("0.5", 0.5),
+         "ds_codecs": (["opus"], ["opus"]), "ds_bitrate": (["10.0", "24.0"], (10.0, 24.0)),
+         "ds_early": ("30.0", 30.0), "ds_sr": ("22050", 22050), "ds_dur": ("3.0", 3.0), "ds_nprev": ("1", 1)},
+        {"ds_speech_src": ("A clip of yours or a sample", "A clip of yours or a sample"),
+         S: ("Sung vowel /a/ 120 Hz (sustained)", "Sung vowel /a/ 120 Hz (sustained)"), "ds_nprev": ("1", 1)},
+        {"ds_tab": ("Distributions", "Distributions"), "ds_ndraw": ("200", 200), "ds_ncheck": ("8", 8)},
+        {"ds_tab": ("Generate", "Generate"), "ds_cli_speech": ("/data/clean", "/data/clean"),
+         "ds_cli_noise": ("/data/noise", "/data/noise"), "ds_cli_out": ("/data/out", "/data/out"),
+         "ds_cli_sched": ("tcp://10.0.0.5:8786", "tcp://10.0.0.5:8786"), "ds_hours": ("250.0", 250.0),
+         "ds_run_n": ("4", 4), "ds_engine": ("Local Dask cluster", "Local Dask cluster"), "ds_workers": ("1", 1),
+         "ds_dur": ("2.0", 2.0)},
+    ],
 }
 
 #: Keyed widgets that are deliberately not in links: actions (buttons, downloads), uploads and
 #: recordings (a link cannot carry a file), the source radio (a link opens with the built-in
 #: sample), the exact-value boxes that mirror a bound slider, and the Fourier page's coefficient
-#: table (edits of a table are not a URL parameter).
+#: table (edits of a table are not a URL parameter), and the data generator's actions (draw the next
+#: examples, run a job, render a check).
 NOT_IN_LINKS = (r"_demo_\d+$", r"_fetch$", r"_source$", r"_num$", r"_upload$", r"_mic$", r"_local$", r"_reset$",
                 r"_curve_go$", r"_go$", r"_download$", r"_npz$", r"_encode$", r"^td_cmp$", r"^present_exit$",
-                r"^fourier_table_", r"^room_meas_")
+                r"^fourier_table_", r"^room_meas_",
+                # convolution/measurement: the preset boxes follow the typed numbers (which are in the link),
+                # the timing button, responses that exist only in this session, IR uploads
+                r"^cv_[xh]_preset$", r"^cv_time$", r"_measured$", r"_irup$",
+                # How SyncNet learns: the Train button
+                r"^train_run$",
+                # the data generator's actions: draw the next examples, run a job, render a check
+                r"^ds_(next|run|check)$")
 
 
 def url_params(view: dict) -> dict:

@@ -56,4 +56,4 @@ def test_upload_too_short_and_missing(tmp_path):
     data = write_av(tmp_path / "short.mp4", frames, a).read_bytes()
     at.file_uploader(key="train_upload").set_value(("short [x](http://e.org).mp4", data, "video/mp4")).run()
     assert not at.exception
-    assert len(at.error) == 1 and "at least 4 s are needed" in at.error[0].value
+    assert len(at.error) == 1 and "at least 3 s are needed" in at.error[0].value

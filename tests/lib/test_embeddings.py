@@ -272,3 +272,55 @@ def test_word_error_rate():
     assert E.word_error_rate("the cat sat", "The cat, sat.") == 0
     assert E.word_error_rate("the cat sat on the mat", "the cat sat on a mat") == pytest.approx(1 / 6)
     assert E.word_error_rate("a b", "") == 1.0
+
+
+def test_batched_whisper_extraction_equals_one_by_one(tmp_path, models):
+    from lib.wordset import Clip
+
+    m = models["whisper-tiny.en"]
+    clips = [Clip(samples=_noise(n, seed=n), sr=16000, name=str(n), word="w", voice="v") for n in (5000, 16000, 9000)]
+    cache = E.EmbeddingCache(tmp_path)
+    assert E.embed_set(m, clips, cache=cache, batch_size=2) == 3
+    assert E.embed_set(m, clips, cache=cache) == 0  # all cached now
+    for c in clips:
+        one = E.layer_states(m, c.samples, c.sr)
+        got = cache.get(c.fingerprint, m.model_id)
+        assert [g.shape for g in got] == [o.shape for o in one]
+        for g, o in zip(got, one):
+            np.testing.assert_allclose(g, o, rtol=3e-3, atol=3e-3)
+    P = E.pooled_layers(cache, m.model_id, [c.fingerprint for c in clips], how="max")
+    assert len(P) == 3 and P[0].shape == (3, 16)
+
+
+def test_pca_agrees_with_scikit_learn_and_maps_are_seeded():
+    from sklearn.decomposition import PCA
+
+    X, y, g = _blobs(n_classes=3, per=8, dim=12, spread=1.0)
+    ours = E.project(X, "PCA", 3)
+    ref = PCA(n_components=3).fit(X)
+    np.testing.assert_allclose(ours.explained, ref.explained_variance_ratio_, rtol=1e-6)
+    np.testing.assert_allclose(np.abs(ours.coords), np.abs(ref.transform(X)), rtol=1e-4, atol=1e-4)
+    a, b = E.project(X, "t-SNE", 2, seed=1), E.project(X, "t-SNE", 2, seed=1)
+    assert a.explained is None and np.array_equal(a.coords, b.coords)
+    with pytest.raises(InputError):
+        E.project(X[:3], "PCA")
+    with pytest.raises(InputError):
+        E.project(X, "LDA")
+
+
+def test_depth_curves_group_words_by_voice_and_voices_by_word():
+    rng = np.random.default_rng(3)
+    words = np.tile(np.arange(4), 5).astype(str)
+    voices = np.repeat(np.arange(5), 4).astype(str)
+    word_layer = np.eye(4)[words.astype(int)] * 3 + 0.1 * rng.standard_normal((20, 4))  # knows the word only
+    voice_layer = np.eye(5)[voices.astype(int)] * 3 + 0.1 * rng.standard_normal((20, 5))  # knows the voice only
+    c = E.depth_curves([word_layer, voice_layer], words, voices)
+    assert c["word_probe"][0] == 1.0 and c["word_probe"][1] <= 0.5
+    assert c["voice_probe"][1] == 1.0 and c["voice_probe"][0] <= 0.5
+    assert c["word_knn"][0] == 1.0 and c["voice_knn"][1] == 1.0
+    assert float(c["word_chance"]) == 0.25 and float(c["voice_chance"]) == 0.2
+
+
+def test_self_similarity():
+    S = E.self_similarity(np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [-1.0, 0.0]]))
+    np.testing.assert_allclose(S, [[1, 1, 0, -1], [1, 1, 0, -1], [0, 0, 1, 0], [-1, -1, 0, 1]], atol=1e-6)

@@ -41,11 +41,6 @@ def face_video(tmp_path_factory, speech):
     return path
 
 
-def induce(audio: np.ndarray, k: int) -> np.ndarray:
-    """Advance the audio by k frames (audio leads by k more), keeping the length."""
-    return sync.advance_audio(audio, k)
-
-
 # ----------------------------------------------------------------------------- constructed truth
 def test_lagged_correlation_sign_convention():
     """A signal whose audio copy is `lag` frames *earlier* peaks at +lag (audio leads)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -75,16 +76,30 @@ def reference(inputs, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A real 2-worker LocalCluster for this module (always closed)."""
+    """A real 2-worker LocalCluster for this module (always closed).
+
+    Dask starts (and restarts) workers with multiprocessing's spawn, which re-runs the parent's
+    ``__main__`` in each worker. An AppTest that ran earlier in this process leaves Home.py there,
+    so a plain module stands in for ``__main__`` while the cluster lives (the CLI and the bench
+    have a real, import-safe ``__main__``; the page starts clusters through a child process).
+    """
+    import types
+
     from distributed import Client
 
-    lc = generate.start_cluster(2)
-    client = Client(lc)
+    real_main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    lc = client = None
     try:
+        lc = generate.start_cluster(2)
+        client = Client(lc)
         yield lc, client
     finally:
-        client.close()
-        lc.close()
+        if client is not None:
+            client.close()
+        if lc is not None:
+            lc.close()
+        sys.modules["__main__"] = real_main
 
 
 def test_manifest_has_every_column_typed_and_files_match(reference):
