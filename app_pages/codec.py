@@ -43,10 +43,12 @@ intro(
 )
 
 demo_scenarios({
-    "k-means RVQ, 1 stage": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 1},
-    "k-means RVQ, 8 stages": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 8},
-    "Opus at 6 kbps": {"codec_tab": "Classic codecs", "codec_classic": "opus", "codec_classic_kbps": 6},
+    "RVQ, 1 stage": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 1},
+    "RVQ, 8 stages": {"codec_tab": "k-means RVQ (no weights)", "codec_rvq_stages": 8},
+    "Opus 6 kbps": {"codec_tab": "Classic codecs", "codec_classic": "opus", "codec_classic_kbps": 6},
     "The curve": {"codec_tab": "Bitrate vs quality"},
+    "Delay pattern": {"codec_tab": "Tokens", "codec_pattern": "delay"},
+    "4-bit audio": {"codec_tab": "The arithmetic of bits", "codec_qbits": 4},
 }, key="codec")
 
 src = inputs()
@@ -110,11 +112,24 @@ def get_model(model: str, random_dac: str = ""):
     return codec.load_dac(model, allow_download=False, num_threads=os.cpu_count() or 2)
 
 
+@st.cache_resource(max_entries=1, show_spinner=False)
+def get_runtime(model: str, random_dac: str = ""):
+    """ONNX Runtime for the model's convolutions: loaded from disk, or exported in the background (lib.dac_onnx)."""
+    from lib import dac_onnx
+
+    return dac_onnx.BackgroundRuntime(get_model(model, random_dac))
+
+
+def dac_cache_name(model: str, mode: str, fast: bool) -> str:
+    return model + (mode and f"-{mode}") + ("-bf16" if fast else "")
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False, mode: str = "") -> codec.Encoding:
     # (No progress callback in here: cached functions must not touch elements created outside them.)
+    runtime = None if fast else get_runtime(model, mode).runtime  # bf16 is a PyTorch option
     with codec.autocast_bf16(fast):
-        return codec.encode_details(get_model(model, mode), y, sr, chunk_s=5.0)
+        return codec.encode_details(get_model(model, mode), y, sr, chunk_s=5.0, runtime=runtime)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -122,12 +137,14 @@ def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_sample
                fast: bool = False, mode: str = "") -> np.ndarray:
     """Decoded audio, cached in memory and on disk by (clip hash, model, k)."""
     cache = codec.DiskCache()
-    key = codec.cache_key(h, model + (mode and f"-{mode}") + ("-bf16" if fast else ""), n_codebooks)
+    key = codec.cache_key(h, dac_cache_name(model, mode, fast), n_codebooks)
     hit = cache.get(key)
     if hit is not None:
         return hit["audio"]
     with codec.autocast_bf16(fast):
-        out = codec.decode(get_model(model, mode), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0)
+        runtime = None if fast else get_runtime(model, mode).runtime
+        out = codec.decode(get_model(model, mode), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0,
+                           runtime=runtime)
     cache.put(key, audio=out)
     return out
 
@@ -266,16 +283,26 @@ if tab_dac.open:
                 bar = st.progress(0.0, text=f"Loading {spec.repo_id}…")
                 try:
                     get_model(model_key, DAC_MODE)
+                    rt = get_runtime(model_key, DAC_MODE)
                     bar.progress(0.05, text="Encoding…")
                     enc = dac_encode(model_key, y, sr, fast, DAC_MODE)
                     bar.progress(0.5, text=f"Decoding from {k} codebooks…")
                     z = dac_decode(model_key, h, enc.codes, k, len(y), fast, DAC_MODE)
+                    if not fast and st.session_state.get("codec_levels_bg") != RUN_KEY:
+                        # The chosen level first (above); every other level now, in the background, to disk.
+                        st.session_state["codec_levels_bg"] = RUN_KEY
+                        rt.decode_levels(enc.codes, n_samples=len(y), clip_hash=h, cache=codec.DiskCache(),
+                                         model=dac_cache_name(model_key, DAC_MODE, False), chunk_s=5.0,
+                                         levels=[kk for kk in range(spec.n_codebooks, 0, -1) if kk != k])
                 except WeightsUnavailable as exc:
                     bar.empty()
                     show_weights_unavailable(exc)
                     st.stop()
                 bar.empty()
                 compare(y, z, sr, label=f"DAC, {k} codebooks, {kbps:.2f} kbps", key="codec_dac")
+                st.caption(f"Ran on {'PyTorch (bfloat16)' if fast else rt.status()}. The other codebook counts are "
+                           "decoded in the background after the one you asked for and kept on disk, so moving the "
+                           "slider soon costs nothing.")
                 n_frames = enc.codes.shape[1]
                 chart(cf.code_heatmap(enc.codes, spec.frame_rate_hz, n_used=k), key="codec_heat")
                 st.caption(f"{enc.codes.shape[0]} codebooks × {n_frames} frames = {enc.codes.size} codes; "
@@ -451,7 +478,7 @@ if tab_tokens.open:
         t2.metric("Bits per token", f"{f['bits_per_token']}", help=f"log2({f['codebook_size']}) entries")
         t3.metric("This clip", f"{n_fr_clip * f['n_codebooks']:,} tokens",
                   help=f"{n_fr_clip} frames × {f['n_codebooks']} codebooks for {len(y) / sr:.2f} s")
-        t4.metric("One flat token per frame", f"10^{f['flat_vocab_log10']:.1f} symbols",
+        t4.metric("Flat vocabulary", f"10^{f['flat_vocab_log10']:.1f}",
                   help=f"{f['codebook_size']}^{f['n_codebooks']} = 2^{f['flat_vocab_bits']}")
         st.markdown(
             f"A language model over codec tokens predicts **{f['tokens_per_s']:.0f} tokens for every second** of sound "
@@ -543,13 +570,13 @@ if tab_step.open:
             order = np.argsort(d, kind="stable")
             e_in, e_out = float(np.sum(r_in**2)), float(np.sum(step["residual"] ** 2))
             s1, s2, s3, s4 = st.columns(4)
-            s1.metric("Vector in", f"{len(r_in)}-d, |r| = {np.sqrt(e_in):.3g}")
+            s1.metric("Vector in", f"|r| = {np.sqrt(e_in):.3g}", help=f"{len(r_in)} dimensions; its Euclidean length")
             s2.metric("Chosen entry", f"#{step['index']}", help=f"of {len(d)} entries")
             if step["cosine"] is not None:
                 cos = np.asarray(step["cosine"])
-                s3.metric("Cosine to it", f"{cos[order[0]]:.4f}", f"runner-up {cos[order[1]]:.4f}", delta_color="off")
+                s3.metric("Cosine to it", f"{cos[order[0]]:.4f}", f"runner-up {cos[order[1]]:.4f}", delta_color="off", delta_arrow="off")
             else:
-                s3.metric("Squared distance", f"{d[order[0]]:.4g}", f"runner-up {d[order[1]]:.4g}", delta_color="off")
+                s3.metric("Squared distance", f"{d[order[0]]:.4g}", f"runner-up {d[order[1]]:.4g}", delta_color="off", delta_arrow="off")
             s4.metric("Energy handed on", f"{10 * np.log10(max(e_out, 1e-30) / max(e_in, 1e-30)):+.1f} dB",
                       help="10·log10(|residual out|² / |vector in|²): negative = this stage removed error")
             slot = figure_slot()
@@ -676,7 +703,7 @@ if tab_bits.open:
         fb = flac_size(y, sr)
         l1, l2, l3 = st.columns(3)
         l1.metric("16-bit PCM", f"{pcm_b / 1024:.1f} KiB")
-        l2.metric("FLAC (measured)", f"{fb / 1024:.1f} KiB", f"{pcm_b / fb:.2f}× smaller", delta_color="off")
+        l2.metric("FLAC (measured)", f"{fb / 1024:.1f} KiB", f"{pcm_b / fb:.2f}× smaller", delta_color="off", delta_arrow="off")
         l3.metric("FLAC bitrate", f"{fb * 8 / (len(y) / sr) / 1000:.0f} kbps",
                   help="Includes the FLAC headers; mono, at the page's sample rate")
 
@@ -691,7 +718,7 @@ if tab_bits.open:
         g1, g2, g3, g4 = st.columns(4)
         g1.metric("Samples per MP3 frame", f"{fr['samples']}")
         g2.metric("Frame length", f"{fr['duration_ms']:.1f} ms")
-        g3.metric("Bits per MP3 frame", f"{fr['bits']:,.0f}", f"{fr['bytes']:.2f} bytes", delta_color="off")
+        g3.metric("Bits per MP3 frame", f"{fr['bits']:,.0f}", f"{fr['bytes']:.2f} bytes", delta_color="off", delta_arrow="off")
         g4.metric("Bits per sample", f"{fr['bits_per_sample']:.2f}", help="vs 16 for CD-quality PCM")
 
         st.markdown("**Per bit.** What each coder spends on one sample (mono, at each codec's own rate).")

@@ -283,11 +283,15 @@ curves["trained network"] = est.curve
 chart(TF.offset_curves(est.lags, curves, estimate=est.offset_frames, true_offset=induced,
                        title=f"Trained tiny SyncNet on the test clip: estimate {est.offset_frames:+d}, truth {induced:+d}"),
       key="train_test_curve")
-e1, e2, e3 = st.columns(3)
+e1, e2, e3, e4 = st.columns(4)
 e1.metric("Estimated offset", f"{est.offset_frames:+d} frames", delta=f"{est.offset_frames - induced:+d} vs. truth",
           delta_color="off")
-e2.metric("Confidence (median − min)", f"{est.confidence:.3f}")
-e3.metric("Windows compared", f"{len(est.framewise_conf)}")
+e2.metric("Verdict", {"in_sync": "In sync", "offset": "Out of sync", "cannot_tell": "Cannot tell"}[est.verdict],
+          help=est.verdict_reason)
+e3.metric("Confidence (median − min)", f"{est.confidence:.3f}")
+e4.metric("Windows compared", f"{len(est.framewise_conf)}")
+if est.verdict == "cannot_tell":
+    st.warning(est.verdict_reason, icon=":material/help:")
 if induced == 0 and result.held_out_curves:
     st.caption("Grey: the same clip through the untrained network (random weights) — flat, no preferred offset. "
                "Blue: after training. The test clip is not shifted here; move the slider to shift it.")

@@ -157,7 +157,8 @@ with st.expander("Our scratch code against librosa", icon=":material/compare_arr
     st.markdown(
         "The functions above are a few lines of numpy each. Press the button to run "
         "`librosa.feature.rms` and `librosa.feature.zero_crossing_rate` on the same frames and compare. "
-        "(librosa compiles some numba code on its first call, which can take several seconds.)")
+        "(The first press imports librosa and compiles some of its numba code: about 3 s of CPU time, "
+        "measured on a 2-core machine; longer while the machine is busy.)")
     if st.button("Compare with librosa", key="td_cmp"):
         import librosa
 

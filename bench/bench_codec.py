@@ -9,7 +9,12 @@ encode and 5.8 s to decode 5 s of 44.1 kHz audio with 2 threads, 2.1 GB peak.
 Goal: first decoded audio within 6 s of the button, all levels within 30 s,
 peak under 2 GB.
 
-Run:  .venv/bin/python bench/bench_codec.py [--models 16khz,24khz,44khz] [--quick]
+Issue 16 (first section printed): the old path (eager PyTorch) and the new one (encoder and decoder in
+ONNX Runtime, exported once per checkpoint and cached on disk, equal to 1e-4) alternately in one
+process on the same clip, so a shared machine's load hits both alike; the ratio is the result.
+Goals: first decoded audio <= 6 s for 5 s at 44.1 kHz; every level of the 24 kHz model <= 30 s; < 2 GB.
+
+Run:  .venv/bin/python bench/bench_codec.py [--models 16khz,24khz,44khz] [--quick] [--onnx-only] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -78,6 +83,147 @@ def run(model: str, *, weight_norm=False, inference_mode=True, threads=2, chunk_
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+COMPARE = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, {root!r})
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["AVE_ONNX_CACHE"] = {cache!r}
+import numpy as np, torch
+torch.set_num_threads({threads})
+from lib import codec, dac_onnx
+opts = json.loads({opts!r})
+spec = codec.MODELS[opts["model"]]
+net = codec.build_dac(spec)
+d = opts["duration_s"]
+rng = np.random.default_rng(0)
+t = np.arange(int(d * spec.sr)) / spec.sr
+y = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+out = {{}}
+t0 = time.perf_counter()
+was_cached = dac_onnx.cached(net)
+rt = dac_onnx.OnnxDac(net, threads={threads})
+out["onnx_ready_s"] = time.perf_counter() - t0
+out["onnx_was_cached"] = was_cached
+out["onnx_max_error"] = rt.max_error
+paths = {{"old (eager PyTorch)": None, "new (ONNX Runtime)": rt}}
+times = {{name: {{"encode": [], "decode": []}} for name in paths}}
+codes = {{}}
+audio = {{}}
+for rep in range(opts["repeat"]):
+    order = list(paths) if rep % 2 == 0 else list(paths)[::-1]  # alternate: load drifts hit both alike
+    for name in order:
+        runtime = paths[name]
+        t0 = time.perf_counter()
+        enc = codec.encode_details(net, y, spec.sr, chunk_s=opts["chunk_s"], runtime=runtime)
+        times[name]["encode"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        z = codec.decode(net, enc.codes, opts["k"], n_samples=len(y), chunk_s=opts["chunk_s"], runtime=runtime)
+        times[name]["decode"].append(time.perf_counter() - t0)
+        codes[name], audio[name] = enc.codes, z
+out["times"] = times
+a, b = list(audio.values())
+out["max_audio_diff"] = float(np.max(np.abs(a - b)))
+ca, cb = list(codes.values())
+out["codes_equal_fraction"] = float(np.mean(ca == cb))
+out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+PEAK = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, {root!r})
+os.environ["AVE_ONNX_CACHE"] = {cache!r}
+import numpy as np, torch
+torch.set_num_threads({threads})
+from lib import codec, dac_onnx
+spec = codec.MODELS[{model!r}]
+net = codec.build_dac(spec)
+rt = dac_onnx.OnnxDac(net, threads={threads}) if {onnx!r} else None
+y = (0.3 * np.sin(2 * np.pi * 220 * np.arange(int({d} * spec.sr)) / spec.sr)).astype(np.float32)
+enc = codec.encode_details(net, y, spec.sr, chunk_s=5.0, runtime=rt)
+codec.decode(net, enc.codes, n_samples=len(y), chunk_s=5.0, runtime=rt)
+print(json.dumps(dict(peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+"""
+
+
+def _run(code: str, threads: int) -> dict:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=str(ROOT))
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare_onnx(model: str, *, duration_s: float, repeat: int, cache: str, threads: int = 2, k: int | None = None,
+                 chunk_s: float = 5.0) -> dict:
+    """Old path (eager PyTorch) and new path (ONNX Runtime) alternately in one process, same clip."""
+    from lib.codec import MODELS
+
+    opts = dict(model=model, duration_s=duration_s, repeat=repeat, k=k or MODELS[model].n_codebooks, chunk_s=chunk_s)
+    return _run(COMPARE.format(root=str(ROOT), cache=cache, threads=threads, opts=json.dumps(opts)), threads)
+
+
+def peak_mb(model: str, *, onnx: bool, cache: str, duration_s: float = 5.0, threads: int = 2) -> float:
+    code = PEAK.format(root=str(ROOT), cache=cache, threads=threads, model=model, onnx=onnx, d=duration_s)
+    return _run(code, threads)["peak_mb"]
+
+
+def decoder_gflop_per_s(spec) -> tuple[float, float]:
+    """Decoder FLOPs per second of audio (2 x multiply-adds of every convolution) and conv1's share of them."""
+    d, fr = spec.decoder_hidden_size, spec.frame_rate_hz
+    hidden = spec.encoder_hidden_size * 2 ** len(spec.downsampling_ratios)
+    conv1 = hidden * d * 7 * fr
+    macs, rate = conv1, fr
+    for i, s in enumerate(reversed(spec.downsampling_ratios)):
+        cin, cout = d // 2**i, d // 2 ** (i + 1)
+        rate *= s
+        macs += cin * cout * 2 * rate + 3 * (cout * cout * 7 + cout * cout) * rate
+    macs += (d // 2 ** len(spec.downsampling_ratios)) * 7 * rate
+    return 2 * macs / 1e9, conv1 / macs
+
+
+def onnx_section(models: list[str], duration_s: float, repeat: int) -> None:
+    import statistics
+    import tempfile
+
+    from lib.codec import MODELS
+
+    print("\n== Steps of issue 16: ONNX Runtime vs eager PyTorch, alternating in one process (same clip, same codes) ==")
+    print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; times best / median of {repeat}")
+    cache = tempfile.mkdtemp(prefix="ave_bench_onnx_")
+    for model in models:
+        spec = MODELS[model]
+        r = compare_onnx(model, duration_s=duration_s, repeat=repeat, cache=cache)
+        print(f"\n{model}: {spec.label}; {duration_s:g} s clip, 5 s fixed-length chunks")
+        print(f"  export + check (cold, once per checkpoint, cached on disk): {r['onnx_ready_s']:.1f} s; "
+              f"largest difference to PyTorch on the probe {r['onnx_max_error']:.1e} (must be <= 1e-4)")
+        r2 = compare_onnx(model, duration_s=duration_s, repeat=1, cache=cache)
+        print(f"  load + check from the disk cache (warm, any later run): {r2['onnx_ready_s']:.1f} s")
+        print(f"  same clip: decoded audio differs by {r['max_audio_diff']:.1e}; codes equal on "
+              f"{100 * r['codes_equal_fraction']:.2f} % of tokens")
+        res = {}
+        for name, t in r["times"].items():
+            enc, dec = min(t["encode"]), min(t["decode"])
+            first = [e + x for e, x in zip(t["encode"], t["decode"])]
+            res[name] = (enc, dec, min(first))
+            print(f"  {name:<22} encode {enc:6.2f} s  decode {dec:6.2f} s  first audio {min(first):6.2f} s "
+                  f"(median {statistics.median(first):6.2f} s)")
+        (eo, do, fo), (en, dn, fn) = res["old (eager PyTorch)"], res["new (ONNX Runtime)"]
+        print(f"  ratio old/new: encode x{eo / en:.2f}, decode x{do / dn:.2f}, first audio x{fo / fn:.2f}")
+        gflop, share = decoder_gflop_per_s(spec)
+        per = gflop * duration_s
+        print(f"  decoder work: {per:.0f} GFLOP per decode of {duration_s:g} s -> {per / dn:.0f} GFLOP/s sustained by "
+              f"ONNX Runtime here; conv1 (the only layer levels could share: it is linear) is {100 * share:.1f} % of it")
+        print(f"  all {spec.n_codebooks} levels (decode cost does not depend on k): eager {spec.n_codebooks * do:.0f} s, "
+              f"ONNX {spec.n_codebooks * dn:.0f} s; the chosen level first, the others in the background")
+        if model == "24khz":
+            need = spec.n_codebooks * per / 30
+            print(f"  goal 'every level <= 30 s' needs {need:.0f} GFLOP/s sustained in float32 "
+                  f"({spec.n_codebooks} x {per:.0f} GFLOP / 30 s)")
+        print(f"  peak memory (fresh process, 5 s clip): eager {peak_mb(model, onnx=False, cache=cache):.0f} MB, "
+              f"ONNX {peak_mb(model, onnx=True, cache=cache):.0f} MB (goal < 2048 MB)")
+    print(f"\nload average after the ONNX section: {os.getloadavg()[0]:.1f}")
+
 def row(label: str, r: dict, duration_s: float) -> str:
     rtf_e = duration_s / r["encode_s"]
     rtf_d = duration_s / r["decode_s"]
@@ -92,8 +238,13 @@ def main() -> None:
     ap.add_argument("--models", default="16khz,24khz,44khz")
     ap.add_argument("--duration", type=float, default=5.0)
     ap.add_argument("--quick", action="store_true", help="only the optimised configuration")
+    ap.add_argument("--onnx-only", action="store_true", help="only the ONNX Runtime vs PyTorch comparison (issue 16)")
+    ap.add_argument("--repeat", type=int, default=3, help="alternating repetitions in the ONNX comparison")
     args = ap.parse_args()
     d = args.duration
+    onnx_section(args.models.split(","), d, args.repeat)
+    if args.onnx_only:
+        return
     print(f"DAC encode/decode of {d:g} s of audio, random weights, CPU ({os.cpu_count()} cores visible)")
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores are shared; times are best of 2)")
     print("RT = times faster than real time (duration / wall time); anchor: reference code 44.1 kHz enc 3.1 s, "

@@ -225,7 +225,7 @@ def codebook_space(projected: np.ndarray, normalised: np.ndarray | None, codewor
     """Bars of the small codebook-space vectors: projection, its unit version, the chosen entry."""
     d = len(projected)
     x = [f"d{i + 1}" for i in range(d)]
-    bars = [("projection", projected, COLORS["signal"])]
+    bars = [("projection" if normalised is not None else "the vector", projected, COLORS["signal"])]
     if normalised is not None:
         bars.append(("projection / |projection|", normalised, COLORS["alt"]))
     if codeword_normalised is not None:
@@ -248,9 +248,10 @@ def nearest_entries(distances: np.ndarray, index: int, *, title: str, top: int =
                                  hovertemplate="rank %{x}: entry %{customdata}<br>distance %{y:.4f}<extra></extra>"))
     n = min(top, len(d))
     fig.add_trace(go.Scatter(x=rank[:n], y=d[order[:n]], mode="markers+text", name="nearest",
-                             text=[f"#{i}" for i in order[:n]], textposition="top right",
+                             text=[f"#{order[0]}"] + [""] * (n - 1), textposition="top right",
+                             customdata=order[:n],
                              marker=dict(size=[14] + [8] * (n - 1), color=[COLORS["accent"]] + [COLORS["signal"]] * (n - 1)),
-                             hovertemplate="entry %{text}<br>distance %{y:.4f}<extra></extra>"))
+                             hovertemplate="entry #%{customdata}<br>distance %{y:.4f}<extra></extra>"))
     style(fig, title=title, x_title=x_title, y_title="Distance", height=320, legend=False)
     ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if v <= len(d)]
     fig.update_xaxes(type="log", tickvals=ticks, ticktext=[str(v) for v in ticks])

@@ -260,5 +260,4 @@ def demo_scenarios(scenarios: dict[str, dict[str, Any]], *, key: str, where=None
     cols = w.columns([0.09] + [0.91 / len(names)] * len(names), vertical_alignment="center")
     cols[0].markdown(f"**{label}:**")
     for i, (name, col) in enumerate(zip(names, cols[1:])):
-        col.button(name, key=f"{key}_demo_{i}", on_click=_apply, args=(scenarios[name],), width="stretch",
-                   help="Sets: " + ", ".join(f"{k} = {v}" for k, v in scenarios[name].items()))
+        col.button(name, key=f"{key}_demo_{i}", on_click=_apply, args=(scenarios[name],), width="stretch")

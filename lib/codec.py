@@ -615,7 +615,21 @@ def _prepare_input(net, y: np.ndarray, sr: int) -> np.ndarray:
     return y
 
 
-def _encode_block(net, x, n_q: int):
+def _chunk_windows(frames: int, step: int, ctx: int):
+    """``(a, b, lo, hi)`` per chunk: keep frames ``a:b`` of a window ``lo:hi`` of fixed length ``step + 2 ctx``.
+
+    Every window has the same length (one exported/compiled graph shape serves every chunk and clip),
+    and each kept frame has at least ``ctx`` frames of context on both sides unless it is at the
+    clip's edge, where the whole-clip computation has none either.
+    """
+    win = step + 2 * ctx
+    for a in range(0, frames, step):
+        b = min(frames, a + step)
+        lo = max(0, min(a - ctx, frames - win))
+        yield a, b, lo, min(frames, lo + win)
+
+
+def _encode_block(net, x, n_q: int, runtime=None):
     """Encoder + RVQ on a ``(1, 1, T)`` tensor: codes ``(n_q, F)`` and residual energies ``(n_q + 1,)``.
 
     The same loop as ``DacResidualVectorQuantizer.forward`` in eval mode,
@@ -624,7 +638,10 @@ def _encode_block(net, x, n_q: int):
     """
     import torch
 
-    z = net.encoder(x)
+    if runtime is not None and runtime.encoder is not None:
+        z = torch.from_numpy(runtime.encoder(x.numpy()))
+    else:
+        z = net.encoder(x)
     residual = z
     codes, energy = [], [float(torch.sum(z.double() ** 2))]
     for quantizer in net.quantizer.quantizers[:n_q]:
@@ -649,8 +666,12 @@ class Encoding:
 
 
 def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chunk_s: float | None = None,
-                   context_s: float = 0.5, progress: Callable[[float, str], None] | None = None) -> Encoding:
-    """Encode a clip; see :func:`encode`. Also returns the per-stage residual energy."""
+                   context_s: float = 0.5, progress: Callable[[float, str], None] | None = None,
+                   runtime=None) -> Encoding:
+    """Encode a clip; see :func:`encode`. Also returns the per-stage residual energy.
+
+    ``runtime``: a :class:`lib.dac_onnx.OnnxDac` to run the encoder's convolutions in ONNX Runtime.
+    """
     import torch
 
     facts = model_facts(net)
@@ -665,28 +686,27 @@ def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = No
     x[:n] = y
     with torch.inference_mode():
         if chunk_s is None or chunk_s * facts["sr"] >= len(x):
-            codes, energy = _encode_block(net, torch.from_numpy(x)[None, None], n_q)
+            codes, energy = _encode_block(net, torch.from_numpy(x)[None, None], n_q, runtime)
         else:
             step = max(1, int(round(chunk_s * facts["sr"] / hop)))
             ctx = int(ceil(context_s * facts["sr"] / hop))
             parts, energy = [], np.zeros(n_q + 1)
-            for a in range(0, frames, step):
-                b = min(frames, a + step)
-                lo, hi = max(0, a - ctx), min(frames, b + ctx)
-                c, _ = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q)
+            for a, b, lo, hi in _chunk_windows(frames, step, ctx):
+                c, _ = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q, runtime)
                 parts.append(c[:, a - lo : b - lo])
                 if progress:
                     progress(b / frames, f"Encoding {b}/{frames} frames")
             codes = np.concatenate(parts, axis=1)
             # Residual energies from the chunked codes would need the latent too; one cheap
             # full-latent pass is not cheap for long clips, so take them from the first chunk.
-            _, energy = _encode_block(net, torch.from_numpy(x[: min(len(x), (step + ctx) * hop)])[None, None], n_q)
+            _, energy = _encode_block(net, torch.from_numpy(x[: min(len(x), (step + ctx) * hop)])[None, None], n_q,
+                                      runtime)
     rel = energy / max(energy[0], 1e-30)
     return Encoding(codes=codes.astype(np.int16), residual_energy=rel, sr=facts["sr"], hop_length=hop, n_samples=n)
 
 
 def encode(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chunk_s: float | None = None,
-           context_s: float = 0.5) -> np.ndarray:
+           context_s: float = 0.5, runtime=None) -> np.ndarray:
     """Encode mono audio to DAC codes ``(n_codebooks, frames)`` (int16).
 
     The clip is resampled to the model's rate if needed and zero-padded to a
@@ -704,8 +724,11 @@ def encode(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chun
         ``context_s`` seconds of neighbouring audio on both sides that is
         encoded and thrown away (bounded memory for long clips; with context
         longer than the encoder's receptive field the codes are the same).
+    runtime : lib.dac_onnx.OnnxDac, optional
+        Run the encoder's convolutions in ONNX Runtime.
     """
-    return encode_details(net, y, sr, n_quantizers=n_quantizers, chunk_s=chunk_s, context_s=context_s).codes
+    return encode_details(net, y, sr, n_quantizers=n_quantizers, chunk_s=chunk_s, context_s=context_s,
+                          runtime=runtime).codes
 
 
 def bf16_supported() -> bool:
@@ -731,16 +754,19 @@ def autocast_bf16(enabled: bool = True):
     return torch.autocast("cpu", dtype=torch.bfloat16) if enabled else contextlib.nullcontext()
 
 
-def _decode_block(net, codes: np.ndarray) -> np.ndarray:
+def _decode_block(net, codes: np.ndarray, runtime=None) -> np.ndarray:
     import torch
 
     c = torch.from_numpy(np.asarray(codes, dtype=np.int64))[None]
+    if runtime is not None and runtime.decoder is not None:
+        latent = net.quantizer.from_codes(c)[0]
+        return runtime.decoder(latent.float().numpy())[0, 0]
     return net.decode(audio_codes=c, return_dict=False)[0][0].float().cpu().numpy()
 
 
 def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples: int | None = None,
            chunk_s: float | None = None, context_s: float = 0.5,
-           progress: Callable[[float, str], None] | None = None) -> np.ndarray:
+           progress: Callable[[float, str], None] | None = None, runtime=None) -> np.ndarray:
     """Decode audio from the first ``n_codebooks`` rows of ``codes`` (float32 at the model's rate).
 
     Parameters
@@ -752,9 +778,12 @@ def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples:
     n_samples : int, optional
         Trim/pad the output to this length (default ``frames * hop_length``).
     chunk_s, context_s : float, optional
-        Decode in chunks of frames with context on both sides (bounded memory).
+        Decode in chunks of frames with context on both sides (bounded memory). Every chunk is
+        the same length (``chunk_s + 2 context_s``), so one graph shape serves every clip.
     progress : callable, optional
         ``progress(fraction, message)`` after each chunk.
+    runtime : lib.dac_onnx.OnnxDac, optional
+        Run the decoder's convolutions in ONNX Runtime (checked equal to PyTorch within 1e-4).
     """
     import torch
 
@@ -772,15 +801,13 @@ def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples:
     codes = codes[:k]
     with torch.inference_mode():
         if chunk_s is None or chunk_s * facts["sr"] >= frames * hop:
-            y = _decode_block(net, codes)
+            y = _decode_block(net, codes, runtime)
         else:
             step = max(1, int(round(chunk_s * facts["sr"] / hop)))
             ctx = int(ceil(context_s * facts["sr"] / hop))
             parts = []
-            for a in range(0, frames, step):
-                b = min(frames, a + step)
-                lo, hi = max(0, a - ctx), min(frames, b + ctx)
-                out = _decode_block(net, codes[:, lo:hi])
+            for a, b, lo, hi in _chunk_windows(frames, step, ctx):
+                out = _decode_block(net, codes[:, lo:hi], runtime)
                 parts.append(out[(a - lo) * hop : (b - lo) * hop])
                 if progress:
                     progress(b / frames, f"Decoding {b}/{frames} frames")
@@ -1008,24 +1035,33 @@ class DiskCache:
 
     def put(self, key: str, **arrays) -> None:
         p = self.path(key)
-        tmp = p.with_suffix(".tmp.npz")
+        import threading
+
+        tmp = p.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp.npz")  # concurrent writers never collide
         np.savez(tmp, **arrays)
         os.replace(tmp, p)
 
 
 def decode_levels(net, codes: np.ndarray, *, n_samples: int, clip_hash: str, model: str,
                   cache: DiskCache | None = None, levels=None, chunk_s: float | None = None,
-                  progress: Callable[[float, str], None] | None = None) -> dict[int, np.ndarray]:
-    """Decode every codebook count ``k`` in ``levels`` (default 1..all), cached by (clip, model, k)."""
+                  progress: Callable[[float, str], None] | None = None, runtime=None,
+                  stop=None) -> dict[int, np.ndarray]:
+    """Decode every codebook count ``k`` in ``levels`` (default 1..all), cached by (clip, model, k).
+
+    ``runtime``: see :func:`decode`. ``stop``: a ``threading.Event``; when set, the loop ends after
+    the level in progress (a background job that a newer request replaces).
+    """
     levels = list(range(1, codes.shape[0] + 1)) if levels is None else [int(k) for k in levels]
     out = {}
     for i, k in enumerate(levels):
+        if stop is not None and stop.is_set():
+            break
         key = cache_key(clip_hash, model, k)
         hit = cache.get(key) if cache else None
         if hit is not None:
             out[k] = hit["audio"]
         else:
-            out[k] = decode(net, codes, k, n_samples=n_samples, chunk_s=chunk_s)
+            out[k] = decode(net, codes, k, n_samples=n_samples, chunk_s=chunk_s, runtime=runtime)
             if cache:
                 cache.put(key, audio=out[k])
         if progress:

@@ -329,11 +329,25 @@ class TrainResult:
 
         best = dists[:, j]
         framewise = medfilt(np.where(np.isnan(best), med, med - np.nan_to_num(best)), 9)
-        return sync.SyncResult(
+        result = sync.SyncResult(
             offset_frames=int(lags[j]), confidence=med - float(curve[j]), min_dist=float(curve[j]), curve=curve,
             framewise_conf=framewise, lags=lags, method="tiny", curve_label="mean embedding distance",
             boxes=clip.boxes, mouth_boxes=sync.mouth_boxes(clip.boxes),
         )
+        # The same verdict rules as lib.sync.estimate_offset: block-bootstrap the windows (each replicate
+        # averages the valid pairs of the windows it drew), then too little speech, a still mouth or a
+        # wide uncertainty range say "cannot tell" instead of guessing.
+        valid = np.isfinite(dists)
+        W = sync._block_counts(len(dists), sync.BOOTSTRAP_N, sync.BOOTSTRAP_BLOCK, 0)
+        boot_curves = (W @ np.where(valid, dists, 0.0)) / np.maximum(W @ valid, 1e-12)
+        boot_curves[W @ valid == 0] = np.inf
+        boot = lags[np.argmin(boot_curves, axis=1)]
+        n_frames = len(frames)
+        result.speech_s = sync.speech_seconds(np.asarray(audio, np.float32).reshape(-1), n_frames)
+        mouth_grey = sync.mouth_activity(frames, clip.boxes)
+        result.verdict, result.uncertainty_frames, result.verdict_reason, result.support = sync.decide(
+            result.offset_frames, boot, lags, speech_s=result.speech_s, mouth_grey=mouth_grey)
+        return result
 
 
 def _embed(model, clip: ClipFeatures, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:

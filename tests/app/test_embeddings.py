@@ -20,6 +20,12 @@ def _private_caches(tmp_path, monkeypatch):
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # The page keeps its on-disk cache in st.cache_resource, which lives as long as the process: a page run
+    # by an earlier test in this worker would otherwise hand over a cache that already holds these clips.
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 def _small(at, **state):

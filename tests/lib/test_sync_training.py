@@ -78,6 +78,13 @@ def test_training_lowers_the_loss_opens_the_gap_and_recovers_a_shift_on_an_unsee
         assert res.offset_frames == k, (k, res.offset_frames)
         assert list(res.lags) == list(range(-10, 11)) and res.lags[np.argmin(res.curve)] == k
         assert res.confidence == pytest.approx(np.median(res.curve) - res.curve.min()) and res.confidence > 0
+        assert res.verdict == "offset" and res.uncertainty_frames <= sync.MAX_UNCERTAINTY_FRAMES
+        assert res.support[list(res.lags).index(k)] >= 0.5
+    # The trained towers answer with the same rules as lib.sync: a still mouth or silence is "cannot tell".
+    still = np.repeat(frames[:1], len(frames), axis=0)
+    assert trained.estimate_offset(still, base, max_offset=10).verdict == "cannot_tell"
+    quiet = trained.estimate_offset(frames, np.zeros_like(base), max_offset=10)
+    assert quiet.verdict == "cannot_tell" and "speech" in quiet.verdict_reason
 
 
 def test_same_seed_same_numbers():
