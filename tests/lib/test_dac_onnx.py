@@ -39,7 +39,7 @@ def clip():
 
 
 def test_chunk_windows_have_one_length_and_cover_every_frame_once():
-    for frames, step, ctx in [(401, 80, 40), (160, 80, 40), (1000, 70, 13), (95, 30, 5)]:
+    for frames, step, ctx in [(401, 80, 40), (160, 80, 40), (1000, 70, 13), (95, 30, 5), (401, 360, 80), (431, 431, 44)]:
         win = step + 2 * ctx
         kept = []
         for a, b, lo, hi in codec._chunk_windows(frames, step, ctx):
@@ -49,6 +49,8 @@ def test_chunk_windows_have_one_length_and_cover_every_frame_once():
             assert hi - b >= ctx or hi == frames
             kept += list(range(a, b))
         assert kept == list(range(frames))
+        if frames <= win:  # one window holds the clip: computed once, not once per step
+            assert len(list(codec._chunk_windows(frames, step, ctx))) == 1
 
 
 def test_onnx_decoder_and_encoder_equal_eager(tiny, runtime, clip):
