@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from components import presenter
+from components import memory, presenter
 from components.audio_io import playback_note
 from components.nav import PAGES
 
 st.set_page_config(page_title="AudioVideoEra Explorer", page_icon=":material/graphic_eq:", layout="wide")
+memory.tune_allocator()  # large arrays go back to the system when freed
+memory.release_at_session_end()  # and a closed session's heap is trimmed
 presenting = presenter.app_setup()
 
 sections: dict[str, list] = {}

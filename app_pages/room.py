@@ -88,11 +88,16 @@ demo_scenarios({
 # ---------------------------------------------------------------------------- controls
 # The preset and every input are bound to the URL. Each input's default is the chosen preset's value, so
 # a link carries the preset and only what was changed after it ("?room_preset=Church&room_mx=12.0").
+# persist_state="page" on every input: when the browser lacks a widget the server holds a value for (the
+# first run's messages dropped because a rerun interrupted it under load, or a widget not drawn in a run
+# that stopped early), Streamlit then tells the browser that value instead of letting it mount the widget
+# at its element default and send that back on the next interaction: the "all nine inputs reset to 0.00
+# under concurrent load" bug (issue 15, item 4; tests/app/test_room.py and tests/e2e/test_load.py).
 src_in = inputs()
 with src_in.side:
     if not src_in.presenting:
         st.subheader("Room")
-    preset = st.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET), key="room_preset",
+    preset = st.selectbox("Preset", list(PRESETS), index=list(PRESETS).index(DEFAULT_PRESET), key="room_preset", persist_state="page",
                           on_change=apply_preset, bind="query-params",
                           help="Sets the size, the materials and the positions; change any of them afterwards.")
 P = preset_values(preset)
@@ -100,38 +105,38 @@ details = st.sidebar if not src_in.presenting else st.expander("Room, source, mi
                                                                icon=":material/tune:")
 with details:
     c = st.columns(3)
-    L = c[0].number_input("Length L (m)", min_value=0.0, max_value=200.0, value=P["room_L"], step=0.5, key="room_L",
+    L = c[0].number_input("Length L (m)", min_value=0.0, max_value=200.0, value=P["room_L"], step=0.5, key="room_L", persist_state="page",
                           bind="query-params")
-    W = c[1].number_input("Width W (m)", min_value=0.0, max_value=200.0, value=P["room_W"], step=0.5, key="room_W",
+    W = c[1].number_input("Width W (m)", min_value=0.0, max_value=200.0, value=P["room_W"], step=0.5, key="room_W", persist_state="page",
                           bind="query-params")
-    H = c[2].number_input("Height H (m)", min_value=0.0, max_value=100.0, value=P["room_H"], step=0.1, key="room_H",
+    H = c[2].number_input("Height H (m)", min_value=0.0, max_value=100.0, value=P["room_H"], step=0.1, key="room_H", persist_state="page",
                           bind="query-params")
-    mode = st.radio("Absorption from", MODES, key="room_mode", bind="query-params")
+    mode = st.radio("Absorption from", MODES, key="room_mode", persist_state="page", bind="query-params")
     if mode == MODES[0]:
         mats = [st.selectbox(SURFACE_LABELS[s], list(MATERIALS), index=list(MATERIALS).index(P[f"room_mat_{i}"]),
-                             key=f"room_mat_{i}", bind="query-params") for i, s in enumerate(SURFACES)]
+                             key=f"room_mat_{i}", persist_state="page", bind="query-params") for i, s in enumerate(SURFACES)]
     elif mode == MODES[1]:
         alpha_uniform = st.number_input("Absorption α (all surfaces, all bands)", min_value=ALPHA_MIN, max_value=1.0,
-                                        value=0.15, step=0.01, format="%.3f", key="room_alpha", bind="query-params",
+                                        value=0.15, step=0.01, format="%.3f", key="room_alpha", persist_state="page", bind="query-params",
                                         help="Fraction of the sound energy a surface absorbs at each reflection: 0 < α ≤ 1.")
     else:
-        target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", bind="query-params",
+        target_rt60 = st.slider("Target RT60 (s)", 0.1, 4.0, 0.6, 0.05, key="room_target", persist_state="page", bind="query-params",
                                 help="Solved for a uniform absorption by Sabine's formula (pyroomacoustics' inverse_sabine).")
     st.subheader("Source and microphone")
     c = st.columns(3)
-    src = tuple(col.number_input(f"Source {ax}", value=P[f"room_s{ax}"], step=0.1, key=f"room_s{ax}",
+    src = tuple(col.number_input(f"Source {ax}", value=P[f"room_s{ax}"], step=0.1, key=f"room_s{ax}", persist_state="page",
                                  bind="query-params") for col, ax in zip(c, "xyz"))
     c = st.columns(3)
-    mic = tuple(col.number_input(f"Mic {ax}", value=P[f"room_m{ax}"], step=0.1, key=f"room_m{ax}",
+    mic = tuple(col.number_input(f"Mic {ax}", value=P[f"room_m{ax}"], step=0.1, key=f"room_m{ax}", persist_state="page",
                                  bind="query-params") for col, ax in zip(c, "xyz"))
     st.subheader("Simulation")
-    sr = st.select_slider("Sampling rate (Hz)", [8000, 16000, 22050, 44100], value=16000, key="room_sr",
+    sr = st.select_slider("Sampling rate (Hz)", [8000, 16000, 22050, 44100], value=16000, key="room_sr", persist_state="page",
                           bind="query-params", help="16 kHz keeps the page quick; 44.1 kHz for listening.")
-    hybrid = st.toggle("Hybrid model (image sources + diffuse tail)", value=True, key="room_hybrid", bind="query-params",
+    hybrid = st.toggle("Hybrid model (image sources + diffuse tail)", value=True, key="room_hybrid", persist_state="page", bind="query-params",
                        help="Image sources for the early part, a noise tail decaying per band as Eyring predicts "
                             "for the rest.")
-    auto_order = st.toggle("Image order from the RT60", value=True, key="room_auto_order", bind="query-params")
-    manual_order = st.slider("Image-source order", 0, MAX_ORDER_SLIDER, 20, key="room_order",
+    auto_order = st.toggle("Image order from the RT60", value=True, key="room_auto_order", persist_state="page", bind="query-params")
+    manual_order = st.slider("Image-source order", 0, MAX_ORDER_SLIDER, 20, key="room_order", persist_state="page",
                              disabled=auto_order, bind="query-params")
 
 dim = (float(L), float(W), float(H))
@@ -334,7 +339,7 @@ with tab_rir:
                    "windowed sinc's true peak lies between them.")
         chart(st, "rir_overview", h, sr, title=f"Whole {model_name} impulse response ({len(h) / sr:.2f} s)",
               key="room_rir_full")
-        plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order", bind="query-params")
+        plan_order = st.slider("Image order in the plan view", 1, 6, 3, key="room_plan_order", persist_state="page", bind="query-params")
         im_plan = room.image_sources(dim, src, plan_order)
         chart(st, "image_plan", dim, im_plan.positions, im_plan.orders, im_plan.indices, mic, key="room_images")
         st.caption("Each mirrored room holds one image of the source; the straight line from an image to the "
@@ -396,7 +401,7 @@ with tab_decay:
         with stop_on_input_error():
             hyb_cmp = hyb if hybrid else hybrid_rir(dim, table_key, src, mic, sr)
         h_ism = h if not hybrid else image_source_rir()
-        band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band", bind="query-params")
+        band = st.select_slider("Band", BAND_LABELS, value="1 kHz", key="room_cmp_band", persist_state="page", bind="query-params")
         b = BAND_LABELS.index(band)
         curves = {}
         for name, hh in (("image sources", h_ism), ("hybrid", hyb_cmp.rir)):
@@ -421,7 +426,7 @@ with tab_listen:
         clip = pick_audio("room_dry", default="Speech with fricatives", sr=sr, max_duration_s=10.0)
         dry = clip.samples.astype(np.float64)
         wet_full = auralise(dry, h, sr)
-        mix = st.slider("Dry / wet mix (0 = dry, 1 = all reverberant)", 0.0, 1.0, 1.0, 0.05, key="room_mix",
+        mix = st.slider("Dry / wet mix (0 = dry, 1 = all reverberant)", 0.0, 1.0, 1.0, 0.05, key="room_mix", persist_state="page",
                         bind="query-params")
         dry_pad = np.concatenate([dry, np.zeros(len(wet_full) - len(dry))])
         wet_matched = match_level(wet_full, dry_pad)
@@ -459,7 +464,7 @@ with tab_measured:
                     # arrivals at different delays: the decay it shows belongs to no microphone.
                     options = list(range(ir.channels)) + [-1]
                     ch = st.selectbox(
-                        f"Channel ({ir.channels} in the file)", options, index=0, key="room_meas_channel",
+                        f"Channel ({ir.channels} in the file)", options, index=0, key="room_meas_channel", persist_state="page",
                         format_func=lambda k: "the mean of all channels" if k < 0 else f"channel {k + 1}",
                         help="Each channel is one microphone's response. Their mean mixes responses with different "
                              "delays, which smears the onset and the decay.")
@@ -468,7 +473,7 @@ with tab_measured:
                         st.warning(f"The {ir.channels} channels are averaged: their direct sounds arrive at "
                                    "different times, so EDT and DRR describe no real microphone. Pick one channel.",
                                    icon=":material/warning:")
-                st.caption(f"**{escape_markdown(ir.name)}**: {ir.duration_s:.2f} s at {ir.sr} Hz · "
+                st.caption(f"{escape_markdown(ir.name)}: {ir.duration_s:.2f} s at {ir.sr} Hz · "
                            + " · ".join(ir.notices))
                 check = room.check_impulse_response(ir.samples, ir.sr)
                 if not check.looks_like_ir:
@@ -476,14 +481,14 @@ with tab_measured:
                                + ". An impulse response is one sharp onset followed by a steady decay into "
                                  "noise (a clap, a balloon pop, a deconvolved sweep). Room measures of anything "
                                  "else are numbers without meaning.", icon=":material/warning:")
-                    proceed = st.toggle("Analyse it anyway", value=False, key="room_meas_anyway",
+                    proceed = st.toggle("Analyse it anyway", value=False, key="room_meas_anyway", persist_state="page",
                                         bind="query-params")
                 else:
                     proceed = True
                     st.caption(f":material/check_circle: Looks like an impulse response: onset at "
                                f"{1000 * check.onset_s:.1f} ms, the energy falls {min(check.decay_range_db, 120):.0f} dB "
                                f"into the noise floor, straight in dB (R² {check.decay_fit_r2:.2f}).")
-                handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise", bind="query-params",
+                handle = st.toggle("Noise-floor handling", value=True, key="room_meas_noise", persist_state="page", bind="query-params",
                                    help="Subtract the noise floor estimated from the tail and stop the integration "
                                         "where the decay meets it. Switch off to see how noise lengthens T30.")
                 if proceed:

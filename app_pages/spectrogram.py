@@ -117,14 +117,20 @@ if scale == "mel":
 slot = figure_slot()
 
 
-def _display(S_db: np.ndarray, freqs: np.ndarray, times: np.ndarray, log_y: bool, max_rows: int | None):
-    """What is drawn, as float32: time pooled to the figure's width; rows pooled only if ``max_rows``
-    (the main STFT keeps every bin, so figures.spectrogram can zoom on a band without losing any)."""
+def _image(y, sr, n_fft, hop, win, window, power, top_db, freqs, log_y, max_rows, filterbank=None):
+    """What is drawn, as float32: power max-pooled over time to the figure's width block by block (the
+    full STFT never exists), then dB; rows pooled only if ``max_rows`` (the main STFT keeps every bin,
+    so figures.spectrogram can zoom on a band without losing any)."""
+    P, first = spectral.pooled_power(y, n_fft=n_fft, hop_length=hop, win_length=win, window=window,
+                                     power=power, max_frames=IMG_COLS, filterbank=filterbank)
+    ref = float(P.max())
+    img = spectral.power_to_db(P, ref=ref, top_db=top_db) if power == 2 else \
+        spectral.amplitude_to_db(P, ref=ref, top_db=top_db)
     if log_y:
         keep = freqs > 0
-        freqs, S_db = freqs[keep], S_db[keep]
-    img, rows, cols = figures.pool_image(np.asarray(S_db, dtype=np.float32), max_rows or S_db.shape[0], IMG_COLS)
-    return times[cols], freqs[rows], img
+        freqs, img = freqs[keep], img[keep]
+    img, rows, _ = figures.pool_image(np.asarray(img, dtype=np.float32), max_rows or img.shape[0], img.shape[1])
+    return first * hop / sr, freqs[rows], img
 
 
 # The caches hold the time-pooled float32 image (<= 900 columns: 3.7 MB at n_fft 2048), not the full
@@ -132,19 +138,14 @@ def _display(S_db: np.ndarray, freqs: np.ndarray, times: np.ndarray, log_y: bool
 @st.cache_data(max_entries=8, show_spinner=False)
 def stft_image(y: np.ndarray, sr: int, n_fft: int, hop: int, win: int, window: str, power: float, top_db: float,
                log_y: bool, max_rows: int | None = None):
-    S = np.abs(spectral.stft(y, n_fft=n_fft, hop_length=hop, win_length=win, window=window)) ** power
-    S_db = spectral.power_to_db(S, ref=float(S.max()), top_db=top_db) if power == 2 else \
-        spectral.amplitude_to_db(S, ref=float(S.max()), top_db=top_db)
-    return _display(S_db, spectral.fft_frequencies(sr, n_fft), np.arange(S_db.shape[1]) * hop / sr, log_y, max_rows)
+    return _image(y, sr, n_fft, hop, win, window, power, top_db, spectral.fft_frequencies(sr, n_fft), log_y, max_rows)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=8, show_spinner=False)
 def mel_image(y, sr, n_fft, hop, win, window, n_mels, fmin, fmax, htk, top_db):
-    M = spectral.mel_spectrogram(y, sr, n_fft=n_fft, hop_length=hop, win_length=win, window=window,
-                                 n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
+    fb = spectral.mel_filterbank(sr, n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=htk)
     mel_pts = np.linspace(spectral.hz_to_mel(fmin, htk=htk), spectral.hz_to_mel(fmax, htk=htk), n_mels + 2)[1:-1]
-    return _display(spectral.power_to_db(M, ref=float(M.max()), top_db=top_db), mel_pts,
-                    np.arange(M.shape[1]) * hop / sr, False, None)
+    return _image(y, sr, n_fft, hop, win, window, 2.0, top_db, mel_pts, False, None, filterbank=fb)
 
 
 with stop_on_input_error():

@@ -13,6 +13,7 @@ import streamlit as st
 from components import sync_figures as SF
 from components.audio_io import escape_markdown
 from components.errors import show_weights_unavailable, stop_on_input_error
+from components.presenter import chart, demo_scenarios, figure_slot, inputs
 from components.session_files import SessionFolder, session_folder
 from components.teach import in_depth, intro, show_code
 from lib import sync
@@ -132,7 +133,14 @@ intro(
     "the **lag** slider further down and watch the two signals line up at that lag.",
 )
 
-source = st.radio("Video source", SOURCES, key="sync_source", horizontal=True)
+demo_scenarios({
+    "Measure the sample": {"sync_source": SOURCES[0], "sync_method": "multicue", "sync_lag": SAMPLE_OFFSET},
+    "Look at lag 0": {"sync_source": SOURCES[0], "sync_lag": 0},
+    "Compare FaceSync CCA": {"sync_source": SOURCES[0], "sync_method": "cca"},
+    "Fix it": {"sync_source": SOURCES[0], "sync_shift": -SAMPLE_OFFSET},
+}, key="sync")
+src = inputs()
+source = src.side.radio("Video source", SOURCES, key="sync_source", horizontal=True)
 name = SAMPLE.name
 if source == SOURCES[0]:
     with stop_on_input_error():
@@ -144,10 +152,10 @@ if source == SOURCES[0]:
     data = path.read_bytes()
     true_offset = SAMPLE_OFFSET
 else:
-    upload = st.file_uploader("Talking-face video (MP4, MOV, MKV, AVI, MPG, WebM)", type=UPLOAD_TYPES,
+    upload = src.main.file_uploader("Talking-face video (MP4, MOV, MKV, AVI, MPG, WebM)", type=UPLOAD_TYPES,
                               key="sync_upload")
     if upload is None:
-        st.info("Upload a short video of one person talking, face to the camera (a few seconds is enough); "
+        src.main.info("Upload a short video of one person talking, face to the camera (a few seconds is enough); "
                 "or switch back to the built-in sample.", icon=":material/upload:")
         st.stop()
     data = upload.getvalue()
@@ -224,6 +232,8 @@ elif method == "syncnet":
         with stop_on_input_error(), st.spinner("Running SyncNet on every 5-frame window (CPU)..."):
             result = _estimate(str(path), digest, name, "syncnet")
 
+slot = figure_slot()  # presenter mode: the offset curve right under the controls
+
 # --- the numbers ---------------------------------------------------------------------------
 lo_f, hi_f = sync.itu_band_frames(FPS)
 cols = st.columns(5)
@@ -259,16 +269,16 @@ if true_offset is not None:
     verdict, icon={"in_sync": ":material/check_circle:", "offset": ":material/sync_problem:",
                    "cannot_tell": ":material/help:"}[result.verdict])
 
-st.plotly_chart(SF.offset_curve(result.lags, result.curve, offset=result.offset_frames,
-                                curve_label=result.curve_label, fps=FPS, itu_band_frames=(lo_f, hi_f),
-                                method=result.method, true_offset=true_offset,
-                                uncertainty=result.uncertainty_frames), width="stretch")
+chart(SF.offset_curve(result.lags, result.curve, offset=result.offset_frames,
+                      curve_label=result.curve_label, fps=FPS, itu_band_frames=(lo_f, hi_f),
+                      method=result.method, true_offset=true_offset,
+                      uncertainty=result.uncertainty_frames), key="sync_curve", slot=slot)
 st.caption("Audio is early on the right (positive offsets) and late on the left. The shaded band is where "
            "ITU-R BT.1359 finds an offset hard to detect (≈ +45 ms early to −125 ms late; approximate, and "
            "a coarse 1-frame grid here). Confidence is the gap between the median and the minimum; the orange "
            "band is the plausible range (the uncertainty).")
 
-st.plotly_chart(SF.framewise_confidence(result.framewise_conf, fps=FPS, method=result.method), width="stretch")
+chart(SF.framewise_confidence(result.framewise_conf, fps=FPS, method=result.method), key="sync_framewise")
 st.caption("Frame-wise confidence: the median of the curve minus this frame's own distance at the chosen offset "
            "(SyncNet's `fconfm`). High where the frame agrees with the chosen offset; pauses with a still mouth "
            "and a silent track count as strong agreement.")
@@ -293,8 +303,8 @@ lag = st.slider("Lag to test (frames, + = audio leads)", -sync.MAX_OFFSET, sync.
 r_lag = 1.0 - float(free_result.curve[lag + sync.MAX_OFFSET])
 r_zero = 1.0 - float(free_result.curve[sync.MAX_OFFSET])
 r_best = 1.0 - float(free_result.min_dist)
-st.plotly_chart(SF.aligned_signals(free_result.mouth_signal, free_result.audio_signal, lag, fps=FPS, r=r_lag,
-                                   mouth_label="mouth opening", audio_label="loudness"), width="stretch")
+chart(SF.aligned_signals(free_result.mouth_signal, free_result.audio_signal, lag, fps=FPS, r=r_lag,
+                         mouth_label="mouth opening", audio_label="loudness"), key="sync_aligned")
 c1, c2, c3 = st.columns(3)
 c1.metric("Correlation at this lag", f"{r_lag:+.3f}", delta=f"{r_lag - r_zero:+.3f} vs. lag 0" if lag else None)
 c2.metric("Correlation as the file is (lag 0)", f"{r_zero:+.3f}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import streamlit as st
 
@@ -11,18 +13,19 @@ from lib.audio import (DEFAULT_MAX_DURATION_S, DEFAULT_MAX_SAMPLES, Clip, clippe
                        require_length, to_wav_bytes)
 from lib.samples import available_samples, fetch_librosa_examples, librosa_examples_cached
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|~<>$:&=\"'^")
-
-
 def escape_markdown(text: str) -> str:
-    """``text`` as literal Markdown: no links, images, LaTeX, emphasis or icons from a file name.
+    """``text`` as a Markdown code span: shown exactly as typed, never as a link, image, math or icon.
 
-    Every ASCII punctuation character gets a backslash (CommonMark allows escaping all of them;
-    ``\\$`` is how Streamlit spells a literal dollar), and line breaks become spaces, so
-    ``[x](https://…) ![i](http://…/t.png) $x^2$.wav`` shows exactly as typed.
+    Backslash escapes are not enough: GitHub-flavoured Markdown still turns a bare
+    ``https://…`` into a live link. Inside a code span nothing is interpreted (links, images,
+    ``$…$`` LaTeX, ``:material/…:`` icons, emphasis); the fence is one backtick longer than any
+    run of backticks in the name, and line breaks become spaces.
     """
-    text = " ".join(str(text).split())
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    text = " ".join(str(text).split()) or " "
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def escape_plot_text(text: str) -> str:
@@ -185,7 +188,7 @@ def pick_audio(
             up.caption(" · ".join(f":material/info: {n}" for n in clip.notices))
         return clip
     c.caption(
-        f"**{escape_markdown(clip.name)}**: {clip.duration_s:.2f} s at {clip.sr} Hz, "
+        f"{escape_markdown(clip.name)}: {clip.duration_s:.2f} s at {clip.sr} Hz, "
         f"peak {level_dbfs(float(abs(clip.samples).max())):.1f} dBFS"
     )
     for notice in clip.notices:

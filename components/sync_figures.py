@@ -60,7 +60,7 @@ def offset_curve(lags: np.ndarray, curve: np.ndarray, *, offset: int, curve_labe
     fig.add_trace(go.Scatter(
         x=[lags[j]], y=[curve[j]], mode="markers+text", name="minimum = estimate",
         marker=dict(color=COLORS["accent"], size=13, symbol="x"),
-        text=[f"  {int(lags[j]):+d} frames ({1000 * lags[j] / fps:+.0f} ms)"], textposition="bottom right",
+        text=[f"  {int(lags[j]):+d} frames ({1000 * lags[j] / fps:+.0f} ms)"], textposition="top right",
     ))
     # Confidence = median - minimum, drawn as a bracket at the minimum.
     fig.add_trace(go.Scatter(

@@ -21,7 +21,7 @@ from typing import Callable, Union
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_AMPLITUDE, MAX_SAMPLES, MAX_WORK, InputError, check_choice, check_int, check_number, check_signal, check_values
 
 SignalSpec = Union[float, int, Callable[[np.ndarray], np.ndarray]]
 
@@ -37,21 +37,24 @@ _SINC_CHUNK = 2_000_000
 # --------------------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------------------
+#: Largest frequency (Hz) and sampling rate the demos accept: far above audio on purpose (a
+#: wheel's "sampling rate" is its frame rate), yet fold counts and image lists stay countable.
+MAX_FREQ_HZ = 1e9
+#: Most alias images or folding corners one call lists.
+MAX_IMAGES = 100_000
+
+
 def _check_sr(sr: float, what: str = "Sampling rate") -> float:
-    try:
-        sr = float(sr)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be a number; got {sr!r}.") from None
-    if not np.isfinite(sr) or sr <= 0:
-        raise InputError(f"{what} must be positive; got {sr:g} Hz.")
-    return sr
+    return check_number(sr, what, lo=0.0, lo_open=True, hi=MAX_FREQ_HZ, unit="Hz")
 
 
-def _check_freq(freq_hz) -> np.ndarray:
-    f = np.asarray(freq_hz, dtype=np.float64)
-    if not np.all(np.isfinite(f)):
-        raise InputError("Frequency must be a finite number of Hz.")
-    return f
+def _check_freq(freq_hz, what: str = "Frequency") -> np.ndarray:
+    return check_values(freq_hz, what, lo=-MAX_FREQ_HZ, hi=MAX_FREQ_HZ, ndim=(0, 1, 2))
+
+
+def _countable(n: float, what: str) -> None:
+    if n > MAX_IMAGES:
+        raise InputError(f"That would list {n:,.0f} {what}; at most {MAX_IMAGES:,}. Narrow the frequency range.")
 
 
 def _scalar_or_array(x: np.ndarray, like) -> float | np.ndarray:
@@ -176,8 +179,15 @@ def alias_images(freq_hz: float, sr: float, *, phase_rad: float = 0.0, max_freq_
         true tone itself is included (``k = 0``, not mirrored).
     """
     sr = _check_sr(sr)
-    f = abs(float(_check_freq(freq_hz)))
-    top = f + 2 * sr if max_freq_hz is None else float(max_freq_hz)
+    f = abs(float(_check_freq(freq_hz, "The tone's frequency").reshape(-1)[0])) if np.ndim(freq_hz) == 0 else None
+    if f is None:
+        raise InputError("alias_images takes one frequency (a number).")
+    phase_rad = check_number(phase_rad, "The phase", lo=-1e6, hi=1e6, unit="rad")
+    top = f + 2 * sr if max_freq_hz is None else check_number(max_freq_hz, "The highest frequency", lo=0.0,
+                                                               hi=MAX_FREQ_HZ, unit="Hz")
+    if max_count is not None:
+        max_count = check_int(max_count, "The number of images", lo=0)
+    _countable(2 * (top + f) / sr, "alias images")
     k_hi = int(np.floor((top + f) / sr)) + 1
     images: dict[float, AliasImage] = {}
     for k in range(-int(np.ceil(f / sr)) - 1, k_hi + 1):
@@ -200,7 +210,11 @@ def image_frequencies(freq_hz: float, sr: float, max_freq_hz: float) -> np.ndarr
     spectrum is periodic in ``sr`` and symmetric about 0).
     """
     sr = _check_sr(sr)
-    f = abs(float(_check_freq(freq_hz)))
+    if np.ndim(freq_hz) != 0:
+        raise InputError("image_frequencies takes one frequency (a number).")
+    f = abs(float(_check_freq(freq_hz, "The tone's frequency")))
+    max_freq_hz = check_number(max_freq_hz, "The highest frequency", lo=0.0, hi=MAX_FREQ_HZ, unit="Hz")
+    _countable(3 * (max_freq_hz + f) / sr, "spectral lines")
     k = np.arange(0, int(np.floor((max_freq_hz + f) / sr)) + 2) * sr
     cand = np.concatenate([f + k, k - f, f - k])
     cand = cand[(cand >= -1e-9) & (cand <= max_freq_hz + 1e-9)]
@@ -215,8 +229,9 @@ def folding_polyline(max_freq_hz: float, sr: float, *, min_freq_hz: float = 0.0)
     with few points.
     """
     sr = _check_sr(sr)
-    lo = max(float(min_freq_hz), 0.0)
-    hi = max(float(max_freq_hz), lo)
+    lo = max(check_number(min_freq_hz, "The lowest frequency", hi=MAX_FREQ_HZ, unit="Hz"), 0.0)
+    hi = max(check_number(max_freq_hz, "The highest frequency", hi=MAX_FREQ_HZ, unit="Hz"), lo)
+    _countable((hi - lo) / (sr / 2), "folding corners")
     k = np.arange(int(np.floor(lo / (sr / 2))) + 1, int(np.ceil(hi / (sr / 2))) + 1)
     corners = k * (sr / 2)
     x = np.concatenate([[lo], corners[(corners > lo) & (corners < hi)], [hi]])
@@ -248,8 +263,12 @@ def sample(signal: SignalSpec, sr: float, duration_s: float, *, t0: float = 0.0,
         Sample times (s) and values, float64.
     """
     sr = _check_sr(sr)
-    if not np.isfinite(duration_s) or duration_s <= 0:
-        raise InputError(f"Duration must be positive; got {duration_s:g} s.")
+    duration_s = check_number(duration_s, "Duration", lo=0.0, lo_open=True, unit="s")
+    t0 = check_number(t0, "The start time", lo=-1e9, hi=1e9, unit="s")
+    amplitude = check_number(amplitude, "The amplitude", lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE)
+    phase_rad = check_number(phase_rad, "The phase", lo=-1e6, hi=1e6, unit="rad")
+    if duration_s * sr > 50_000_000:
+        raise InputError(f"{duration_s:g} s at {sr:g} Hz is {duration_s * sr:,.0f} samples: too many to compute here.")
     n = int(np.ceil(duration_s * sr - 1e-9))
     if n > 50_000_000:
         raise InputError(f"{duration_s:g} s at {sr:g} Hz is {n:,} samples: too many to compute here.")
@@ -260,7 +279,9 @@ def sample(signal: SignalSpec, sr: float, duration_s: float, *, t0: float = 0.0,
         if x.shape != t.shape:
             raise InputError("The signal function must return one value per time instant.")
     else:
-        f = float(_check_freq(signal))
+        if np.ndim(signal) != 0:
+            raise InputError("The signal is a frequency (a number) or a function of time.")
+        f = float(_check_freq(signal, "The tone's frequency"))
         x = amplitude * np.sin(2 * np.pi * f * t + phase_rad)
     return t, x
 
@@ -299,12 +320,16 @@ def reconstruct(samples: np.ndarray, sr: float, t: np.ndarray, *, method: str = 
         ``(len(t),)`` float64.
     """
     sr = _check_sr(sr)
-    x = np.asarray(samples, dtype=np.float64).ravel()
-    t = np.asarray(t, dtype=np.float64)
-    if x.size == 0:
+    if np.size(samples) == 0 and np.ndim(samples) == 1:
         raise InputError("There are no samples to reconstruct from.")
-    if method not in METHODS:
+    x = check_signal(samples, "The samples", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    t = check_values(t, "The times", ndim=(0, 1), lo=-1e9, hi=1e9)
+    t0 = check_number(t0, "The first sample's time", lo=-1e9, hi=1e9, unit="s")
+    if not isinstance(method, str) or method not in METHODS:
         raise InputError(f"Unknown reconstruction {method!r}; choose one of {', '.join(METHODS)}.")
+    if method == "sinc" and t.size * x.size > MAX_WORK:
+        raise InputError(f"The sinc sum over {t.size:,} times and {x.size:,} samples is too much work here; "
+                         "evaluate fewer points or fewer samples.")
     u = (t - t0) * sr  # time in sample periods
     n = x.size
     if method == "zoh":
@@ -346,8 +371,14 @@ def reconstruct_naive(samples: np.ndarray, sr: float, t: np.ndarray, *, t0: floa
     """Whittaker–Shannon with Python loops (the textbook double sum; for the benchmark only)."""
     import math
 
+    samples = check_signal(samples, "The samples", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    sr = _check_sr(sr)
+    t = check_values(t, "The times", ndim=(0, 1), lo=-1e9, hi=1e9)
+    t0 = check_number(t0, "The first sample's time", lo=-1e9, hi=1e9, unit="s")
+    if t.size * samples.size > 10_000_000:
+        raise InputError("The Python double loop is for small benchmarks: at most 10 million terms.")
     out = []
-    for ti in np.asarray(t, dtype=np.float64):
+    for ti in np.atleast_1d(t):
         acc = 0.0
         for i, xi in enumerate(samples):
             u = (ti - t0) * sr - i
@@ -364,11 +395,19 @@ def dense_grid(t_start: float, t_stop: float, freq_hz: float, *, points_per_cycl
     has more cycles than the ``max_points`` budget can draw; then a page should
     say so instead of drawing a misleading moiré).
     """
-    span = float(t_stop) - float(t_start)
+    t_start = check_number(t_start, "The start time", lo=-1e9, hi=1e9, unit="s")
+    t_stop = check_number(t_stop, "The end time", lo=-1e9, hi=1e9, unit="s")
+    freq_hz = float(_check_freq(freq_hz, "The frequency")) if np.ndim(freq_hz) == 0 else None
+    if freq_hz is None:
+        raise InputError("dense_grid takes one frequency (a number).")
+    points_per_cycle = check_int(points_per_cycle, "Points per cycle", lo=1, hi=10_000)
+    max_points = check_int(max_points, "The most points", lo=2, hi=10_000_000)
+    min_points = check_int(min_points, "The fewest points", lo=2, hi=max_points)
+    span = t_stop - t_start
     if span <= 0:
         raise InputError("The plotted time span is empty.")
-    cycles = abs(float(freq_hz)) * span
-    want = int(np.ceil(cycles * points_per_cycle))
+    cycles = abs(freq_hz) * span
+    want = int(min(np.ceil(cycles * points_per_cycle), 1e15))
     n = int(np.clip(want, min_points, max_points))
     return np.linspace(t_start, t_stop, n), want <= max_points
 
@@ -394,11 +433,12 @@ def harmonic_series(shape: str, f0_hz: float, n_harmonics: int) -> tuple[np.ndar
     -------
     freqs_hz, amplitudes, phases_rad : np.ndarray
     """
-    if shape not in SHAPES:
+    if not isinstance(shape, str) or shape not in SHAPES:
         raise InputError(f"Unknown wave shape {shape!r}; choose one of {', '.join(SHAPES)}.")
-    if int(n_harmonics) < 1:
-        raise InputError(f"Need at least one harmonic; got {n_harmonics}.")
-    f0_hz = float(_check_freq(f0_hz))
+    n_harmonics = check_int(n_harmonics, "The number of harmonics", lo=1, hi=100_000)
+    if np.ndim(f0_hz) != 0:
+        raise InputError("The fundamental is one frequency (a number).")
+    f0_hz = float(_check_freq(f0_hz, "The fundamental"))
     if f0_hz <= 0:
         raise InputError(f"The fundamental must be above 0 Hz; got {f0_hz:g} Hz.")
     # The closed forms live in lib.fourier; keep the first n_harmonics non-zero terms.
@@ -410,18 +450,28 @@ def harmonic_series(shape: str, f0_hz: float, n_harmonics: int) -> tuple[np.ndar
     return n * f0_hz, amp[n - 1].astype(np.float64), np.mod(phase[n - 1], 2 * np.pi).astype(np.float64)
 
 
+def _harmonics(freqs_hz, amplitudes, phases_rad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    f = _check_freq(freqs_hz, "The frequencies").ravel()
+    a = check_values(amplitudes, "The amplitudes", lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE).ravel()
+    p = check_values(phases_rad, "The phases", lo=-1e6, hi=1e6).ravel()
+    if not (f.size == a.size == p.size):
+        raise InputError(f"Need one amplitude and one phase per frequency; got {f.size}, {a.size} and {p.size}.")
+    return f, a, p
+
+
 def sum_of_sines(freqs_hz, amplitudes, phases_rad, t: np.ndarray) -> np.ndarray:
     """``sum_i a_i sin(2 pi f_i t + phi_i)`` evaluated at ``t`` (vectorised, chunked)."""
-    f = np.asarray(freqs_hz, dtype=np.float64)
-    a = np.asarray(amplitudes, dtype=np.float64)
-    p = np.asarray(phases_rad, dtype=np.float64)
-    t = np.asarray(t, dtype=np.float64)
+    f, a, p = _harmonics(freqs_hz, amplitudes, phases_rad)
+    t = check_values(t, "The times", ndim=(0, 1), lo=-1e9, hi=1e9)
+    if t.size * f.size > MAX_WORK:
+        raise InputError(f"{f.size:,} sines at {t.size:,} instants is too much work here.")
+    shape, t = t.shape, np.atleast_1d(t)
     out = np.zeros(t.shape)
     step = max(1, _SINC_CHUNK // max(f.size, 1))
     for s in range(0, t.size, step):
         tt = t[s : s + step]
         out[s : s + step] = np.sin(2 * np.pi * tt[:, None] * f[None, :] + p[None, :]) @ a
-    return out
+    return out.reshape(shape)
 
 
 def sampled_harmonics(freqs_hz, amplitudes, phases_rad, sr: int, n_samples: int) -> np.ndarray:
@@ -434,10 +484,9 @@ def sampled_harmonics(freqs_hz, amplitudes, phases_rad, sr: int, n_samples: int)
     costs ``O(sr log sr)`` however many harmonics there are; the result equals the
     direct sum to rounding error. Other frequencies fall back to :func:`sum_of_sines`.
     """
-    f = np.asarray(freqs_hz, dtype=np.float64)
-    a = np.asarray(amplitudes, dtype=np.float64)
-    p = np.asarray(phases_rad, dtype=np.float64)
-    n_samples = int(n_samples)
+    f, a, p = _harmonics(freqs_hz, amplitudes, phases_rad)
+    sr = _check_sr(sr)
+    n_samples = check_int(n_samples, "The number of samples", lo=0, hi=MAX_SAMPLES)
     if float(sr) != int(sr) or not np.allclose(f, np.round(f), rtol=0, atol=1e-9):
         return sum_of_sines(f, a, p, np.arange(n_samples) / float(sr))
     sr = int(sr)
@@ -468,8 +517,12 @@ def sampled_chirp(f0_hz: float, f1_hz: float, sr: float, duration_s: float, *, a
         ``f_apparent`` (its alias, Hz), all ``(n,)``.
     """
     sr = _check_sr(sr)
-    if duration_s <= 0:
-        raise InputError(f"Duration must be positive; got {duration_s:g} s.")
+    duration_s = check_number(duration_s, "Duration", lo=0.0, lo_open=True, unit="s")
+    f0_hz = check_number(f0_hz, "The start frequency", hi=MAX_FREQ_HZ, unit="Hz")
+    f1_hz = check_number(f1_hz, "The end frequency", hi=MAX_FREQ_HZ, unit="Hz")
+    amplitude = check_number(amplitude, "The amplitude", lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE)
+    if duration_s * sr > MAX_SAMPLES:
+        raise InputError(f"{duration_s:g} s at {sr:g} Hz is {duration_s * sr:,.0f} samples; at most {MAX_SAMPLES:,}.")
     if min(f0_hz, f1_hz) < 0:
         raise InputError("Sweep frequencies must be 0 Hz or more.")
     t = np.arange(int(round(duration_s * sr))) / sr
@@ -482,6 +535,7 @@ def sampled_chirp(f0_hz: float, f1_hz: float, sr: float, duration_s: float, *, a
 def playback_rate(sr: float, *, at_least: float = 40_000.0) -> int:
     """Smallest integer multiple of ``sr`` that is at least ``at_least`` Hz (for clean upsampling)."""
     sr = _check_sr(sr)
+    at_least = check_number(at_least, "The lowest playback rate", lo=0.0, hi=1e7, unit="Hz")
     return int(round(sr * max(1, int(np.ceil(at_least / sr - 1e-9)))))
 
 
@@ -494,10 +548,10 @@ def upsample(x: np.ndarray, factor: int, *, method: str = "sinc") -> np.ndarray:
       (``scipy.signal.resample_poly``, a windowed-sinc interpolator): only the
       baseband ``[0, sr/2]`` remains, which is what an ideal DAC plays.
     """
-    factor = int(factor)
-    if factor < 1:
-        raise InputError(f"Upsampling factor must be at least 1; got {factor}.")
-    x = np.asarray(x, dtype=np.float64)
+    factor = check_int(factor, "The upsampling factor", lo=1, hi=4096)
+    x = check_signal(x, "The samples", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    if x.size * factor > MAX_SAMPLES:
+        raise InputError(f"Upsampling {x.size:,} samples by {factor} makes too many samples (at most {MAX_SAMPLES:,}).")
     if factor == 1:
         return x.copy()
     if method == "zoh":
@@ -582,13 +636,13 @@ def design_antialias(sr: float, factor: int, *, cutoff: float = 0.9, order: int 
     from scipy import signal as ss
 
     sr = _check_sr(sr)
-    factor = int(factor)
-    order = int(order)
-    if factor < 1:
-        raise InputError(f"Decimation factor must be at least 1; got {factor}.")
+    factor = check_int(factor, "The decimation factor", lo=1, hi=1_000_000)
+    order = check_int(order, "The filter order", lo=1, hi=100_000)
+    cutoff = check_number(cutoff, "The cutoff")
+    stopband_db = check_number(stopband_db, "The stopband attenuation", lo=1.0, hi=300.0, unit="dB")
     if not 0 < cutoff <= 1:
         raise InputError(f"Cutoff must be a fraction of the new Nyquist in (0, 1]; got {cutoff:g}.")
-    if kind not in FILTERS:
+    if not isinstance(kind, str) or kind not in FILTERS:
         raise InputError(f"Unknown filter {kind!r}; choose one of {', '.join(FILTERS)}.")
     if order < 1:
         raise InputError(f"Filter order must be at least 1; got {order}.")
@@ -641,12 +695,10 @@ def decimate(y: np.ndarray, factor: int, *, antialias: bool = True, sr: float = 
     InputError
         For a factor below 1 or a clip shorter than two output samples.
     """
-    y = np.asarray(y, dtype=np.float64)
-    factor = int(factor)
-    if y.ndim != 1:
+    if np.ndim(y) != 1:
         raise InputError("Decimation needs a mono signal (one channel).")
-    if factor < 1:
-        raise InputError(f"Decimation factor must be at least 1; got {factor}.")
+    y = check_signal(y, "The clip", min_len=0, dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    factor = check_int(factor, "The decimation factor", lo=1, hi=1_000_000)
     if factor == 1:
         return y.copy()
     if len(y) < 2 * factor:
@@ -669,13 +721,15 @@ def wheel_apparent_rate(rev_per_s: float, fps: float, *, n_spokes: int = 1) -> f
     "frequency" is ``n_spokes * rev_per_s``; its signed alias at ``fps``,
     divided back by ``n_spokes``, is the rotation you see (negative = backwards).
     """
-    if int(n_spokes) < 1:
-        raise InputError(f"A wheel needs at least one spoke; got {n_spokes}.")
+    n_spokes = check_int(n_spokes, "The number of spokes", lo=1, hi=1000)
     fps = _check_sr(fps, "Frame rate")
-    return float(signed_alias(float(rev_per_s) * n_spokes, fps)) / n_spokes
+    rev_per_s = check_number(rev_per_s, "The rotation rate", lo=-1e6, hi=1e6, unit="rev/s")
+    return float(signed_alias(rev_per_s * n_spokes, fps)) / n_spokes
 
 
 def wheel_angles(rev_per_s: float, fps: float, n_frames: int) -> np.ndarray:
     """Angle (radians, counter-clockwise) of the wheel in each of ``n_frames`` snapshots."""
     fps = _check_sr(fps, "Frame rate")
-    return 2 * np.pi * float(rev_per_s) * np.arange(int(n_frames)) / fps
+    rev_per_s = check_number(rev_per_s, "The rotation rate", lo=-1e6, hi=1e6, unit="rev/s")
+    n_frames = check_int(n_frames, "The number of frames", lo=0, hi=MAX_SAMPLES)
+    return 2 * np.pi * rev_per_s * np.arange(n_frames) / fps

@@ -17,7 +17,7 @@ from typing import BinaryIO, Union
 
 import numpy as np
 
-from lib.errors import MAX_SAMPLES, MAX_SR, InputError, check_int, check_number, check_sr
+from lib.errors import MAX_AMPLITUDE, MAX_SAMPLES, MAX_SR, InputError, check_int, check_number, check_signal, check_sr
 
 #: Longest clip the interactive pages analyse, in seconds (longer input is trimmed).
 DEFAULT_MAX_DURATION_S = 30.0
@@ -28,7 +28,7 @@ CLIP_LEVEL = 0.999
 #: A clip whose peak is below this (about -100 dBFS) is treated as silence.
 SILENCE_PEAK = 1e-5
 #: A peak above this (+120 dBFS) is not an audio level: refused (squares would overflow float32).
-MAX_PEAK = 1e6
+MAX_PEAK = MAX_AMPLITUDE
 
 AudioSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO]
 
@@ -75,8 +75,9 @@ class Clip:
 
 def clip_hash(y: np.ndarray, sr: int) -> str:
     """Return a 16-hex-digit SHA-1 of the samples and the sampling rate."""
+    y = check_signal(y, "The samples", min_len=0, ndim=(1, 2))
     h = hashlib.sha1(np.ascontiguousarray(y, dtype=np.float32).tobytes())
-    h.update(str(int(sr)).encode())
+    h.update(str(check_sr(sr, integer=True)).encode())
     return h.hexdigest()[:16]
 
 
@@ -357,9 +358,12 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     """
     from scipy.signal import resample_poly
 
-    orig_sr, target_sr = int(orig_sr), int(target_sr)
-    if orig_sr <= 0 or target_sr <= 0:
-        raise InputError(f"Sampling rates must be positive; got {orig_sr} Hz -> {target_sr} Hz.")
+    y = check_signal(y, "The samples", max_abs=MAX_AMPLITUDE)
+    orig_sr = check_sr(orig_sr, "The original sampling rate", integer=True)
+    target_sr = check_sr(target_sr, "The target sampling rate", integer=True)
+    if len(y) * (target_sr / orig_sr) > MAX_SAMPLES:
+        raise InputError(f"Resampling {len(y):,} samples from {orig_sr} to {target_sr} Hz would make "
+                         f"{len(y) * target_sr / orig_sr:,.0f} samples (at most {MAX_SAMPLES:,}).")
     if orig_sr == target_sr:
         return np.asarray(y, dtype=np.float32)
     g = gcd(orig_sr, target_sr)
@@ -484,7 +488,9 @@ def require_length(y: np.ndarray, sr: int, min_samples: int, *, purpose: str = "
     The message gives both lengths in samples and milliseconds, so the learner knows how much
     longer a recording has to be. (Messages never embed a file name: pages show them as Markdown.)
     """
-    n, need = len(y), int(min_samples)
+    y = check_signal(y, "The clip", min_len=0)
+    sr = check_sr(sr)
+    n, need = len(y), check_int(min_samples, "The shortest length", lo=0, hi=MAX_SAMPLES)
     if n < need:
         raise InputError(
             f"The clip is only {n:,} samples long ({1000 * n / sr:.1f} ms at {sr} Hz); {purpose} needs at least "
@@ -500,7 +506,9 @@ def clipped_run_fraction(y: np.ndarray, level: float = CLIP_LEVEL, min_run: int 
     merely touches full scale, or a float file peaking at +26 dBFS, is not clipped; a waveform
     sawn off at 1.0 (or at 32767) is.
     """
-    y = np.asarray(y)
+    y = check_signal(y, "The samples", min_len=0)
+    level = check_number(level, "The clip level", lo=0.0, lo_open=True)
+    min_run = check_int(min_run, "The shortest run", lo=1)
     if y.size < min_run:
         return 0.0
     count = 0
@@ -517,13 +525,16 @@ def clipped_run_fraction(y: np.ndarray, level: float = CLIP_LEVEL, min_run: int 
 
 def clipped_fraction(y: np.ndarray, level: float = CLIP_LEVEL) -> float:
     """Fraction of samples whose magnitude reaches ``level`` (full scale by default)."""
-    y = np.asarray(y)
+    y = check_signal(y, "The samples", min_len=0, ndim=(1, 2))
+    level = check_number(level, "The clip level", lo=0.0, lo_open=True)
     return float(np.mean(np.abs(y) >= level)) if y.size else 0.0
 
 
 def level_dbfs(value: float, floor_db: float = -120.0) -> float:
     """Convert a linear amplitude (1.0 = full scale) to dBFS, floored at ``floor_db``."""
-    return float(max(20.0 * np.log10(max(float(value), 1e-30)), floor_db))
+    value = check_number(value, "The amplitude", lo=0.0)
+    floor_db = check_number(floor_db, "The dB floor")
+    return float(max(20.0 * np.log10(max(value, 1e-30)), floor_db))
 
 
 def to_wav_bytes(y: np.ndarray, sr: int) -> bytes:
@@ -543,9 +554,13 @@ def to_wav_bytes(y: np.ndarray, sr: int) -> bytes:
     """
     import soundfile as sf
 
-    y = np.asarray(y, dtype=np.float32)
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    try:
+        y = np.asarray(y, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise InputError("The samples to play must be numbers.") from None
+    if y.ndim not in (1, 2) or y.size == 0:
+        raise InputError(f"The samples to play must be a non-empty (n,) or (channels, n) array; got shape {y.shape}.")
+    sr = check_sr(sr, integer=True)
     if y.ndim == 2:
         y = y.T
     y = np.clip(np.nan_to_num(y), -1.0, 1.0)
@@ -556,7 +571,8 @@ def to_wav_bytes(y: np.ndarray, sr: int) -> bytes:
 
 def match_level(y: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """Scale ``y`` so its RMS equals ``reference``'s (for fair A/B listening)."""
-    y = np.asarray(y, dtype=np.float32)
+    y = check_signal(y, "The clip to scale", dtype=np.float32, max_abs=MAX_AMPLITUDE)
+    reference = check_signal(reference, "The reference clip", max_abs=MAX_AMPLITUDE)
     r_ref = float(np.sqrt(np.mean(np.square(reference, dtype=np.float64))))
     r_y = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
     if r_y == 0.0:
@@ -566,9 +582,13 @@ def match_level(y: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 def segment(y: np.ndarray, sr: int, start_s: float, end_s: float) -> np.ndarray:
     """Return samples between ``start_s`` and ``end_s`` (clamped to the clip)."""
+    y = check_signal(y, "The clip", min_len=0)
+    sr = check_sr(sr)
+    start_s = check_number(start_s, "The segment start", unit="s")
+    end_s = check_number(end_s, "The segment end", unit="s")
     n = len(y)
-    a = int(np.clip(round(start_s * sr), 0, n))
-    b = int(np.clip(round(end_s * sr), 0, n))
+    a = int(np.clip(round(min(max(start_s * sr, -1.0), n + 1.0)), 0, n))
+    b = int(np.clip(round(min(max(end_s * sr, -1.0), n + 1.0)), 0, n))
     if b <= a:
         raise InputError(
             f"The segment {start_s:.3f}-{end_s:.3f} s is empty; choose an end after the start."

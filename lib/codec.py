@@ -31,7 +31,8 @@ from typing import Callable
 
 import numpy as np
 
-from lib.errors import InputError, WeightsUnavailable
+from lib.errors import (MAX_AMPLITUDE, MAX_SAMPLES, InputError, WeightsUnavailable, check_choice, check_int, check_number,
+                        check_signal, check_sr)
 from lib.metrics import mel_distance, pesq_score, quality_report, si_sdr, snr_db, stft_distance, stoi_score  # noqa: F401  (public re-exports)
 from lib.rvq import codebook_entropy_bits, mdct_rvq  # noqa: F401  (public re-exports)
 
@@ -117,40 +118,38 @@ def bitrate_kbps(sr: float, hop_length: int, n_codebooks: int, codebook_bits: in
     Examples: 44.1 kHz / 512 x 9 x 10 bits = 7.75 kbps; 24 kHz / 320 x 32 x 10
     = 24 kbps; 16 kHz / 320 x 12 x 10 = 6 kbps.
     """
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    if int(hop_length) < 1:
-        raise InputError(f"Hop length must be at least 1 sample; got {hop_length}.")
-    if int(n_codebooks) < 0 or int(codebook_bits) < 0:
-        raise InputError("The number of codebooks and bits per code cannot be negative.")
-    return float(sr) / int(hop_length) * int(n_codebooks) * int(codebook_bits) / 1000.0
+    sr = check_sr(sr)
+    hop_length = check_int(hop_length, "Hop length", lo=1, hi=1 << 20)
+    n_codebooks = check_int(n_codebooks, "The number of codebooks", lo=0, hi=4096)
+    codebook_bits = check_int(codebook_bits, "Bits per code", lo=0, hi=64)
+    return float(sr) / hop_length * n_codebooks * codebook_bits / 1000.0
 
 
 def pcm_bitrate_kbps(sr: float, bits: int = PCM_BITS, channels: int = 1) -> float:
     """Uncompressed PCM bitrate: ``sr * bits * channels / 1000`` (44.1 kHz mono 16-bit: 705.6; CD stereo: 1411.2)."""
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    if int(bits) < 1 or int(channels) < 1:
-        raise InputError(f"PCM needs at least 1 bit and 1 channel; got {bits} bits, {channels} channels.")
-    return float(sr) * int(bits) * int(channels) / 1000.0
+    sr = check_sr(sr)
+    bits = check_int(bits, "The bit depth", lo=1, hi=64)
+    channels = check_int(channels, "The number of channels", lo=1, hi=1024)
+    return sr * bits * channels / 1000.0
 
 
 def compression_ratio(sr: float, kbps: float, bit_depth: int = PCM_BITS) -> float:
     """How many times smaller than mono PCM at the same rate (705.6 / 7.75 = 91x for DAC 44.1 kHz)."""
-    if kbps <= 0:
-        raise InputError(f"Bitrate must be positive; got {kbps} kbps.")
-    return pcm_bitrate_kbps(sr, bit_depth) / float(kbps)
+    kbps = check_number(kbps, "The bitrate", lo=0.0, lo_open=True, hi=1e7, unit="kbps")
+    return pcm_bitrate_kbps(sr, bit_depth) / kbps
 
 
 def n_frames(n_samples: int, hop_length: int) -> int:
     """Code frames for a clip: the input is zero-padded to a whole number of hops."""
-    return int(ceil(int(n_samples) / int(hop_length)))
+    n_samples = check_int(n_samples, "The number of samples", lo=0, hi=MAX_SAMPLES)
+    hop_length = check_int(hop_length, "Hop length", lo=1, hi=1 << 20)
+    return int(ceil(n_samples / hop_length))
 
 
 def get_spec(model: str) -> DacSpec:
     try:
         return MODELS[model]
-    except KeyError:
+    except (KeyError, TypeError):
         raise InputError(f"Unknown DAC model {model!r}; choose one of {', '.join(MODELS)}.") from None
 
 
@@ -216,10 +215,13 @@ def token_schedule(n_codebooks: int, n_frames: int, pattern: str) -> np.ndarray:
     >>> token_schedule(3, 4, "delay")[:, :2].tolist()
     [[0, 1], [1, 2], [2, 3]]
     """
-    k, t = int(n_codebooks), int(n_frames)
+    k = check_int(n_codebooks, "The number of codebooks", hi=4096)
+    t = check_int(n_frames, "The number of frames", hi=1_000_000)
+    if k * t > 50_000_000:
+        raise InputError(f"A {k} x {t} token grid is too large to lay out here.")
     if k < 1 or t < 1:
         raise InputError(f"The token grid needs at least one codebook and one frame; got {k} x {t}.")
-    if pattern not in TOKEN_PATTERNS:
+    if not isinstance(pattern, str) or pattern not in TOKEN_PATTERNS:
         raise InputError(f"Unknown token pattern {pattern!r}; choose one of {', '.join(TOKEN_PATTERNS)}.")
     cb = np.arange(k)[:, None]
     fr = np.arange(t)[None, :]
@@ -252,9 +254,7 @@ def quantization_snr_db(bits: int) -> float:
     SNR = 10 log10(1.5 * 4^b) = 6.02 b + 1.76 dB (16 bits: 98.1 dB; the
     "96 dB" usually quoted is 20 log10(2^16), the ratio of full scale to one step).
     """
-    b = int(bits)
-    if b < 1:
-        raise InputError(f"Bit depth must be at least 1; got {bits}.")
+    b = check_int(bits, "The bit depth", lo=1, hi=1024)
     return float(10 * np.log10(1.5) + 20 * b * np.log10(2))
 
 
@@ -262,9 +262,11 @@ def flac_bytes(y: np.ndarray, sr: int, bits: int = PCM_BITS) -> int:
     """Size in bytes of ``y`` losslessly coded as FLAC (libFLAC through soundfile) at ``bits`` (16 or 24)."""
     import soundfile as sf
 
-    y = np.asarray(y, dtype=np.float64).ravel()
-    if y.size == 0:
+    if np.size(y) == 0:
         raise InputError("The clip is empty; there is nothing to compress.")
+    y = check_signal(y, "The clip", dtype=np.float64, max_abs=MAX_AMPLITUDE, ndim=(1, 2)).ravel()
+    sr = check_sr(sr, integer=True)
+    bits = check_int(bits, "The bit depth")
     if int(bits) not in (16, 24):
         raise InputError(f"FLAC here stores 16 or 24 bits per sample; got {bits}.")
     buf = io.BytesIO()
@@ -279,11 +281,12 @@ def pcm_integers(y: np.ndarray, bits: int = PCM_BITS) -> np.ndarray:
     libsndfile takes 24-bit data), so writers see exact integers, not floats
     they would each round their own way.
     """
-    b = int(bits)
+    b = check_int(bits, "The bit depth")
     if b not in (16, 24):
         raise InputError(f"PCM integers here have 16 or 24 bits; got {bits}.")
     full = 2 ** (b - 1) - 1
-    q = np.round(np.clip(np.asarray(y, dtype=np.float64), -1.0, 1.0) * full)
+    y = check_signal(y, "The samples", dtype=np.float64, ndim=(0, 1, 2), min_len=0, max_abs=MAX_AMPLITUDE)
+    q = np.round(np.clip(y, -1.0, 1.0) * full)
     return q.astype(np.int16) if b == 16 else (q.astype(np.int32) << 8)
 
 
@@ -296,11 +299,10 @@ def mp3_frame(bitrate_kbps: float, sr: int) -> dict:
     with a padding byte now and then to keep the average exact: 128 kbps at
     44.1 kHz gives 417.96 bytes, i.e. frames of 417 or 418 bytes every 26.1 ms.
     """
-    sr = int(sr)
+    sr = check_sr(sr, integer=True)
     if sr not in (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000):
         raise InputError(f"MP3 is defined at 8-48 kHz standard rates; got {sr} Hz.")
-    if not bitrate_kbps > 0:
-        raise InputError(f"Bitrate must be positive; got {bitrate_kbps} kbps.")
+    bitrate_kbps = check_number(bitrate_kbps, "The bitrate", lo=0.0, lo_open=True, hi=1e6, unit="kbps")
     samples = MP3_FRAME_SAMPLES if sr >= 32000 else MP3_FRAME_SAMPLES // 2
     bits = float(bitrate_kbps) * 1000 * samples / sr
     return {"samples": samples, "duration_ms": 1000 * samples / sr, "bits": bits, "bytes": bits / 8,
@@ -309,9 +311,9 @@ def mp3_frame(bitrate_kbps: float, sr: int) -> dict:
 
 def bits_per_sample(bitrate_kbps: float, sr: float) -> float:
     """Average bits spent on each sample of a mono signal at ``sr``: ``bitrate / sr``."""
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    return float(bitrate_kbps) * 1000 / float(sr)
+    sr = check_sr(sr)
+    bitrate_kbps = check_number(bitrate_kbps, "The bitrate", lo=0.0, hi=1e7, unit="kbps")
+    return bitrate_kbps * 1000 / sr
 
 
 # ----------------------------------------------------------------- the weights
@@ -335,11 +337,15 @@ def weights_help(model: str) -> str:
 
 def approx_weight_mb(spec: DacSpec) -> float:
     """float32 checkpoint size estimated from the parameter count (see :func:`count_parameters`)."""
+    if not isinstance(spec, DacSpec):
+        raise InputError(f"Give a DacSpec (codec.MODELS[...]); got a {type(spec).__name__}.")
     return count_parameters(spec) * 4 / 1e6
 
 
 def count_parameters(spec: DacSpec) -> int:
     """Parameters of the architecture, counted from its shapes (no torch needed)."""
+    if not isinstance(spec, DacSpec):
+        raise InputError(f"Give a DacSpec (codec.MODELS[...]); got a {type(spec).__name__}.")
     e, d = spec.encoder_hidden_size, spec.decoder_hidden_size
 
     def conv(cin, cout, k):
@@ -820,8 +826,11 @@ def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples:
 
 def codebook_usage(codes: np.ndarray, codebook_size: int = 1024) -> np.ndarray:
     """Counts of each entry per codebook: ``(n_codebooks, codebook_size)``."""
-    codes = np.atleast_2d(np.asarray(codes)).astype(np.int64)
-    return np.stack([np.bincount(row, minlength=int(codebook_size)) for row in codes])
+    codebook_size = check_int(codebook_size, "The codebook size", lo=1, hi=1 << 20)
+    codes = np.atleast_2d(check_signal(codes, "The codes", ndim=(1, 2)))
+    if np.any(codes != np.round(codes)) or codes.min() < 0 or codes.max() >= codebook_size:
+        raise InputError(f"Codes must be whole numbers from 0 to {codebook_size - 1}.")
+    return np.stack([np.bincount(row, minlength=codebook_size) for row in codes.astype(np.int64)])
 
 
 # ------------------------------------------------------- one quantiser step
@@ -941,10 +950,11 @@ def swap_codebooks(codes_a: np.ndarray, codes_b: np.ndarray, k: int) -> np.ndarr
     codebooks code it; if the noise only comes with the last ones, it lives in
     the fine detail.
     """
-    a, b = np.asarray(codes_a), np.asarray(codes_b)
+    a = check_signal(codes_a, "The first code grid", ndim=2, min_len=0)
+    b = check_signal(codes_b, "The second code grid", ndim=2, min_len=0)
     if a.ndim != 2 or a.shape != b.shape:
         raise InputError(f"Both code grids must have the same (codebooks, frames) shape; got {a.shape} and {b.shape}.")
-    k = int(k)
+    k = check_int(k, "The number of swapped codebooks")
     if not 0 <= k <= a.shape[0]:
         raise InputError(f"Can swap 0 to {a.shape[0]} codebooks; got {k}.")
     return np.concatenate([b[:k], a[k:]], axis=0)
@@ -954,11 +964,13 @@ def noisy_copy(y: np.ndarray, snr_db: float, *, seed: int = 0) -> np.ndarray:
     """``y`` plus white noise at ``snr_db`` (power ratio), rescaled to ``y``'s RMS (a level-matched pair)."""
     from lib.audio import match_level
 
-    y = np.asarray(y, dtype=np.float64).ravel()
+    y = check_signal(y, "The clip", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    snr_db = check_number(snr_db, "The SNR", lo=-100.0, hi=300.0, unit="dB")
+    seed = check_int(seed, "The seed", lo=0)
     p = float(np.mean(y**2))
     if p <= 0:
         raise InputError("The clip is silent; there is no signal to add noise to.")
-    noise = np.random.default_rng(seed).standard_normal(len(y)) * np.sqrt(p / 10 ** (float(snr_db) / 10))
+    noise = np.random.default_rng(seed).standard_normal(len(y)) * np.sqrt(p / 10 ** (snr_db / 10))
     return match_level((y + noise).astype(np.float32), y)
 
 
@@ -1118,8 +1130,9 @@ def align_to(reference: np.ndarray, estimate: np.ndarray, max_delay: int = 8192)
     """
     from scipy.signal import correlate
 
-    r = np.asarray(reference, dtype=np.float64)
-    e = np.asarray(estimate, dtype=np.float64)
+    r = check_signal(reference, "The reference", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    e = check_signal(estimate, "The estimate", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    max_delay = check_int(max_delay, "The largest delay", lo=0, hi=MAX_SAMPLES)
     n = min(len(r), len(e))
     xc = correlate(e[: n + max_delay], r[:n], mode="full", method="fft")
     zero = n - 1
@@ -1146,20 +1159,27 @@ def _mp3_rate(sr: int, kbps: float) -> int:
 
 def mu_law(y: np.ndarray, mu: int = 255) -> np.ndarray:
     """mu-law compress to [-1, 1]: ``sign(x) ln(1 + mu|x|) / ln(1 + mu)``."""
-    y = np.clip(np.asarray(y, dtype=np.float64), -1.0, 1.0)
+    mu = check_number(mu, "mu", lo=0.0, lo_open=True, hi=1e6)
+    y = np.clip(check_signal(y, "The samples", dtype=np.float64, ndim=(0, 1, 2), min_len=0), -1.0, 1.0)
     return np.sign(y) * np.log1p(mu * np.abs(y)) / np.log1p(mu)
 
 
 def mu_law_inverse(z: np.ndarray, mu: int = 255) -> np.ndarray:
     """Inverse of :func:`mu_law`."""
-    z = np.asarray(z, dtype=np.float64)
+    mu = check_number(mu, "mu", lo=0.0, lo_open=True, hi=1e6)
+    z = np.clip(check_signal(z, "The codes", dtype=np.float64, ndim=(0, 1, 2), min_len=0), -1.0, 1.0)
     return np.sign(z) * ((1.0 + mu) ** np.abs(z) - 1.0) / mu
 
 
 def quantize_bits(y: np.ndarray, bits: int) -> np.ndarray:
     """Uniform mid-tread quantiser with ``2**bits`` levels over [-1, 1) (like PCM)."""
-    step = 2.0 / 2 ** int(bits)
-    return np.clip(np.round(np.asarray(y, dtype=np.float64) / step) * step, -1.0, 1.0 - step)
+    step = 2.0 / 2 ** check_int(bits, "The number of bits", lo=1, hi=32)
+    y = check_signal(y, "The samples", dtype=np.float64, ndim=(0, 1, 2), min_len=0, max_abs=MAX_AMPLITUDE)
+    return np.clip(np.round(y / step) * step, -1.0, 1.0 - step)
+
+
+#: libopus's ceiling for one channel (510 kbps is its stereo maximum; above 256 mono it refuses).
+OPUS_MONO_MAX_KBPS = 256.0
 
 
 def classic_codec(y: np.ndarray, sr: int, codec: str, bitrate_kbps: float) -> np.ndarray:
@@ -1172,20 +1192,20 @@ def classic_codec(y: np.ndarray, sr: int, codec: str, bitrate_kbps: float) -> np
     """
     from lib.audio import resample
 
-    y = np.asarray(y, dtype=np.float32).ravel()
-    if codec not in CLASSIC_CODECS:
-        raise InputError(f"Unknown codec {codec!r}; choose one of {', '.join(CLASSIC_CODECS)}.")
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    if not bitrate_kbps > 0:
-        raise InputError(f"Bitrate must be positive; got {bitrate_kbps} kbps.")
+    if np.ndim(y) != 1:
+        raise InputError(f"Classic codecs here take mono audio (an (n,) array); got shape {np.shape(y)}. "
+                         "Mix to mono first.")
+    y = check_signal(y, "The clip", dtype=np.float32, max_abs=MAX_AMPLITUDE)
+    codec = check_choice(codec, "The codec", CLASSIC_CODECS)
+    sr = check_sr(sr, integer=True)
+    bitrate_kbps = check_number(bitrate_kbps, "The bitrate", lo=0.0, lo_open=True, hi=10_000.0, unit="kbps")
     if len(y) < 256:
         raise InputError("The clip is too short to encode (fewer than 256 samples).")
     sr = int(sr)
     if codec in ("opus", "mp3", "aac"):
         if codec == "opus":
             rate, name, fmt = 48000, "libopus", "ogg"
-            kbps = float(np.clip(bitrate_kbps, 6, 510))
+            kbps = float(np.clip(bitrate_kbps, 6, OPUS_MONO_MAX_KBPS))
         elif codec == "mp3":
             rate, name, fmt = _mp3_rate(sr, bitrate_kbps), "libmp3lame", "mp3"
             kbps = float(np.clip(bitrate_kbps, 8, 320))
@@ -1221,6 +1241,9 @@ def _fit(z: np.ndarray, n: int) -> np.ndarray:
 
 def classic_effective_kbps(codec: str, sr: int, bitrate_kbps: float) -> float:
     """The bitrate :func:`classic_codec` actually uses for these settings (kbps)."""
+    codec = check_choice(codec, "The codec", CLASSIC_CODECS)
+    sr = check_sr(sr, integer=True)
+    bitrate_kbps = check_number(bitrate_kbps, "The bitrate", lo=0.0, lo_open=True, hi=10_000.0, unit="kbps")
     if codec == "mulaw8":
         return 8 * int(np.clip(round(bitrate_kbps * 1000 / 8), 1000, sr)) / 1000
     if codec == "bitdepth":
@@ -1228,7 +1251,7 @@ def classic_effective_kbps(codec: str, sr: int, bitrate_kbps: float) -> float:
     if codec == "downsample":
         return PCM_BITS * int(np.clip(round(bitrate_kbps * 1000 / PCM_BITS), 1000, sr)) / 1000
     if codec == "opus":
-        return float(np.clip(bitrate_kbps, 6, 510))
+        return float(np.clip(bitrate_kbps, 6, OPUS_MONO_MAX_KBPS))
     if codec in ("mp3", "aac"):
         return float(np.clip(bitrate_kbps, 8 if codec == "mp3" else 6, 320))
     raise InputError(f"Unknown codec {codec!r}.")

@@ -78,24 +78,30 @@ def check_sr(sr, name: str = "Sampling rate", *, integer: bool = False) -> float
     return check_number(sr, name, lo=0.0, lo_open=True, hi=MAX_SR, unit="Hz")
 
 
+#: Largest magnitude accepted for audio samples (+120 dBFS): beyond it squares and sums overflow.
+MAX_AMPLITUDE = 1e6
+
+
 def check_signal(y, name: str = "The signal", *, min_len: int = 1, max_len: int = MAX_SAMPLES,
-                 ndim: int | tuple[int, ...] = 1, dtype=None):
+                 ndim: int | tuple[int, ...] = 1, dtype=None, max_abs: float | None = None):
     """``y`` as a finite float array of the given ``ndim`` and length (the last axis), else :class:`InputError`.
 
     ``dtype`` (e.g. ``np.float64``) converts; by default float32 stays float32 and anything else
-    becomes float64. Complex, object and string arrays are refused.
+    becomes float64. Complex, object and string arrays are refused. ``max_abs`` bounds the values
+    (audio: :data:`MAX_AMPLITUDE`).
     """
     try:
         a = np.asarray(y)
     except Exception:
         raise InputError(f"{name} must be an array of numbers.") from None
     if a.dtype.kind not in "biuf":
-        raise InputError(f"{name} must hold real numbers; got an array of {a.dtype}.")
+        what = "nothing" if a.dtype == object and a.ndim == 0 and y is None else f"an array of {a.dtype}"
+        raise InputError(f"{name} must hold real numbers; got {what}.")
     dims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
     if a.ndim not in dims:
         want = " or ".join(f"{d}-D" for d in dims)
         raise InputError(f"{name} must be a {want} array; got shape {a.shape}.")
-    n = a.shape[-1] if a.ndim else 0
+    n = a.shape[-1] if a.ndim else 1
     if n < min_len:
         raise InputError(f"{name} needs at least {min_len} sample{'s' if min_len != 1 else ''}; got {n}.")
     if a.size > max_len:
@@ -106,4 +112,33 @@ def check_signal(y, name: str = "The signal", *, min_len: int = 1, max_len: int 
         a = a.astype(np.float64, copy=False)
     if not np.all(np.isfinite(a)):
         raise InputError(f"{name} contains NaN or infinite values.")
+    if max_abs is not None and a.size and float(np.max(np.abs(a))) > max_abs:
+        raise InputError(f"{name} holds values up to {float(np.max(np.abs(a))):.3g}; at most {max_abs:g} is accepted "
+                         "(1.0 is full scale).")
+    return a
+
+
+#: Most multiply-adds one call may spend on framing or direct sums (~1 s of numpy on one core).
+MAX_WORK = 1 << 30
+#: Longest frame, window or FFT accepted (2^20 samples: 22 s at 48 kHz).
+MAX_FRAME = 1 << 20
+
+
+def check_choice(value, name: str, options) -> str:
+    """``value`` if it is one of ``options`` (strings compared as given), else :class:`InputError`."""
+    opts = list(options)
+    if not isinstance(value, str) or value not in opts:
+        raise InputError(f"{name} must be one of {', '.join(repr(o) for o in opts)}; got {value!r:.40}.")
+    return value
+
+
+def check_values(x, name: str, *, lo: float | None = None, hi: float | None = None,
+                 ndim: int | tuple[int, ...] = (0, 1), min_len: int = 0, max_len: int = MAX_SAMPLES):
+    """A finite float64 number or array (``ndim``) with every value in ``[lo, hi]``."""
+    a = check_signal(x, name, min_len=min_len, max_len=max_len, ndim=ndim, dtype=np.float64)
+    if a.size:
+        if lo is not None and float(a.min()) < lo:
+            raise InputError(f"{name} must be at least {lo:g}; got {float(a.min()):g}.")
+        if hi is not None and float(a.max()) > hi:
+            raise InputError(f"{name} must be at most {hi:g}; got {float(a.max()):g}.")
     return a

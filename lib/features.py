@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_FRAME, MAX_WORK, InputError, check_choice, check_int, check_number, check_signal, check_sr, check_values
 
 #: |x| at or below this counts as zero when looking for sign changes (librosa's default).
 ZC_THRESHOLD = 1e-10
 
 
-def _check(y: np.ndarray, frame_length: int, hop_length: int) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise InputError(f"Expected mono audio (a 1-D array); got shape {y.shape}.")
-    if int(frame_length) < 1:
-        raise InputError(f"Frame length must be at least 1 sample; got {frame_length}.")
-    if int(hop_length) < 1:
-        raise InputError(f"Hop length must be at least 1 sample; got {hop_length}.")
-    if y.size == 0:
-        raise InputError("The signal is empty; there are no frames to measure.")
-    return y
+def _check(y: np.ndarray, frame_length: int, hop_length: int) -> tuple[np.ndarray, int, int]:
+    y = check_signal(y, "The signal")
+    frame_length = check_int(frame_length, "Frame length", lo=1, hi=MAX_FRAME)
+    hop_length = check_int(hop_length, "Hop length", lo=1)
+    n_frames = 1 + (len(y) + 2 * (frame_length // 2) - frame_length) // hop_length
+    if n_frames * frame_length > MAX_WORK:
+        raise InputError(
+            f"{n_frames:,} frames of {frame_length:,} samples is {n_frames * frame_length / 1e9:.1f} billion samples "
+            f"to read (at most {MAX_WORK / 1e9:.1f} billion here). Raise the hop length or shorten the frame."
+        )
+    return y, frame_length, hop_length
 
 
 def frame_signal(
@@ -53,8 +53,8 @@ def frame_signal(
         ``(n_frames, frame_length)``, a read-only strided view where possible.
         ``n_frames = 1 + (len(padded) - frame_length) // hop_length``.
     """
-    y = _check(y, frame_length, hop_length)
-    frame_length, hop_length = int(frame_length), int(hop_length)
+    y, frame_length, hop_length = _check(y, frame_length, hop_length)
+    pad_mode = check_choice(pad_mode, "pad_mode", ("constant", "edge"))
     if center:
         half = frame_length // 2
         y = np.pad(y, (half, half), mode=pad_mode)
@@ -68,7 +68,8 @@ def frame_signal(
 
 def frames_to_time(frames: np.ndarray | int, *, sr: int, hop_length: int) -> np.ndarray:
     """Time in seconds of the centre of each frame index (``k * hop / sr``)."""
-    return np.asarray(frames) * float(hop_length) / float(sr)
+    frames = check_values(frames, "Frame indices", ndim=(0, 1))
+    return frames * float(check_int(hop_length, "Hop length", lo=1)) / float(check_sr(sr))
 
 
 def amplitude_envelope(y: np.ndarray, *, frame_length: int, hop_length: int) -> np.ndarray:
@@ -105,7 +106,8 @@ def zero_crossings(y: np.ndarray, *, threshold: float = ZC_THRESHOLD) -> np.ndar
     Values with ``|x| <= threshold`` count as zero, and zero counts as positive
     (librosa's ``zero_pos=True``). The first sample is never a crossing.
     """
-    y = np.asarray(y)
+    y = check_signal(y, "The signal", min_len=0, ndim=(1, 2))
+    threshold = check_number(threshold, "The zero threshold", lo=0.0)
     s = np.signbit(np.where(np.abs(y) <= threshold, 0.0, y))
     out = np.zeros(y.shape, dtype=bool)
     out[..., 1:] = s[..., 1:] != s[..., :-1]
@@ -128,7 +130,8 @@ def zero_crossing_rate(y: np.ndarray, *, frame_length: int, hop_length: int) -> 
 
 def to_dbfs(x: np.ndarray, *, floor_db: float = -120.0) -> np.ndarray:
     """Linear amplitude (1.0 = full scale) to dBFS, floored at ``floor_db``."""
-    x = np.asarray(x, dtype=np.float64)
+    x = check_signal(x, "The amplitude", min_len=0, ndim=(0, 1, 2), dtype=np.float64)
+    floor_db = check_number(floor_db, "The dB floor", hi=0.0, unit="dB")
     return np.maximum(20.0 * np.log10(np.maximum(x, 1e-30)), floor_db)
 
 
@@ -142,8 +145,10 @@ def voiced_mask(
     quiet. A frame is voiced when its ZCR is below ``zcr_threshold`` *and* its
     level is above ``rms_threshold_db`` dBFS.
     """
-    zcr = np.asarray(zcr)
+    zcr = check_values(zcr, "The ZCR values", ndim=1)
     level = to_dbfs(rms_values)
+    zcr_threshold = check_number(zcr_threshold, "The ZCR threshold")
+    rms_threshold_db = check_number(rms_threshold_db, "The level threshold", unit="dB")
     if zcr.shape != level.shape:
         raise InputError("ZCR and RMS must come from the same frames.")
     return (zcr < zcr_threshold) & (level > rms_threshold_db)

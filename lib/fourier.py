@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import (MAX_AMPLITUDE, MAX_SAMPLES, MAX_WORK, InputError, check_choice, check_int, check_number,
+                        check_signal, check_sr, check_values)
 
 _BLAS_CONTROLLER = None
 
@@ -63,24 +64,35 @@ DECAY_LAWS = {
 GIBBS_FRACTION = 0.08948987223608362
 
 
+#: Most harmonics any call handles (the pages use up to 200; the benchmark a few thousand).
+MAX_HARMONICS = 100_000
+
+
+def _coeffs(amplitudes, phases) -> tuple[np.ndarray, np.ndarray]:
+    """Amplitudes and phases: two finite 1-D arrays of the same length."""
+    a = check_values(amplitudes, "The amplitudes", ndim=1, lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE, max_len=MAX_HARMONICS)
+    p = check_values(phases, "The phases", ndim=1, lo=-1e6, hi=1e6, max_len=MAX_HARMONICS)
+    if a.shape != p.shape:
+        raise InputError("Amplitudes and phases must be two lists of the same length.")
+    return a, p
+
+
+def _curve(x, name: str) -> np.ndarray:
+    return check_signal(x, name, dtype=np.float64, max_abs=1e12, ndim=(1, 2))
+
+
 def _check_shape(shape: str) -> str:
-    if shape not in SHAPES:
+    if not isinstance(shape, str) or shape not in SHAPES:
         raise InputError(f"Unknown wave shape {shape!r}; choose one of {', '.join(SHAPES)}.")
     return shape
 
 
 def _check_n(n_harmonics) -> int:
-    try:
-        n = int(n_harmonics)
-    except (TypeError, ValueError):
-        raise InputError(f"The number of harmonics must be a whole number; got {n_harmonics!r}.") from None
-    if n != n_harmonics or n < 1:
-        raise InputError(f"The number of harmonics must be at least 1; got {n_harmonics}.")
-    return n
+    return check_int(n_harmonics, "The number of harmonics", lo=1, hi=MAX_HARMONICS)
 
 
 def _check_duty(duty: float) -> float:
-    duty = float(duty)
+    duty = check_number(duty, "The pulse duty cycle")
     if not 0.0 < duty < 1.0:
         raise InputError(
             f"The pulse duty cycle must be strictly between 0 and 1; got {duty:g}. "
@@ -98,7 +110,7 @@ def _wrap(phi: np.ndarray) -> np.ndarray:
 
 def signed_to_polar(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Signed sine coefficients ``b_n`` -> (amplitude ``|b_n|``, phase 0 or pi)."""
-    b = np.asarray(b, dtype=np.float64)
+    b = check_values(b, "The coefficients", ndim=1, max_len=MAX_HARMONICS)
     amp = np.abs(b)
     phase = np.where(b < 0, np.pi, 0.0)
     phase[amp == 0] = 0.0
@@ -193,7 +205,7 @@ def target_waveform(shape: str, u: np.ndarray, *, duty: float = 0.5) -> np.ndarr
     series converges), so the numeric Fourier integrals match the closed forms.
     """
     _check_shape(shape)
-    u = np.mod(np.asarray(u, dtype=np.float64), 1.0)
+    u = np.mod(check_values(u, "The times", ndim=(0, 1, 2), lo=-1e12, hi=1e12), 1.0)
     if shape == "sine":
         return np.sin(2 * np.pi * u)
     if shape == "square":
@@ -225,6 +237,7 @@ def jump_positions(shape: str, *, duty: float = 0.5) -> list[float]:
 
 def period_grid(n_points: int = 2048) -> np.ndarray:
     """``n_points`` uniformly spaced times in cycles over one period, ``[0, 1)``."""
+    n_points = check_int(n_points, "The number of points per period", hi=MAX_SAMPLES)
     if n_points < 2:
         raise InputError(f"Need at least 2 points per period; got {n_points}.")
     return np.arange(n_points) / float(n_points)
@@ -237,21 +250,19 @@ def partial_sum(amplitudes, phases, u: np.ndarray | int = 2048, *, dc: float = 0
     that case is a single inverse FFT (``O(M log M)``, fast for hundreds of
     harmonics); arbitrary ``u`` costs ``O(N len(u))``.
     """
-    a = np.asarray(amplitudes, dtype=np.float64)
-    p = np.asarray(phases, dtype=np.float64)
-    if a.shape != p.shape or a.ndim != 1:
-        raise InputError("Amplitudes and phases must be two lists of the same length.")
-    if not np.all(np.isfinite(a)) or not np.all(np.isfinite(p)):
-        raise InputError("Amplitudes and phases must be finite numbers.")
+    a, p = _coeffs(amplitudes, phases)
+    dc = check_number(dc, "The DC offset", lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE)
     if np.isscalar(u) or np.ndim(u) == 0:
-        m = int(u)
+        m = check_int(u, "The number of points", lo=2, hi=MAX_SAMPLES)
         if m < 2 * len(a) + 2:  # too few points for the FFT route: harmonics would wrap around
             return partial_sum(a, p, period_grid(m), dc=dc)
         spec = np.zeros(m, dtype=np.complex128)
         spec[1 : len(a) + 1] = a * np.exp(1j * p)
         # sum A_n sin(2 pi n k/m + phi_n) = Im(sum C_n e^{i 2 pi n k/m}) = Im(m * ifft(C)[k])
         return (m * np.fft.ifft(spec)).imag + dc
-    u = np.asarray(u, dtype=np.float64)
+    u = check_values(u, "The times", ndim=(1, 2), lo=-1e9, hi=1e9)
+    if u.size * np.count_nonzero(a) > MAX_WORK:
+        raise InputError(f"{len(a):,} harmonics at {u.size:,} instants is too much work here.")
     n = np.arange(1, len(a) + 1)
     out = np.full(u.shape, float(dc))
     for k in range(len(a)):
@@ -282,12 +293,11 @@ def synthesize(amplitudes, phases, f0_hz: float, sr: float, duration_s: float, *
     -------
     ndarray, float64, shape (round(sr * duration_s),)
     """
-    a = np.asarray(amplitudes, dtype=np.float64)
-    p = np.asarray(phases, dtype=np.float64)
-    if a.shape != p.shape or a.ndim != 1:
-        raise InputError("Amplitudes and phases must be two lists of the same length.")
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    a, p = _coeffs(amplitudes, phases)
+    sr = check_sr(sr)
+    f0_hz = check_number(f0_hz, "The fundamental frequency", unit="Hz")
+    duration_s = check_number(duration_s, "Duration", unit="s")
+    dc = check_number(dc, "The DC offset", lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE)
     if not f0_hz > 0:
         raise InputError(f"The fundamental frequency must be positive; got {f0_hz:g} Hz.")
     if f0_hz >= sr / 2:
@@ -297,6 +307,9 @@ def synthesize(amplitudes, phases, f0_hz: float, sr: float, duration_s: float, *
         )
     if duration_s <= 0:
         raise InputError(f"Duration must be positive; got {duration_s} s.")
+    if sr * duration_s > MAX_SAMPLES or sr * duration_s * np.count_nonzero(a) > MAX_WORK:
+        raise InputError(f"{duration_s:g} s at {sr:g} Hz with {np.count_nonzero(a)} harmonics is too much to "
+                         "synthesise here; shorten it or use fewer harmonics.")
     n_samples = int(round(sr * duration_s))
     t = np.arange(n_samples) / float(sr)
     # Harmonic n is Im(A_n e^{i phi_n} z^n) with z = e^{i 2 pi f0 t}: one complex multiply per
@@ -320,14 +333,19 @@ def harmonics_above_nyquist(n_harmonics: int, f0_hz: float, sr: float, amplitude
 
     Harmonics whose amplitude (if given) is zero are not listed: they add nothing.
     """
-    out = []
-    for n in range(1, int(n_harmonics) + 1):
-        if amplitudes is not None and amplitudes[n - 1] == 0:
-            continue
-        f = n * f0_hz
-        if f >= sr / 2:
-            out.append((n, f, abs(f - sr * np.round(f / sr))))
-    return out
+    n_harmonics = _check_n(n_harmonics)
+    f0_hz = check_number(f0_hz, "The fundamental frequency", lo=0.0, lo_open=True, hi=1e9, unit="Hz")
+    sr = check_sr(sr)
+    if amplitudes is not None:
+        amplitudes = check_values(amplitudes, "The amplitudes", ndim=1, min_len=n_harmonics, max_len=MAX_HARMONICS)
+    # vectorised: the harmonic count can be large, and only those above Nyquist are listed
+    n = np.arange(max(1, int(np.ceil(sr / 2 / f0_hz - 1e-12))), n_harmonics + 1)
+    n = n[n * f0_hz >= sr / 2]
+    if amplitudes is not None:
+        n = n[amplitudes[n - 1] != 0]
+    f = n * f0_hz
+    alias = np.abs(f - sr * np.round(f / sr))
+    return [(int(k), float(fk), float(ak)) for k, fk, ak in zip(n, f, alias)]
 
 
 def gibbs_overshoot(partial_sum, target) -> float:
@@ -351,8 +369,8 @@ def gibbs_overshoot(partial_sum, target) -> float:
     float
         The overshoot fraction; negative when the sum stays inside the target's range.
     """
-    s = np.asarray(partial_sum, dtype=np.float64)
-    x = np.asarray(target, dtype=np.float64)
+    s = _curve(partial_sum, "The partial sum")
+    x = _curve(target, "The target")
     if s.shape != x.shape or s.size == 0:
         raise InputError("The partial sum and the target must have the same, non-zero length.")
     jump = float(x.max() - x.min())
@@ -372,6 +390,7 @@ def smoothing_factors(n_harmonics: int, method: str = "lanczos") -> np.ndarray:
       is blurred more).
     """
     n_max = _check_n(n_harmonics)
+    method = check_choice(method, "The smoothing", ("none", "lanczos", "fejer"))
     n = np.arange(1, n_max + 1, dtype=np.float64)
     if method == "none":
         return np.ones(n_max)
@@ -384,8 +403,8 @@ def smoothing_factors(n_harmonics: int, method: str = "lanczos") -> np.ndarray:
 
 def rms_error(partial_sum, target) -> float:
     """Root-mean-square difference between a partial sum and its target."""
-    s = np.asarray(partial_sum, dtype=np.float64)
-    x = np.asarray(target, dtype=np.float64)
+    s = _curve(partial_sum, "The partial sum")
+    x = _curve(target, "The target")
     if s.shape != x.shape:
         raise InputError("The partial sum and the target must have the same length.")
     return float(np.sqrt(np.mean((s - x) ** 2)))
@@ -399,6 +418,8 @@ def rms_error_vs_n(shape: str, n_max: int, *, duty: float = 0.5, smoothing: str 
     weights ``w_n`` the error adds the part of the kept harmonics that the
     weights removed: ``sum_{n<=N} (1-w_n)^2 A_n^2 / 2``.
     """
+    n_max = check_int(n_max, "The largest N", lo=1, hi=20_000)  # the loop below is O(n_max^2)
+    check_choice(smoothing, "The smoothing", ("none", "lanczos", "fejer"))
     amps, _ = series_coefficients(shape, n_max, duty=duty)
     ms = mean_square(shape, duty=duty) - series_dc(shape, duty=duty) ** 2
     half_power = amps**2 / 2
@@ -417,8 +438,13 @@ def overshoot_vs_n(shape: str, ns, *, duty: float = 0.5, smoothing: str = "none"
     Each sum is evaluated on a uniform grid fine enough to catch the first
     ripple peak (``points_per_ripple`` samples per ``1/(2N)`` of a period).
     """
+    ns = check_values(ns, "The harmonic counts", ndim=(0, 1), lo=1, hi=MAX_HARMONICS, max_len=1000).astype(int)
+    points_per_ripple = check_int(points_per_ripple, "Points per ripple", lo=2, hi=1024)
+    check_choice(smoothing, "The smoothing", ("none", "lanczos", "fejer"))
+    if sum(max(4096, 2 * int(N) * points_per_ripple) for N in np.atleast_1d(ns)) > MAX_SAMPLES:
+        raise InputError("That many partial sums that finely sampled is too much work here.")
     out = []
-    for N in ns:
+    for N in np.atleast_1d(ns):
         a, p = series_coefficients(shape, int(N), duty=duty)
         a = a * smoothing_factors(int(N), smoothing)
         m = int(max(4096, 2 * N * points_per_ripple))
@@ -433,7 +459,8 @@ def decay_exponent(amplitudes, *, rel_floor: float = 1e-6) -> float:
 
     Square and sawtooth give 1, triangle 2. NaN with fewer than two usable harmonics.
     """
-    a = np.asarray(amplitudes, dtype=np.float64)
+    a = check_values(amplitudes, "The amplitudes", ndim=1, min_len=1, lo=0.0, max_len=MAX_HARMONICS)
+    rel_floor = check_number(rel_floor, "The relative floor", lo=0.0, hi=1.0)
     n = np.arange(1, len(a) + 1)
     keep = a > rel_floor * (a.max() if a.size else 0.0)
     if keep.sum() < 2:
@@ -449,11 +476,9 @@ def phase_scramble(amplitudes, phases, *, seed: int = 0) -> tuple[np.ndarray, np
     roughly) the timbre of a steady tone, stay the same; the waveform and its
     peak factor change.
     """
-    a = np.asarray(amplitudes, dtype=np.float64).copy()
-    p = np.asarray(phases, dtype=np.float64)
-    if a.shape != p.shape:
-        raise InputError("Amplitudes and phases must be two lists of the same length.")
-    rng = np.random.default_rng(seed)
+    a, p = _coeffs(amplitudes, phases)
+    a = a.copy()
+    rng = np.random.default_rng(check_int(seed, "The seed", lo=0))
     new = _wrap(rng.uniform(-np.pi, np.pi, size=a.shape))
     return a, new
 
@@ -467,7 +492,7 @@ def schroeder_phases(amplitudes) -> np.ndarray:
     ``-pi n (n-1) / N``. The idea: spread each harmonic's peak to a different
     moment of the period, like a chirp, instead of letting them pile up.
     """
-    a = np.asarray(amplitudes, dtype=np.float64)
+    a = check_values(amplitudes, "The amplitudes", ndim=1, lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE, max_len=MAX_HARMONICS)
     power = a**2
     total = power.sum()
     if total == 0:
@@ -484,8 +509,8 @@ def schroeder_phases(amplitudes) -> np.ndarray:
 
 
 def peak_factor(y) -> float:
-    """Peak over RMS (crest factor; sqrt(2) ~ 1.414 for a sine, 1 for a square)."""
-    y = np.asarray(y, dtype=np.float64)
+    """Peak over RMS (crest factor; sqrt(2) ~ 1.414 for a sine, 1 for a square). NaN for silence (no RMS)."""
+    y = check_signal(y, "The signal", dtype=np.float64, max_abs=MAX_AMPLITUDE)
     rms = np.sqrt(np.mean(y**2)) if y.size else 0.0
     if rms == 0:
         return float("nan")
@@ -499,8 +524,9 @@ def phasor_chain(amplitudes, phases, u: float, *, dc: float = 0.0) -> np.ndarray
     ``A_n exp(i (2 pi n u + phi_n))``; the chain starts at ``i dc`` and its
     tip's imaginary part is the partial sum at ``u``.
     """
-    a = np.asarray(amplitudes, dtype=np.float64)
-    p = np.asarray(phases, dtype=np.float64)
+    a, p = _coeffs(amplitudes, phases)
+    u = check_number(u, "The time", lo=-1e6, hi=1e6, unit="cycles")
+    dc = check_number(dc, "The DC offset", lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE)
     n = np.arange(1, len(a) + 1)
     vec = a * np.exp(1j * (2 * np.pi * n * u + p))
     return np.concatenate([[1j * dc], 1j * dc + np.cumsum(vec)])
@@ -561,13 +587,19 @@ def estimate_f0(y, sr: float, *, fmin_hz: float = 50.0, fmax_hz: float = 1000.0,
     InputError
         Silence, too short a signal, or no clear periodicity (e.g. noise).
     """
-    x = np.asarray(y, dtype=np.float64)
-    if x.ndim != 1:
+    if np.ndim(y) != 1:
         raise InputError("Give a mono signal.")
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    x = check_signal(y, "The signal", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    sr = check_sr(sr)
+    fmin_hz = check_number(fmin_hz, "fmin", unit="Hz")
+    fmax_hz = check_number(fmax_hz, "fmax", unit="Hz")
+    threshold = check_number(threshold, "The YIN threshold", lo=0.0, hi=10.0)
+    max_aperiodicity = check_number(max_aperiodicity, "The largest aperiodicity", lo=0.0, hi=10.0)
     if not 0 < fmin_hz < fmax_hz:
         raise InputError(f"Need 0 < fmin < fmax; got {fmin_hz:g} and {fmax_hz:g} Hz.")
+    if fmax_hz >= sr / 2 or fmin_hz < 2 * sr / MAX_SAMPLES:
+        raise InputError(f"The pitch range must lie between {2 * sr / MAX_SAMPLES:.3g} Hz and Nyquist "
+                         f"({sr / 2:g} Hz); got {fmin_hz:g}-{fmax_hz:g} Hz.")
     min_lag = max(2, int(np.floor(sr / fmax_hz)))
     max_lag = int(np.ceil(sr / fmin_hz))
     if len(x) < 2 * max_lag + 2:
@@ -632,9 +664,12 @@ def polish_f0(y, sr: float, f0_hz: float, *, n_harmonics: int = 20, n_periods: f
     """
     from scipy.optimize import minimize_scalar
 
-    x = np.asarray(y, dtype=np.float64)
-    f0 = float(f0_hz)
-    if not 0 < f0 * (1 + search) < sr / 2:
+    x = check_signal(y, "The signal", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    sr = check_sr(sr)
+    f0 = check_number(f0_hz, "The fundamental", unit="Hz")
+    n_periods = check_number(n_periods, "The number of periods", lo=1.0, hi=1000.0)
+    search = check_number(search, "The search range", lo=0.0, hi=0.5)
+    if not (0 < f0 and f0 * (1 + search) < sr / 2):
         raise InputError(f"The fundamental must be between 0 and {sr / 2:g} Hz; got {f0:g} Hz.")
     n = max(1, min(_check_n(n_harmonics), int(np.ceil(sr / 2 / (f0 * (1 + search)))) - 1))
     length = int(round(n_periods * sr / (f0 * (1 - search))))
@@ -689,10 +724,11 @@ def harmonic_analysis(y, sr: float, f0_hz: float, n_harmonics: int, *, n_periods
     -------
     HarmonicFit
     """
-    x = np.asarray(y, dtype=np.float64)
+    x = check_signal(y, "The signal", dtype=np.float64, max_abs=MAX_AMPLITUDE)
     n_req = _check_n(n_harmonics)
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    sr = check_sr(sr)
+    f0_hz = check_number(f0_hz, "The fundamental", unit="Hz")
+    n_periods = check_number(n_periods, "The number of periods", hi=1000.0)
     if not f0_hz > 0 or f0_hz >= sr / 2:
         raise InputError(f"The fundamental must be between 0 and {sr / 2:g} Hz; got {f0_hz:g} Hz.")
     if n_periods < 1:
@@ -743,8 +779,11 @@ def fit_error_vs_n(y, sr: float, f0_hz: float, n_max: int, *, n_periods: float =
     columns of Q, so its residual energy is ``|y|^2 - sum_{j < 1+2N} (Q^T y)_j^2``. Harmonics at or
     above Nyquist add nothing (the curve stays flat there).
     """
-    x = np.asarray(y, dtype=np.float64)
+    x = check_signal(y, "The signal", dtype=np.float64, max_abs=MAX_AMPLITUDE)
     n_max = _check_n(n_max)
+    sr = check_sr(sr)
+    f0_hz = check_number(f0_hz, "The fundamental", unit="Hz")
+    n_periods = check_number(n_periods, "The number of periods", hi=1000.0)
     if not 0 < f0_hz < sr / 2:
         raise InputError(f"The fundamental must be between 0 and {sr / 2:g} Hz; got {f0_hz:g} Hz.")
     length = int(round(n_periods * sr / f0_hz))
@@ -775,9 +814,10 @@ _WIND_BLOCK = 2_000_000
 
 
 def _check_wind_input(y, sr) -> tuple[np.ndarray, float]:
-    x = np.asarray(y, dtype=np.float64)
-    if x.ndim != 1 or x.size == 0:
+    if np.ndim(y) != 1 or np.size(y) == 0:
         raise InputError("Give a non-empty mono signal to wind.")
+    x = check_signal(y, "The signal", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    sr = check_sr(sr)
     if not np.all(np.isfinite(x)):
         raise InputError("The signal contains NaN or infinite samples.")
     try:
@@ -796,9 +836,7 @@ def wound_signal(y, sr: float, winding_hz: float) -> np.ndarray:
     clockwise ``winding_hz`` times per second. (A negative sample lands on the opposite side.)
     """
     x, sr = _check_wind_input(y, sr)
-    f = float(winding_hz)
-    if not np.isfinite(f):
-        raise InputError(f"The winding frequency must be finite; got {winding_hz!r}.")
+    f = check_number(winding_hz, "The winding frequency", lo=-1e9, hi=1e9, unit="Hz")
     return x * np.exp(-2j * np.pi * f * np.arange(x.size) / sr)
 
 
@@ -825,9 +863,9 @@ def winding_center(y, sr: float, winding_hz):
     complex or np.ndarray of complex
     """
     x, sr = _check_wind_input(y, sr)
-    f = np.asarray(winding_hz, dtype=np.float64)
-    if f.size == 0 or not np.all(np.isfinite(f)):
-        raise InputError("Winding frequencies must be finite numbers.")
+    f = check_values(winding_hz, "The winding frequencies", ndim=(0, 1, 2), lo=-1e9, hi=1e9, min_len=1)
+    if f.size * x.size > MAX_WORK:
+        raise InputError(f"{f.size:,} winding frequencies over {x.size:,} samples is too much work here.")
     flat = f.ravel()
     n = np.arange(x.size)
     out = np.empty(flat.size, dtype=np.complex128)
@@ -847,6 +885,7 @@ def two_sided_spectrum(y, sr: float, *, centered: bool = False) -> tuple[np.ndar
     +sr/2 (``fftshift``); otherwise the frequencies run 0 ... sr - sr/N.
     """
     x, sr = _check_wind_input(y, sr)
+    centered = bool(centered)
     if x.size > 1 << 22:
         raise InputError("At most 4 M samples for a full two-sided spectrum.")
     X = np.fft.fft(x)

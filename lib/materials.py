@@ -52,7 +52,7 @@ MATERIALS: dict[str, tuple[str, tuple[float, ...]]] = {
 
 def material_absorption(name: str) -> np.ndarray:
     """Absorption coefficients of one material, one per octave band (125 Hz ... 4 kHz)."""
-    if name not in MATERIALS:
+    if not isinstance(name, str) or name not in MATERIALS:
         raise InputError(f"Unknown material {name!r}; choose one of: {', '.join(MATERIALS)}.")
     return np.asarray(MATERIALS[name][1], dtype=float)
 
@@ -68,8 +68,10 @@ def surface_absorption(materials: dict[str, str] | list[str] | tuple[str, ...]) 
         if missing:
             raise InputError(f"No material chosen for: {', '.join(missing)}.")
         names = [materials[s] for s in SURFACES]
-    else:
+    elif isinstance(materials, (list, tuple, np.ndarray)):
         names = list(materials)
         if len(names) != len(SURFACES):
             raise InputError(f"Need one material per surface ({len(SURFACES)}); got {len(names)}.")
+    else:
+        raise InputError(f"Give six material names (a list or a dict by surface); got a {type(materials).__name__}.")
     return np.stack([material_absorption(n) for n in names])

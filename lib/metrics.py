@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_AMPLITUDE, InputError, check_number, check_signal, check_sr, check_values
 from lib.spectral import mel_filterbank, stft
 
 #: The DAC paper's mel loss (conf/final/*.yml ``MelSpectrogramLoss``): seven scales.
@@ -22,8 +22,10 @@ CLAMP_EPS = 1e-5
 
 
 def _pair(reference: np.ndarray, estimate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r = np.asarray(reference, dtype=np.float64).ravel()
-    e = np.asarray(estimate, dtype=np.float64).ravel()
+    if np.size(reference) == 0 or np.size(estimate) == 0:
+        raise InputError("Cannot compare empty signals.")
+    r = check_signal(reference, "The reference", dtype=np.float64, max_abs=MAX_AMPLITUDE, ndim=(1, 2)).ravel()
+    e = check_signal(estimate, "The estimate", dtype=np.float64, max_abs=MAX_AMPLITUDE, ndim=(1, 2)).ravel()
     if r.shape != e.shape:
         raise InputError(
             f"Reference and estimate must have the same length; got {len(r)} and {len(e)} samples."
@@ -55,6 +57,7 @@ def si_sdr(reference: np.ndarray, estimate: np.ndarray, *, zero_mean: bool = Tru
         dB; very large (~ +120 dB or more) for a scaled copy.
     """
     s, s_hat = _pair(reference, estimate)
+    eps = check_number(eps, "eps", lo=0.0, hi=1.0)
     if zero_mean:
         s = s - s.mean()
         s_hat = s_hat - s_hat.mean()
@@ -79,6 +82,20 @@ def _magnitudes(y: np.ndarray, window_length: int) -> np.ndarray:
     if len(y) < window_length:
         y = np.pad(y, (0, window_length - len(y)))
     return np.abs(stft(y, n_fft=window_length, hop_length=window_length // 4, window="hann", center=True))
+
+
+def _weights(clamp_eps, power, log_weight, mag_weight) -> tuple[float, float, float, float]:
+    return (check_number(clamp_eps, "clamp_eps", lo=0.0, lo_open=True, hi=1.0),
+            check_number(power, "The power", lo=0.0, lo_open=True, hi=4.0),
+            check_number(log_weight, "The log weight", lo=0.0, hi=1e6),
+            check_number(mag_weight, "The magnitude weight", lo=0.0, hi=1e6))
+
+
+def _scales(values, name: str) -> list[int]:
+    v = check_values(values, name, ndim=(0, 1), min_len=1, max_len=16, lo=2, hi=1 << 16)
+    if np.any(v != np.round(v)):
+        raise InputError(f"{name} must be whole numbers.")
+    return [int(x) for x in np.atleast_1d(v)]
 
 
 def _spectral_l1(xr: np.ndarray, xe: np.ndarray, *, clamp_eps: float, power: float, log_weight: float,
@@ -117,8 +134,9 @@ def mel_distance(
     at 8 kbps) are on the same scale as ours.
     """
     r, e = _pair(reference, estimate)
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
+    sr = check_sr(sr)
+    clamp_eps, power, log_weight, mag_weight = _weights(clamp_eps, power, log_weight, mag_weight)
+    window_lengths, n_mels = _scales(window_lengths, "The window lengths"), _scales(n_mels, "The mel band counts")
     if len(window_lengths) != len(n_mels):
         raise InputError("window_lengths and n_mels must have the same number of scales.")
     total = 0.0
@@ -146,6 +164,8 @@ def stft_distance(
     scales. Lower is better; 0 for identical signals.
     """
     r, e = _pair(reference, estimate)
+    clamp_eps, power, log_weight, mag_weight = _weights(clamp_eps, power, log_weight, mag_weight)
+    window_lengths = _scales(window_lengths, "The window lengths")
     total = 0.0
     for w in window_lengths:
         total += _spectral_l1(_magnitudes(r, int(w)), _magnitudes(e, int(w)), clamp_eps=clamp_eps,
@@ -160,6 +180,7 @@ def pesq_score(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float | 
     returns ``None`` when PESQ does not apply (music, silence, other rates).
     """
     r, e = _pair(reference, estimate)
+    sr = check_sr(sr)
     if sr not in (8000, 16000):
         return None
     try:
@@ -173,6 +194,7 @@ def pesq_score(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float | 
 def stoi_score(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float | None:
     """Short-time objective intelligibility (Taal et al. 2011), 0-1; ``None`` if it fails."""
     r, e = _pair(reference, estimate)
+    sr = check_sr(sr)
     try:
         from pystoi import stoi
 
@@ -184,6 +206,7 @@ def stoi_score(reference: np.ndarray, estimate: np.ndarray, sr: int) -> float | 
 
 def quality_report(reference: np.ndarray, estimate: np.ndarray, sr: int, *, speech_metrics: bool = True) -> dict:
     """All metrics at once: ``si_sdr_db``, ``mel_distance``, ``stft_distance``, ``pesq``, ``stoi``."""
+    sr = check_sr(sr)
     out = {
         "si_sdr_db": si_sdr(reference, estimate),
         "mel_distance": mel_distance(reference, estimate, sr),

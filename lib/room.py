@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.errors import MAX_SAMPLES, InputError, check_int, check_number, check_signal, check_sr
+from lib.errors import MAX_SAMPLES, InputError, check_int, check_number, check_signal, check_sr, check_values
 from lib.materials import OCTAVE_BANDS_HZ, SURFACES
 
 #: Speed of sound used by default, m/s (about 20 degrees C).
@@ -156,7 +156,7 @@ def image_count(max_order: int) -> int:
     It is the number of integer points with ``|i| + |j| + |k| <= N``:
     ``(2N + 1)(2N^2 + 2N + 3) / 3``.
     """
-    n = int(max_order)
+    n = check_int(max_order, "The image-source order", lo=0, hi=10**6)
     return (2 * n + 1) * (2 * n * n + 2 * n + 3) // 3
 
 
@@ -490,6 +490,7 @@ def shoebox_rir_bands(room_dim, source, mic, sr: int, *, absorption_bands, max_o
     src = _point(source, dim, "source")
     mic_p = _point(mic, dim, "microphone")
     sr = _rate(sr)
+    bands_hz = _bands(bands_hz)
     if np.linalg.norm(src - mic_p) < 1e-3:
         raise InputError("The microphone is on top of the source (less than 1 mm apart); move one of them.")
     alpha = _absorption(absorption_bands, bands=True)
@@ -508,6 +509,14 @@ def shoebox_rir_bands(room_dim, source, mic, sr: int, *, absorption_bands, max_o
 # frequency bands
 # --------------------------------------------------------------------------------------
 
+def _bands(bands_hz) -> np.ndarray:
+    """Band centres: 1 to 32 increasing positive frequencies (Hz)."""
+    b = check_values(bands_hz, "The band centres", ndim=1, min_len=1, max_len=32, lo=1e-3, hi=1e7)
+    if np.any(np.diff(b) <= 0):
+        raise InputError("The band centres must increase.")
+    return b
+
+
 def band_weights(freqs_hz: np.ndarray, bands_hz=OCTAVE_BANDS_HZ, *, transition_oct: float = 1 / 3) -> np.ndarray:
     """Octave-band weights ``(n_bands, n_freqs)`` that add up to exactly 1 at every frequency.
 
@@ -515,8 +524,9 @@ def band_weights(freqs_hz: np.ndarray, bands_hz=OCTAVE_BANDS_HZ, *, transition_o
     centres) with a sine/cosine-squared transition ``transition_oct`` octaves wide; the
     lowest band extends down to 0 Hz and the highest up to Nyquist.
     """
-    lf = np.log2(np.maximum(np.asarray(freqs_hz, dtype=float), 1e-9))
-    centres = np.log2(np.asarray(bands_hz, dtype=float))
+    lf = np.log2(np.maximum(check_values(freqs_hz, "The frequencies", ndim=1, lo=0.0, hi=1e9), 1e-9))
+    centres = np.log2(_bands(bands_hz))
+    transition_oct = check_number(transition_oct, "The transition width", lo=0.0, lo_open=True, hi=4.0, unit="octaves")
     edges = 0.5 * (centres[:-1] + centres[1:])
     # share of "above edge e" at each frequency, 0 -> 1 across the transition
     above = np.clip((lf[None, :] - edges[:, None]) / transition_oct + 0.5, 0, 1)
@@ -538,7 +548,9 @@ def band_split(y: np.ndarray, sr: int, bands_hz=OCTAVE_BANDS_HZ) -> np.ndarray:
     """
     from scipy import fft as sfft
 
-    y = np.asarray(y, dtype=float)
+    y = check_signal(y, "The signal", dtype=np.float64, max_abs=1e12)
+    sr = _rate(sr)
+    bands_hz = _bands(bands_hz)
     n = len(y)
     nfft = sfft.next_fast_len(2 * n, real=True)
     Y = sfft.rfft(y, nfft)
@@ -670,18 +682,23 @@ def schroeder_frequency(rt60_s: float, room_dim) -> float:
 # decay analysis
 # --------------------------------------------------------------------------------------
 
-def _as_rir(rir, sr=None) -> np.ndarray:
+_NO_SR = object()
+
+
+def _as_rir(rir, sr=_NO_SR) -> np.ndarray:
     try:
         h = np.asarray(rir, dtype=float).ravel()
     except (TypeError, ValueError):
         raise InputError("The impulse response must be an array of numbers.") from None
     if h.size < 2 or not np.all(np.isfinite(h)):
         raise InputError("The impulse response must be at least two finite samples.")
+    if float(np.max(np.abs(h))) > 1e12:
+        raise InputError("The impulse response holds values beyond 1e12: its energy would overflow.")
     if h.size > MAX_SAMPLES:
         raise InputError(f"The impulse response is too long ({h.size:,} samples; at most {MAX_SAMPLES:,}).")
     if not np.any(h):
         raise InputError("The impulse response is all zeros.")
-    if sr is not None:
+    if sr is not _NO_SR:
         _rate(sr)
     return h
 
@@ -701,9 +718,10 @@ def schroeder_decay(rir, *, noise_power: float = 0.0, stop: int | None = None) -
     remaining energy is not positive are ``-inf``.
     """
     h = _as_rir(rir)
+    noise_power = check_number(noise_power, "The noise power", lo=0.0)
     e = h * h - noise_power
     if stop is not None:
-        e = e[: max(1, int(stop))]
+        e = e[: max(1, check_int(stop, "The stop sample", lo=-(2**62), hi=2**62))]
     edc = np.cumsum(e[::-1])[::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         db = 10 * np.log10(np.where(edc > 0, edc, 0) / edc[0]) if edc[0] > 0 else np.full(edc.shape, -np.inf)
@@ -733,6 +751,8 @@ def noise_floor(rir, sr: int, *, tail_fraction: float = 0.1, block_ms: float = 1
     no decay time can be read from it.
     """
     h = _as_rir(rir, sr)
+    tail_fraction = check_number(tail_fraction, "The tail fraction", lo=0.0, lo_open=True, hi=1.0)
+    block_ms = check_number(block_ms, "The block length", lo=0.0, lo_open=True, hi=10_000.0, unit="ms")
     h = h[onset_index(h):]
     e = h * h
     peak = e.max()
@@ -855,6 +875,7 @@ def band_decay_times(rir, sr: int, *, bands_hz=OCTAVE_BANDS_HZ, noise_handling: 
     the sampling rate are NaN.
     """
     h = _as_rir(rir, sr)
+    bands_hz = _bands(bands_hz)
     out = {k: np.full(len(bands_hz), np.nan) for k in DECAY_FITS}
     for b, (f, y) in enumerate(zip(bands_hz, band_split(h, sr, bands_hz))):
         if f > 0.45 * sr / np.sqrt(2) or not np.any(y):
@@ -867,7 +888,7 @@ def band_decay_times(rir, sr: int, *, bands_hz=OCTAVE_BANDS_HZ, noise_handling: 
 def _energies(rir, sr: int, split_ms: float) -> tuple[float, float]:
     h = _as_rir(rir, sr)
     h = h[onset_index(h):]
-    k = int(round(split_ms * sr / 1000))
+    k = int(round(min(split_ms * sr / 1000, len(h))))
     e = h * h
     return float(e[:k].sum()), float(e[k:].sum())
 
@@ -886,12 +907,15 @@ def clarity(rir, sr: int, *, early_ms: float = 50) -> float:
 def definition(rir, sr: int, *, early_ms: float = 50) -> float:
     """Definition D50: the fraction (0-1) of the energy arriving in the first 50 ms."""
     early, late = _energies(rir, sr, _positive(early_ms, "The early time limit", "ms"))
+    if early + late <= 0:
+        raise InputError("The impulse response holds no energy after its onset.")
     return float(early / (early + late))
 
 
 def drr(rir, sr: int, *, window_ms: float = 2.5) -> float:
     """Direct-to-reverberant ratio in dB: energy within ``window_ms`` of the direct peak vs the rest."""
     h = _as_rir(rir, sr)
+    window_ms = _positive(window_ms, "The direct-sound window", "ms", 1000.0)
     peak = int(np.argmax(np.abs(h[: onset_index(h) + int(0.005 * sr) + 1])))
     w = int(round(window_ms * sr / 1000))
     e = h * h
@@ -949,6 +973,7 @@ def hybrid_rir(room_dim, source, mic, sr: int, *, absorption_bands, duration_s: 
     sr = _rate(sr)
     c = _speed(c)
     seed = check_int(seed, "The seed", lo=0)
+    bands_hz = _bands(bands_hz)
     alpha = _absorption(absorption_bands, bands=True)
     if alpha.shape[1] == 1:  # one value per surface (or one for all): the same in every band
         alpha = np.repeat(alpha, len(bands_hz), axis=1)
@@ -1055,6 +1080,7 @@ def check_impulse_response(rir, sr: int, *, block_ms: float = 10.0) -> IRCheck:
     IRCheck
     """
     h = _as_rir(rir, sr)
+    block_ms = check_number(block_ms, "The block length", lo=0.0, lo_open=True, hi=10_000.0, unit="ms")
     dur = len(h) / sr
     on = onset_index(h)
     onset_s = on / sr

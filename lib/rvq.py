@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_AMPLITUDE, MAX_SAMPLES, MAX_WORK, InputError, check_int, check_signal, check_sr
+
+#: Largest MDCT size (frame hop) and vector size accepted.
+MAX_BINS = 8192
 
 
 # --------------------------------------------------------------------------- MDCT
@@ -26,9 +29,7 @@ def mdct_basis(n_bins: int) -> tuple[np.ndarray, np.ndarray]:
     windowed overlap-add of the inverse cancels the time-domain aliasing
     (TDAC), so analysis followed by synthesis is the identity.
     """
-    m = int(n_bins)
-    if m < 2:
-        raise InputError(f"The MDCT needs at least 2 bins; got {m}.")
+    m = check_int(n_bins, "The MDCT size", lo=2, hi=MAX_BINS)
     n = np.arange(2 * m)
     k = np.arange(m)
     window = np.sin(np.pi * (n + 0.5) / (2 * m))
@@ -42,8 +43,10 @@ def mdct(y: np.ndarray, n_bins: int = 256) -> np.ndarray:
     The signal is padded with ``n_bins`` zeros in front and enough at the end
     that :func:`imdct` returns exactly the input.
     """
-    y = np.asarray(y, dtype=np.float64).ravel()
-    m = int(n_bins)
+    y = check_signal(y, "The signal", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    m = check_int(n_bins, "The MDCT size", lo=2, hi=MAX_BINS)
+    if len(y) * 2 * m > MAX_WORK:
+        raise InputError(f"An MDCT of {m} bins over {len(y):,} samples is too much work here; use fewer bins.")
     window, basis = mdct_basis(m)
     n_frames = int(np.ceil(len(y) / m)) + 1
     padded = np.zeros((n_frames + 1) * m)
@@ -54,8 +57,11 @@ def mdct(y: np.ndarray, n_bins: int = 256) -> np.ndarray:
 
 def imdct(coefs: np.ndarray, length: int) -> np.ndarray:
     """Inverse of :func:`mdct` (windowed overlap-add), trimmed to ``length`` samples."""
-    coefs = np.asarray(coefs, dtype=np.float64)
+    coefs = check_signal(coefs, "The MDCT coefficients", ndim=2, dtype=np.float64, max_abs=1e12)
+    length = check_int(length, "The length", lo=0, hi=MAX_SAMPLES)
     n_frames, m = coefs.shape
+    if m < 2 or m > MAX_BINS or coefs.size * 2 * m > MAX_WORK:
+        raise InputError(f"MDCT frames of {m} bins: need 2 to {MAX_BINS} bins and a manageable size.")
     window, basis = mdct_basis(m)
     frames = (coefs @ basis.T) * window
     out = np.zeros((n_frames + 1) * m)
@@ -71,6 +77,13 @@ def _sq_dist(x: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 def assign(x: np.ndarray, codebook: np.ndarray, *, block: int = 16384) -> np.ndarray:
     """Index of the nearest codebook row (squared Euclidean) for every row of ``x``."""
+    x = check_signal(x, "The vectors", ndim=2, min_len=1, dtype=np.float64, max_abs=1e12)
+    codebook = check_signal(codebook, "The codebook", ndim=2, min_len=1, dtype=np.float64, max_abs=1e12)
+    if codebook.shape[1] != x.shape[1] or len(codebook) == 0:
+        raise InputError(f"The codebook's vectors ({codebook.shape[1]}-D) must match the data's ({x.shape[1]}-D).")
+    block = check_int(block, "The block size", lo=1, hi=1 << 20)
+    if len(x) * len(codebook) * x.shape[1] > 8 * MAX_WORK:
+        raise InputError("Too many vectors times codebook entries to compare here.")
     out = np.empty(len(x), dtype=np.int64)
     for a in range(0, len(x), block):
         out[a : a + block] = np.argmin(_sq_dist(x[a : a + block], codebook), axis=1)
@@ -83,14 +96,17 @@ def kmeans(x: np.ndarray, n_clusters: int, *, n_iter: int = 12, seed: int = 0) -
     Deterministic for a given ``seed``. Empty clusters are re-seeded with the
     point farthest from its centroid, so every entry of the codebook is used.
     """
-    x = np.asarray(x, dtype=np.float64)
+    if np.ndim(x) == 2 and np.shape(x)[0] == 0:
+        raise InputError("k-means needs at least one vector.")
+    x = check_signal(x, "The vectors", ndim=2, dtype=np.float64, max_abs=1e12)
     n = len(x)
-    k = int(n_clusters)
-    if k < 1:
-        raise InputError(f"Need at least one cluster; got {k}.")
+    k = check_int(n_clusters, "The number of clusters", lo=1, hi=1 << 14)
+    n_iter = check_int(n_iter, "The number of iterations", lo=0, hi=1000)
     if n == 0:
         raise InputError("k-means needs at least one vector.")
-    rng = np.random.default_rng(seed)
+    if n * k * x.shape[1] * max(n_iter, 1) > 8 * MAX_WORK:
+        raise InputError(f"k-means with {k} clusters on {n:,} vectors is too much work here; use fewer.")
+    rng = np.random.default_rng(check_int(seed, "The seed", lo=0))
     if n <= k:  # fewer points than entries: every point is its own entry
         reps = np.resize(np.arange(n), k)
         return x[reps].copy()
@@ -160,13 +176,15 @@ def train_rvq(x: np.ndarray, n_stages: int, bits: int, *, n_iter: int = 12, seed
         ``(n_stages + 1,)``: sum of squared residuals before any stage and
         after each stage (non-increasing).
     """
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or len(x) == 0:
+    if np.ndim(x) != 2 or len(x) == 0:
         raise InputError("RVQ needs a non-empty 2-D array of vectors.")
-    if not 1 <= int(bits) <= 12:
+    x = check_signal(x, "The vectors", ndim=2, dtype=np.float64, max_abs=1e12)
+    bits = check_int(bits, "Bits per stage")
+    if not 1 <= bits <= 12:
         raise InputError(f"Bits per stage must be between 1 and 12; got {bits}.")
-    if int(n_stages) < 1:
-        raise InputError(f"Need at least one RVQ stage; got {n_stages}.")
+    n_stages = check_int(n_stages, "The number of RVQ stages", lo=1, hi=64)
+    max_train = check_int(max_train, "The training-set size", lo=1, hi=1_000_000)
+    seed = check_int(seed, "The seed", lo=0, hi=2**32 - 100)
     rng = np.random.default_rng(seed)
     train_idx = np.sort(rng.choice(len(x), size=min(len(x), int(max_train)), replace=False))
     residual = x.copy()
@@ -183,8 +201,14 @@ def train_rvq(x: np.ndarray, n_stages: int, bits: int, *, n_iter: int = 12, seed
 
 def rvq_decode(rvq: RVQ, codes: np.ndarray, n_stages: int | None = None) -> np.ndarray:
     """Sum of the chosen codebook entries of the first ``n_stages`` stages."""
-    codes = np.asarray(codes)
-    k = rvq.n_stages if n_stages is None else int(n_stages)
+    if not isinstance(rvq, RVQ):
+        raise InputError(f"Decode with a trained RVQ (from train_rvq); got a {type(rvq).__name__}.")
+    codes = check_signal(codes, "The codes", ndim=2, min_len=0)
+    if codes.shape[0] < rvq.n_stages or np.any(codes != np.round(codes)) or (codes.size and (
+            codes.min() < 0 or codes.max() >= min(len(c) for c in rvq.codebooks))):
+        raise InputError(f"Codes must be ({rvq.n_stages}, n) whole numbers indexing the codebooks.")
+    codes = codes.astype(np.int64)
+    k = rvq.n_stages if n_stages is None else check_int(n_stages, "The number of stages")
     if not 0 <= k <= rvq.n_stages:
         raise InputError(f"Can decode 0 to {rvq.n_stages} stages; got {k}.")
     out = np.zeros((codes.shape[1], rvq.codebooks[0].shape[1]))
@@ -195,7 +219,9 @@ def rvq_decode(rvq: RVQ, codes: np.ndarray, n_stages: int | None = None) -> np.n
 
 def rvq_encode(rvq: RVQ, x: np.ndarray) -> np.ndarray:
     """Codes ``(n_stages, n_vectors)`` of the rows of ``x`` with a trained RVQ (nearest entry per stage)."""
-    residual = np.asarray(x, dtype=np.float64)
+    if not isinstance(rvq, RVQ):
+        raise InputError(f"Encode with a trained RVQ (from train_rvq); got a {type(rvq).__name__}.")
+    residual = check_signal(x, "The vectors", ndim=(1, 2), dtype=np.float64, max_abs=1e12)
     if residual.ndim != 2 or residual.shape[1] != rvq.codebooks[0].shape[1]:
         raise InputError(f"Vectors must be rows of {rvq.codebooks[0].shape[1]} values; got shape {residual.shape}.")
     codes = []
@@ -261,7 +287,10 @@ def mdct_rvq(y: np.ndarray, sr: int, *, n_stages: int = 8, bits: int = 8, n_bins
     first stages (it learns the clip's spectral shape). The codebooks are
     *not* counted in the bitrate (a real codec ships them once, like DAC's).
     """
-    y = np.asarray(y, dtype=np.float64).ravel()
+    y = check_signal(y, "The clip", dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    sr = check_sr(sr, integer=True)
+    n_bins = check_int(n_bins, "The MDCT size", lo=2, hi=MAX_BINS)
+    dim = check_int(dim, "The vector size", lo=1, hi=n_bins)
     if len(y) < 2 * n_bins:
         raise InputError(f"The clip is too short for the MDCT ({len(y)} samples < {2 * n_bins}).")
     if n_bins % dim:
@@ -280,10 +309,13 @@ def codebook_entropy_bits(codes: np.ndarray, codebook_size: int) -> np.ndarray:
     ``H = -sum p log2 p`` over the codebook's entries; a uniform use of 1024
     entries gives 10 bits, so ``10 - H`` is what entropy coding could save.
     """
-    codes = np.atleast_2d(np.asarray(codes))
+    codebook_size = check_int(codebook_size, "The codebook size", lo=1, hi=1 << 24)
+    codes = np.atleast_2d(check_signal(codes, "The codes", ndim=(1, 2), min_len=1))
+    if np.any(codes != np.round(codes)) or codes.min() < 0 or codes.max() >= codebook_size:
+        raise InputError(f"Codes must be whole numbers from 0 to {codebook_size - 1}.")
     out = np.empty(codes.shape[0])
     for i, row in enumerate(codes):
-        p = np.bincount(row.astype(np.int64), minlength=int(codebook_size)).astype(np.float64)
+        p = np.bincount(row.astype(np.int64), minlength=codebook_size).astype(np.float64)
         p = p[p > 0] / p.sum()
         out[i] = float(-(p * np.log2(p)).sum())
     return out
@@ -297,7 +329,14 @@ def mdct_rvq_shared(clips, sr: int, *, n_stages: int = 8, bits: int = 8, n_bins:
     (the clean/noisy codebook-swap experiment); see :func:`mdct_rvq` for the
     coding itself.
     """
-    ys = [np.asarray(c, dtype=np.float64).ravel() for c in clips]
+    if isinstance(clips, np.ndarray) and clips.ndim == 2:
+        clips = list(clips)
+    if not isinstance(clips, (list, tuple)) or not 1 <= len(clips) <= 64:
+        raise InputError("Give a list of 1 to 64 clips of the same length.")
+    ys = [check_signal(c, f"Clip {i + 1}", dtype=np.float64, max_abs=MAX_AMPLITUDE) for i, c in enumerate(clips)]
+    sr = check_sr(sr, integer=True)
+    n_bins = check_int(n_bins, "The MDCT size", lo=2, hi=MAX_BINS)
+    dim = check_int(dim, "The vector size", lo=1, hi=n_bins)
     if not ys or len({len(c) for c in ys}) != 1:
         raise InputError("The clips must be given and all have the same length.")
     if len(ys[0]) < 2 * n_bins:

@@ -8,15 +8,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_AMPLITUDE, MAX_SAMPLES, InputError, check_choice, check_int, check_number, check_sr, check_values
+
+
+#: Largest frequency a generator accepts (Hz); aliasing demos go far above Nyquist on purpose.
+MAX_FREQ_HZ = 1e9
 
 
 def _n(sr: float, duration_s: float) -> int:
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    if duration_s <= 0:
-        raise InputError(f"Duration must be positive; got {duration_s} s.")
-    return int(round(sr * duration_s))
+    sr = check_sr(sr)
+    duration_s = check_number(duration_s, "Duration", lo=0.0, lo_open=True, unit="s")
+    n = sr * duration_s
+    if n > MAX_SAMPLES:
+        raise InputError(f"{duration_s:g} s at {sr:g} Hz is {n:,.0f} samples; at most {MAX_SAMPLES:,} are made here.")
+    return int(round(n))
+
+
+def _amp(amplitude) -> float:
+    return check_number(amplitude, "The amplitude", lo=-MAX_AMPLITUDE, hi=MAX_AMPLITUDE)
+
+
+def _freq(f, name: str = "The frequency") -> float:
+    return check_number(f, name, lo=-MAX_FREQ_HZ, hi=MAX_FREQ_HZ, unit="Hz")
 
 
 def time_axis(sr: float, duration_s: float) -> np.ndarray:
@@ -26,15 +39,20 @@ def time_axis(sr: float, duration_s: float) -> np.ndarray:
 
 def sine(freq_hz: float, sr: float, duration_s: float, *, amplitude: float = 0.5, phase: float = 0.0) -> np.ndarray:
     """``A sin(2 pi f t + phase)``."""
+    freq_hz, amplitude = _freq(freq_hz), _amp(amplitude)
+    phase = check_number(phase, "The phase", unit="rad")
     t = time_axis(sr, duration_s)
     return (amplitude * np.sin(2 * np.pi * freq_hz * t + phase)).astype(np.float32)
 
 
 def tones(freqs_hz, sr: float, duration_s: float, *, amplitude: float = 0.5) -> np.ndarray:
     """Sum of equal-amplitude sines, scaled so the peak stays below ``amplitude``."""
-    freqs_hz = list(freqs_hz)
+    freqs_hz = list(check_values(freqs_hz, "The frequencies", ndim=(0, 1), lo=-MAX_FREQ_HZ, hi=MAX_FREQ_HZ).ravel())
     if not freqs_hz:
         raise InputError("Give at least one frequency.")
+    if len(freqs_hz) > 1000:
+        raise InputError(f"At most 1000 tones; got {len(freqs_hz)}.")
+    amplitude = _amp(amplitude)
     t = time_axis(sr, duration_s)
     y = sum(np.sin(2 * np.pi * f * t) for f in freqs_hz) / len(freqs_hz)
     return (amplitude * y).astype(np.float32)
@@ -47,13 +65,24 @@ def chirp(f0_hz: float, f1_hz: float, sr: float, duration_s: float, *, amplitude
     """
     from scipy.signal import chirp as _chirp
 
+    f0_hz, f1_hz, amplitude = _freq(f0_hz, "The start frequency"), _freq(f1_hz, "The end frequency"), _amp(amplitude)
+    method = check_choice(method, "The sweep law", ("linear", "quadratic", "logarithmic", "hyperbolic"))
+    if method in ("logarithmic", "hyperbolic") and (f0_hz <= 0 or f1_hz <= 0):
+        raise InputError(f"A {method} sweep needs positive start and end frequencies; got {f0_hz:g} and {f1_hz:g} Hz.")
     t = time_axis(sr, duration_s)
     return (amplitude * _chirp(t, f0_hz, duration_s, f1_hz, method=method, phi=-90)).astype(np.float32)
 
 
 def chirp_frequency(t: np.ndarray, f0_hz: float, f1_hz: float, duration_s: float, *, method: str = "linear") -> np.ndarray:
     """Instantaneous frequency in Hz of :func:`chirp` at times ``t``."""
-    t = np.asarray(t, dtype=np.float64)
+    t = check_values(t, "The times", ndim=(0, 1), lo=-1e9, hi=1e9)
+    f0_hz, f1_hz = _freq(f0_hz, "The start frequency"), _freq(f1_hz, "The end frequency")
+    duration_s = check_number(duration_s, "Duration", lo=0.0, lo_open=True, unit="s")
+    method = check_choice(method, "The sweep law", ("linear", "logarithmic"))
+    if method == "logarithmic" and (f0_hz <= 0 or f1_hz <= 0):
+        raise InputError("A logarithmic sweep needs positive start and end frequencies.")
+    if method == "logarithmic" and abs(np.log(f1_hz / f0_hz)) * float(np.max(np.abs(t), initial=0.0)) / duration_s > 700:
+        raise InputError("These times lie far outside the sweep: its frequency would overflow.")
     if method == "linear":
         return f0_hz + (f1_hz - f0_hz) * t / duration_s
     return f0_hz * (f1_hz / f0_hz) ** (t / duration_s)
@@ -62,8 +91,8 @@ def chirp_frequency(t: np.ndarray, f0_hz: float, f1_hz: float, duration_s: float
 def impulse_train(rate_hz: float, sr: float, duration_s: float, *, amplitude: float = 0.8) -> np.ndarray:
     """Unit impulses every ``sr / rate_hz`` samples (a click train)."""
     n = _n(sr, duration_s)
-    if rate_hz <= 0:
-        raise InputError(f"Click rate must be positive; got {rate_hz} Hz.")
+    rate_hz = check_number(rate_hz, "The click rate", lo=0.0, lo_open=True, hi=float(sr), unit="Hz")
+    amplitude = _amp(amplitude)
     y = np.zeros(n, np.float32)
     y[np.round(np.arange(0, duration_s, 1.0 / rate_hz) * sr).astype(int) % n] = amplitude
     return y
@@ -71,7 +100,8 @@ def impulse_train(rate_hz: float, sr: float, duration_s: float, *, amplitude: fl
 
 def white_noise(sr: float, duration_s: float, *, rms_level: float = 0.1, seed: int = 0) -> np.ndarray:
     """Gaussian white noise with the given RMS."""
-    rng = np.random.default_rng(seed)
+    rms_level = check_number(rms_level, "The RMS level", lo=0.0, hi=MAX_AMPLITUDE)
+    rng = np.random.default_rng(check_int(seed, "The seed", lo=0))
     return (rms_level * rng.standard_normal(_n(sr, duration_s))).astype(np.float32)
 
 
@@ -85,6 +115,11 @@ def plucked_string(freq_hz: float, sr: float, duration_s: float, *, decay: float
     from scipy.signal import lfilter
 
     n = _n(sr, duration_s)
+    freq_hz = check_number(freq_hz, "The string's frequency", lo=0.0, lo_open=True, unit="Hz")
+    decay = check_number(decay, "The decay", lo=0.0, hi=1.0)
+    amplitude, seed = _amp(amplitude), check_int(seed, "The seed", lo=0)
+    if sr / freq_hz > n:
+        raise InputError(f"{freq_hz:g} Hz is too low for a {duration_s:g} s clip: one period is longer than the clip.")
     period = int(round(sr / freq_hz))
     if period < 2:
         raise InputError(f"{freq_hz} Hz is too high for {sr} Hz sampling.")
@@ -113,8 +148,12 @@ def vowel(f0_hz: float, sr: float, duration_s: float, *, vowel_name: str = "a", 
     """Source-filter vowel: a glottal pulse train through three formant resonators."""
     from scipy.signal import lfilter
 
-    if vowel_name not in VOWEL_FORMANTS:
+    if not isinstance(vowel_name, str) or vowel_name not in VOWEL_FORMANTS:
         raise InputError(f"Unknown vowel {vowel_name!r}; choose one of {sorted(VOWEL_FORMANTS)}.")
+    f0_hz = check_number(f0_hz, "The pitch", lo=0.0, lo_open=True, hi=check_sr(sr) / 2, unit="Hz")
+    amplitude = _amp(amplitude)
+    vibrato_hz = check_number(vibrato_hz, "The vibrato rate", lo=0.0, hi=1000.0, unit="Hz")
+    vibrato_depth = check_number(vibrato_depth, "The vibrato depth", lo=0.0, hi=0.5)
     t = time_axis(sr, duration_s)
     f_inst = f0_hz * (1 + vibrato_depth * np.sin(2 * np.pi * vibrato_hz * t))
     phase = np.cumsum(f_inst) / sr

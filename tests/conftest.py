@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("AVE_DATA_DIR", ROOT.parent / "shared" / "data"))
+
+
+def _find_data_dir() -> Path:
+    """$AVE_DATA_DIR, else the nearest ``shared/data`` above the repository (a clone or a worktree)."""
+    if os.environ.get("AVE_DATA_DIR"):
+        return Path(os.environ["AVE_DATA_DIR"])
+    candidates = [parent / "shared" / "data" for parent in ROOT.parents[:3]]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+DATA_DIR = _find_data_dir()
+
+
+@functools.lru_cache(maxsize=None)
+def uses_recordings(func) -> bool:
+    """Whether a test reads the real recordings (calls ``data_file`` or takes the ``data_dir`` fixture)."""
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        return False
+    return "data_file(" in source or "data_dir" in inspect.signature(func).parameters
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that needs ../shared/data with ``data``, so ``-m data`` selects them and the
+    summary below can say how many were skipped."""
+    for item in items:
+        func = getattr(item, "function", None)
+        if func is not None and (uses_recordings(func) or "data_dir" in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.data)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "data" in getattr(r, "keywords", {})]
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} test(s) marked 'data' were skipped: the real recordings were not found at {DATA_DIR} "
+            "(set AVE_DATA_DIR to run them).", yellow=True)
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +57,7 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """../shared/data, or skip the test when it is absent."""
+    """The real recordings (../shared/data), or skip the test when they are absent."""
     if not DATA_DIR.is_dir():
         pytest.skip(f"real recordings not found at {DATA_DIR}")
     return DATA_DIR

@@ -39,3 +39,11 @@ def metric(at: AppTest, label: str) -> str:
         if m.label == label:
             return m.value
     raise AssertionError(f"no metric {label!r}; have {[m.label for m in at.metric]}")
+
+
+def metric_starting(at: AppTest, label_start: str) -> str:
+    """The value of the first metric whose label starts with ``label_start`` (labels that carry numbers)."""
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m.value
+    raise AssertionError(f"no metric {label_start!r} in {[m.label for m in at.metric]}")

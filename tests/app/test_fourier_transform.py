@@ -6,15 +6,9 @@ import numpy as np
 import pytest
 
 from tests.app.helpers import errors, page_app
+from tests.app.helpers import metric_starting as metric
 
 PAGE = "app_pages/fourier_transform.py"
-
-
-def metric(at, label_start: str) -> str:
-    for m in at.metric:
-        if m.label.startswith(label_start):
-            return m.value
-    raise AssertionError(f"no metric {label_start!r} in {[m.label for m in at.metric]}")
 
 
 @pytest.fixture(scope="module")

@@ -150,3 +150,43 @@ def test_one_large_number_is_capped_with_a_message():
     # the absorption field no longer accepts the alpha that meant a 142 s RT60
     at.radio(key="room_mode").set_value("Uniform absorption α").run()
     assert at.number_input(key="room_alpha").min == 0.01
+
+
+ROOM_INPUTS = ["room_L", "room_W", "room_H", "room_sx", "room_sy", "room_sz", "room_mx", "room_my", "room_mz"]
+
+
+def test_a_browser_that_lost_the_inputs_is_told_their_values():
+    """The mechanism behind 'all nine inputs reset to 0.00 under load' (issue 15, item 4).
+
+    Under load a rerun can interrupt a session's first run after it set the inputs through session
+    state but before its messages reached the browser (the queue is cleared). The browser then lacks
+    the widgets while the server holds their values; unless the server flags the value, the browser
+    mounts each input at its element default (0.00) and sends that back on the next interaction. Here
+    one run reports none of the nine inputs, as such a browser would; each input must come back with
+    the value the page computes with.
+    """
+    at = page_app(PAGE, timeout=240)
+    at.query_params["room_mode"] = "Target RT60"
+    at.run()
+    at.number_input(key="room_L").set_value(12.5).run()  # an edit: the server now holds 12.5
+    at.number_input(key="room_mx").set_value(7.5).run()
+    ids = {at.number_input(key=k).id for k in ROOM_INPUTS}
+    report = at._tree.get_widget_states
+
+    def without_the_inputs():
+        states = report()
+        keep = [w for w in states.widgets if w.id not in ids]
+        del states.widgets[:]
+        states.widgets.extend(keep)
+        return states
+
+    at._tree.get_widget_states = without_the_inputs
+    at.run()
+    at._tree.get_widget_states = report
+    for k in ROOM_INPUTS:
+        proto = at.number_input(key=k).proto
+        shown = proto.value if proto.set_value else proto.default  # what a browser mounting it displays
+        assert shown == pytest.approx(at.session_state[k]) and shown > 0, (k, shown, at.session_state[k])
+    assert at.session_state["room_L"] == 12.5 and at.session_state["room_mx"] == 7.5
+    at.slider(key="room_target").set_value(1.0).run()
+    assert not errors(at)

@@ -77,11 +77,16 @@ def test_apply_estimated_offset_fixes_the_file(app):
 
 
 def test_syncnet_without_weights_explains_and_keeps_energy(app):
+    from lib.syncnet import default_weights_path
+
     app.radio(key="sync_method").set_value("syncnet").run()
     assert not app.exception
-    if app.warning:  # no weights on this machine: the manual steps, and the energy result stays
-        assert "SyncNet" in app.warning[0].value
+    if not default_weights_path().is_file():  # no weights: the manual steps, and the energy result stays
+        assert app.warning and "SyncNet" in app.warning[0].value
         assert metric(app, "Offset") == "+4 frames"
+    else:  # weights present: SyncNet's own distance is shown, and no missing-weights warning
+        assert not any("SyncNet" in w.value and "weights" in w.value for w in app.warning)
+        assert any(m.label.startswith("Min distance (LSE-D)") for m in app.metric)
     app.radio(key="sync_method").set_value("energy").run()
 
 

@@ -37,6 +37,15 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return now, peak
 
 
+def reset_peak(pid: int) -> None:
+    """Start a new peak (VmHWM) measurement for ``pid`` (Linux; a no-op where not permitted)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 @contextlib.contextmanager
 def server_process(*extra: str, timeout_s: float = 120.0):
     """`streamlit run Home.py` on 127.0.0.1; yields ``(url, pid)``. ``extra``: more CLI flags."""
@@ -100,56 +109,87 @@ class SoakResult:
                 f"{len(self.after_uploads_mb)} uploads in {self.seconds:.0f} s, {self.errors} error elements")
 
 
-def upload_on(page, path_on_disk: str, key_label: str = "Upload a file") -> None:
-    page.get_by_text(key_label, exact=True).first.click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(path_on_disk)
+def wait_for_run(page, text: str, timeout_ms: int = 240_000) -> None:
+    """Until ``text`` is on the page, the script run has finished and every widget is drawn (charts may
+    still be drawing)."""
+    page.wait_for_function(
+        """text => {
+            if (!document.body.innerText.includes(text)) return false;
+            const s = document.querySelector('[data-testid="stStatusWidget"]');
+            if (s && /Running/i.test(s.innerText)) return false;
+            if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+            return !document.querySelector('[data-stale="true"]');
+        }""", arg=text, timeout=timeout_ms, polling=100)
+
+
+def choose_upload(page, timeout_ms: int = 240_000) -> None:
+    """Pick "Upload a file" in the audio-source radio, once the radio's code has loaded and drawn it."""
+    option = page.locator('[data-testid="stRadioOption"]').filter(has_text="Upload a file").first
+    option.wait_for(state="visible", timeout=timeout_ms)
+    option.click(timeout=timeout_ms)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.wait_for(state="attached", timeout=timeout_ms)
 
 
 def run_soak(url: str, pid: int, *, uploads: int, sessions: int, seconds: float, sr: int,
              page_path: str = "spectrogram", workdir: str | Path = "/tmp", settle_s: float = 8.0,
-             log=print) -> SoakResult:
-    """Upload ``uploads`` distinct clips spread over ``sessions`` browser sessions; return the RSS figures."""
-    from playwright.sync_api import sync_playwright
+             log=print, browser=None) -> SoakResult:
+    """Upload ``uploads`` distinct clips spread over ``sessions`` browser sessions; return the RSS figures.
 
+    ``browser``: a Playwright browser to use (default: launch Debian's Chromium here).
+    """
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            own = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                return run_soak(url, pid, uploads=uploads, sessions=sessions, seconds=seconds, sr=sr,
+                                page_path=page_path, workdir=workdir, settle_s=settle_s, log=log, browser=own)
+            finally:
+                own.close()
     workdir = Path(workdir)
     files = []
     for i in range(uploads):
-        p = workdir / f"soak_{i:02d}_{int(seconds)}s.wav"
+        p = workdir / f"soak_{i:02d}_{int(seconds)}s_{sr}.wav"
         if not p.exists():
             p.write_bytes(distinct_wav(i, seconds, sr))
         files.append(str(p))
     t0 = time.time()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            # warm up: one session on the page with its built-in sample, then measure the baseline
-            ctx = browser.new_context(viewport={"width": 1300, "height": 1000})
-            page = ctx.new_page()
-            page.goto(f"{url}/{page_path}")
-            wait_for_app(page, timeout_ms=240_000, min_charts=1)
-            ctx.close()
-            time.sleep(settle_s)
-            result = SoakResult(baseline_mb=rss_mb(pid)[0])
-            log(f"baseline {result.baseline_mb:.0f} MB")
-            per = -(-uploads // sessions)
-            for s in range(sessions):
-                ctx = browser.new_context(viewport={"width": 1300, "height": 1000})
-                page = ctx.new_page()
-                page.goto(f"{url}/{page_path}")
-                wait_for_app(page, timeout_ms=240_000, min_charts=1)
-                for path in files[s * per:(s + 1) * per]:
-                    upload_on(page, path)
-                    page.wait_for_function(
-                        "name => document.body.innerText.includes(name)", arg=Path(path).name, timeout=240_000)
-                    wait_for_app(page, timeout_ms=240_000, min_charts=1)
-                    result.errors += page.locator('[data-testid="stException"]').count()
-                    now, peak = rss_mb(pid)
-                    result.after_uploads_mb.append(now)
-                    log(f"session {s} upload {len(result.after_uploads_mb)}: {now:.0f} MB (peak {peak:.0f})")
-                ctx.close()
-        finally:
-            browser.close()
-    time.sleep(settle_s)  # the server drops a closed session after server.disconnectedSessionTTL
+    # warm up: one session on the page with its built-in sample, then measure the baseline
+    ctx = browser.new_context(viewport={"width": 1300, "height": 1000})
+    page = ctx.new_page()
+    page.goto(f"{url}/{page_path}", wait_until="commit")
+    wait_for_app(page, timeout_ms=240_000, min_charts=1)
+    ctx.close()
+    time.sleep(settle_s)
+    reset_peak(pid)
+    result = SoakResult(baseline_mb=rss_mb(pid)[0])
+    log(f"baseline {result.baseline_mb:.0f} MB")
+    per = -(-uploads // sessions)
+    for s in range(sessions):
+        ctx = browser.new_context(viewport={"width": 1300, "height": 1000})
+        page = ctx.new_page()
+        page.goto(f"{url}/{page_path}", wait_until="commit")
+        wait_for_run(page, "Audio source")
+        choose_upload(page)
+        wait_for_run(page, "Choose a file")
+        for path in files[s * per:(s + 1) * per]:
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(path)
+            wait_for_run(page, Path(path).name + ": ")  # pick_audio's caption: the run got that far
+            result.errors += page.locator('[data-testid="stException"]').count()
+            now, peak = rss_mb(pid)
+            result.after_uploads_mb.append(now)
+            log(f"session {s} upload {len(result.after_uploads_mb)}: {now:.0f} MB (peak {peak:.0f})")
+        ctx.close()
+    # Streamlit keeps a closed session for server.disconnectedSessionTTL and drops it lazily, when its
+    # session store is next touched: wait out the TTL, then one visit to the home page.
+    time.sleep(settle_s)
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(url, wait_until="commit")
+    wait_for_run(page, "AudioVideoEra")
+    ctx.close()
+    time.sleep(settle_s)
     result.after_close_mb, result.peak_mb = rss_mb(pid)
     result.seconds = time.time() - t0
     return result

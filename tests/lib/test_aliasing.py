@@ -498,3 +498,22 @@ def test_wheel_rejects_bad_input():
         al.wheel_apparent_rate(1, 0)
     with pytest.raises(InputError):
         al.wheel_apparent_rate(1, 24, n_spokes=0)
+
+
+@pytest.mark.parametrize("kind", ["butter", "cheby2"])
+def test_forward_backward_response_is_the_squared_magnitude(kind):
+    """response() reports |H|^2 of the zero-phase filtfilt: measured on an impulse (issue 15, item 8)."""
+    sr, factor = 8000.0, 4
+    flt = al.design_antialias(sr, factor, order=6, kind=kind)
+    f, db = flt.response(n=512)
+    n = 8192
+    x = np.zeros(n)
+    x[n // 2] = 1.0
+    h = flt.apply(x)
+    k = np.arange(n) - n // 2
+    measured = np.abs(np.exp(-2j * np.pi * np.outer(f, k) / sr) @ h)
+    keep = db > -60
+    np.testing.assert_allclose(20 * np.log10(measured[keep]), db[keep], atol=0.05)
+    # at the cutoff a Butterworth pass is -3 dB, so the effective response reads -6 dB
+    if kind == "butter":
+        assert np.interp(flt.cutoff_hz, f, db) == pytest.approx(-6.02, abs=0.05)

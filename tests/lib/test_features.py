@@ -126,3 +126,14 @@ def test_bad_parameters_raise_input_error(kwargs):
         features.rms(np.ones(100), **kwargs)
     with pytest.raises(InputError):
         features.rms(np.ones((2, 100)), frame_length=10, hop_length=5)
+
+
+def test_frames_to_time_is_k_hop_over_sr():
+    """Frame k is centred on sample k * hop (center=True): no half-hop offset (issue 15, item 8)."""
+    import librosa
+
+    k = np.array([0, 1, 7, 1000])
+    t = features.frames_to_time(k, sr=22050, hop_length=512)
+    np.testing.assert_array_equal(t, k * 512 / 22050)
+    np.testing.assert_allclose(t, librosa.frames_to_time(k, sr=22050, hop_length=512), rtol=0, atol=1e-12)
+    assert features.frames_to_time(3, sr=100, hop_length=10) == pytest.approx(0.3)

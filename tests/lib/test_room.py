@@ -397,3 +397,25 @@ def test_sparse_and_dense_impulse_trains_agree(monkeypatch):
     monkeypatch.setattr(room, "_SPARSE_RATIO", 10**12)  # always sparse
     sparse = room.shoebox_rir_bands(*args, absorption_bands=np.full((6, 6), 0.2), max_order=6)
     np.testing.assert_allclose(sparse, dense, rtol=0, atol=1e-12 * np.abs(dense).max())
+
+
+def test_t30_is_fitted_over_minus_5_to_minus_35_db():
+    """A decay that slows down at -25 dB: T20 sees only the first slope, T30 the regression over both.
+
+    The response is built so its Schroeder curve is exactly a chosen piecewise-linear decay in dB
+    (h^2[n] = E[n] - E[n+1]); a T30 fitted over the T20 range would read T20 (issue 15, item 8).
+    """
+    sr = 8000
+    t = np.arange(int(3.0 * sr)) / sr
+    t1, t2 = 0.5, 1.5  # RT60 of the two slopes, s
+    tb = 25 / 60 * t1  # where the first slope reaches -25 dB
+    e_db = np.where(t < tb, -60 * t / t1, -25 - 60 * (t - tb) / t2)
+    energy = 10 ** (e_db / 10)
+    h = np.sqrt(np.maximum(-np.diff(np.append(energy, 0.0)), 0.0))
+    fits = room.decay_times(h, sr, noise_handling=False)
+    assert fits["T20"]["rt60_s"] == pytest.approx(t1, rel=0.01)
+    # ISO 3382-1: least squares over -5 ... -35 dB of the decay curve
+    sel = (e_db <= -5) & (e_db >= -35)
+    slope = np.polyfit(t[sel], e_db[sel], 1)[0]
+    assert fits["T30"]["rt60_s"] == pytest.approx(-60 / slope, rel=0.01)
+    assert fits["T30"]["rt60_s"] > 1.15 * t1

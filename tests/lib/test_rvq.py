@@ -95,3 +95,22 @@ def test_bad_inputs():
 def test_entropy_of_uniform_codes():
     codes = np.tile(np.arange(1024), 3)[None]
     assert rvq.codebook_entropy_bits(codes, 1024)[0] == pytest.approx(10.0)
+
+
+def test_mdct_rvq_residual_energy_per_stage():
+    """Each stage's relative residual energy is exactly what decoding that many stages leaves (issue 15, item 8)."""
+    from lib.signals import vowel
+
+    sr = 16000
+    y = vowel(150, sr, 0.5, vowel_name="a", amplitude=0.5)
+    res = rvq.mdct_rvq(y, sr, n_stages=4, bits=5, n_bins=128, dim=16)
+    vectors = rvq.mdct(y, 128).reshape(-1, 16)
+    total = np.sum(vectors**2)
+    assert res.residual_energy.shape == (5,) and res.residual_energy[0] == pytest.approx(1.0)
+    for k in range(5):
+        left = np.sum((vectors - rvq.rvq_decode(res.rvq, res.codes, k)) ** 2) / total
+        assert res.residual_energy[k] == pytest.approx(left, rel=1e-9)
+        # the MDCT with a sine window is orthogonal (TDAC): the same share of the energy is left in time
+        err_t = np.sum((y - res.decode(k)) ** 2) / np.sum(y.astype(np.float64) ** 2)
+        assert err_t == pytest.approx(res.residual_energy[k], rel=0.05, abs=1e-6)
+    assert np.all(np.diff(res.residual_energy) < 0)

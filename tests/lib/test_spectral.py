@@ -147,3 +147,52 @@ def test_bad_inputs_raise_input_error():
         spectral.magnitude_spectrum(np.array([]), 1000)
     with pytest.raises(InputError):
         spectral.get_window("nonsense", 10)
+
+
+def test_pooled_power_equals_pooling_the_full_stft():
+    """Block-by-block max-pooling gives exactly the pooled full STFT (and its mel projection)."""
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal(50_000).astype(np.float32)
+    S = np.abs(spectral.stft(y, n_fft=512, hop_length=64)) ** 2
+    img, first = spectral.pooled_power(y, n_fft=512, hop_length=64, max_frames=90)
+    fc = int(np.ceil(S.shape[1] / 90))
+    assert img.shape == (257, int(np.ceil(S.shape[1] / fc))) and first[1] == fc
+    for j in (0, 17, img.shape[1] - 1):
+        np.testing.assert_allclose(img[:, j], S[:, j * fc:(j + 1) * fc].max(axis=1), rtol=1e-6)
+    fb = spectral.mel_filterbank(16000, 512, n_mels=40)
+    mel, _ = spectral.pooled_power(y, n_fft=512, hop_length=64, max_frames=90, filterbank=fb)
+    np.testing.assert_allclose(mel[:, 5], (fb @ S)[:, 5 * fc:6 * fc].max(axis=1), rtol=1e-5)
+
+
+def test_a_huge_stft_is_refused_with_the_sizes():
+    y = np.zeros(30 * 48000, np.float32)
+    y[::1000] = 1.0
+    with pytest.raises(InputError, match="Raise the hop"):
+        spectral.stft(y, n_fft=8192, hop_length=64)
+    img, _ = spectral.pooled_power(y, n_fft=8192, hop_length=64, max_frames=900)  # the display path still works
+    assert img.shape[0] == 4097 and 800 < img.shape[1] <= 900 and np.all(np.isfinite(img))
+
+
+def test_amplitude_to_db_squares_its_reference():
+    """20 log10(S / ref): the reference is an amplitude too (issue 15, item 8: it was not squared)."""
+    import librosa
+
+    S = np.array([0.5, 1.0, 2.0, 4.0])
+    np.testing.assert_allclose(spectral.amplitude_to_db(S, ref=2.0, top_db=None), 20 * np.log10(S / 2.0), atol=1e-9)
+    np.testing.assert_allclose(spectral.amplitude_to_db(S, ref=2.0, top_db=None),
+                               librosa.amplitude_to_db(S, ref=2.0, top_db=None), atol=1e-5)
+    assert spectral.amplitude_to_db(np.array([4.0]), ref=4.0, top_db=None)[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_mel_spectrogram_defaults_to_slaney_like_librosa():
+    """The default mel scale is Slaney's (librosa's), checked on a synthetic chirp without ../shared."""
+    import librosa
+
+    sr = 16000
+    t = np.arange(sr) / sr
+    y = (0.5 * np.sin(2 * np.pi * (100 * t + 3000 * t * t))).astype(np.float32)
+    ours = spectral.mel_spectrogram(y, sr, n_fft=1024, hop_length=256, n_mels=64)
+    ref = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=1024, hop_length=256, n_mels=64)
+    np.testing.assert_allclose(ours, ref, rtol=2e-3, atol=1e-6 * ref.max())
+    htk = spectral.mel_spectrogram(y, sr, n_fft=1024, hop_length=256, n_mels=64, htk=True)
+    assert np.max(np.abs(htk - ours)) > 0.05 * ours.max()  # the two scales really differ

@@ -1,0 +1,270 @@
+"""Property-based fuzz of every public lib function: a clean InputError, or a finite result in time and memory.
+
+Each example starts from a valid call and replaces one to three arguments with hostile values (NaN,
+inf, 1e308, 0, negative sizes, strings for numbers, empty or 2-D arrays, None). The call must either
+raise :class:`lib.errors.InputError` (a message a learner can read) or return a finite result, within
+:data:`TIME_CAP_S` seconds and :data:`MEMORY_CAP_MB` of new address space. A review found 37 other
+exception types, 11 calls past 10 s and 29 multi-GiB allocations from one large number before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import math
+import resource
+import signal
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lib.errors import InputError
+
+MODULES = ["audio", "features", "spectral", "signals", "aliasing", "fourier", "room", "materials", "metrics", "rvq",
+           "codec"]
+#: Per call: wall time and new address space.
+TIME_CAP_S = 5.0
+MEMORY_CAP_MB = 1500
+EXAMPLES = 10
+
+#: Not fuzzed here: model loading and running (tests/lib/test_codec.py builds small DACs), network and
+#: cache lookups, context managers, and the decoded-bytes entry points (fuzzed with bytes below).
+SKIP = {
+    "codec": {"build_dac", "decode", "decode_levels", "encode", "encode_details", "load_checkpoint", "load_dac",
+              "download_dac", "find_dac", "model_facts", "prepare_for_inference", "autocast_bf16", "bf16_supported",
+              "available_memory_mb", "weights_help", "npz_bytes", "cache_key", "dac_revision",
+              # these run a model (a DacModel or its quantizer) or call a decoder passed in
+              "encoder_latent", "quantizer_step", "quantizer_walk", "swap_experiment"},
+    "audio": {"load_audio", "decode_audio"},
+}
+#: Documented non-finite answers ("n/a"): inf dB when one side of a ratio is empty, NaN decay times
+#: (with an error text) when the decay is not deep enough. Only allowed for these.
+NON_FINITE_OK = {"room.schroeder_decay", "room.energy_decay_curve", "room.drr", "room.clarity", "room.decay_times", "room.band_decay_times", "room.measure_rt60",
+                 "metrics.si_sdr", "metrics.snr_db", "fourier.decay_exponent", "fourier.peak_factor", "metrics.quality_report",
+                 "aliasing.samples_per_cycle"}
+
+RNG = np.random.default_rng(0)
+SR = 16000
+_T = np.arange(4000) / SR
+TONE = (0.3 * np.sin(2 * np.pi * 440 * _T) + 0.01 * RNG.standard_normal(4000)).astype(np.float32)
+RIR = (RNG.standard_normal(4000) * np.exp(-_T / 0.05)).astype(np.float64)
+RIR[0] = 1.0
+
+
+def _valid() -> dict:
+    """A valid value for every parameter name that has no default somewhere."""
+    from lib import codec, rvq
+    from lib.materials import MATERIALS
+
+    mats = list(MATERIALS)[:6]
+    x = RNG.standard_normal((300, 8)).astype(np.float32)
+    trained = rvq.train_rvq(x, 2, 3, n_iter=2)
+    return {
+        "y": TONE, "x": TONE, "samples": TONE[:64], "reference": TONE, "estimate": TONE * 0.9, "z": TONE,
+        "rir": RIR, "S": np.abs(RNG.standard_normal((129, 20))) + 0.1, "mag": np.abs(RNG.standard_normal(129)) + 0.1,
+        "freqs_hz": np.linspace(0, 8000, 129), "features": RNG.standard_normal((13, 30)),
+        "C": RNG.standard_normal((13, 30)), "log_mel_db": -40 + 10 * RNG.standard_normal((40, 30)),
+        "frames": np.arange(10), "zcr": np.full(10, 0.1), "rms_values": np.full(10, 0.1),
+        "t": np.linspace(0, 0.01, 200), "u": np.linspace(0, 1, 64, endpoint=False),
+        "amplitudes": np.array([1.0, 0.5, 0.25]), "phases": np.zeros(3), "phases_rad": np.zeros(2),
+        "partial_sum": np.sin(np.linspace(0, 6, 100)), "target": np.sin(np.linspace(0, 6, 100)),
+        "b": np.array([1.0, -0.5, 0.3]), "codes": RNG.integers(0, 8, (2, 50)), "coefs": RNG.standard_normal((40, 16)),
+        "codebook": x[:8], "data": b"RIFF", "ns": [1, 3, 9], "value": 0.5, "mels": np.array([100.0, 1000.0]),
+        "sr": SR, "orig_sr": SR, "target_sr": 8000, "n_fft": 256, "hop_length": 64, "frame_length": 256,
+        "n": 64, "n_bins": 16, "length": 64 * 41, "n_mels": 20, "n_mfcc": 13, "n_coeffs": 13, "n_bands": 20,
+        "lifter": 22.0, "n_samples": 4000, "n_frames": 20, "max_frames": 50, "min_samples": 64, "n_harmonics": 8,
+        "n_max": 10, "n_clusters": 4, "n_codebooks": 4, "codebook_size": 8, "n_stages": 2, "bits": 8,
+        "max_order": 3, "factor": 2, "kbps": 6.0, "bitrate_kbps": 16.0, "codec": "mulaw8",
+        "freq_hz": 440.0, "f0_hz": 220.0, "f1_hz": 2000.0, "duration_s": 0.25, "start_s": 0.0, "end_s": 0.1,
+        "rate_hz": 10.0, "rev_per_s": 2.0, "fps": 24.0, "winding_hz": 440.0, "t_start": 0.0, "t_stop": 0.01,
+        "max_freq_hz": 4000.0, "rms_threshold_db": -40.0, "zcr_threshold": 0.1, "rt60_s": 0.5,
+        "room_dim": (6.0, 5.0, 3.0), "source": (2.0, 3.0, 1.5), "mic": (4.0, 2.0, 1.6), "absorption": 0.3,
+        "absorption_bands": np.full((6, 6), 0.3), "materials": mats, "name": mats[0], "shape": "square",
+        "window": "hann", "model": "16khz", "clip_hash": "abc", "signal": 440.0, "spec": codec.MODELS["16khz"], "rvq": trained[0],
+        "net": None, "path": "/nonexistent",
+        "clips": [TONE, TONE[::-1].copy()], "snr_db": 20.0, "model_name": "16khz", "pattern": "delay",
+        "codes_a": RNG.integers(0, 8, (4, 20)), "codes_b": RNG.integers(0, 8, (4, 20)), "k": 2,
+        "exc": ValueError("Error opening <_io.BytesIO object at 0x7f3a>: Format not recognised."),
+    }
+
+
+NUMBER_HOSTILE = [0, -1, -1e308, 1e308, math.inf, -math.inf, math.nan, 10**9, 10**15, 0.5, 3.7, "16000", None, True,
+                  [1, 2]]
+ARRAY_HOSTILE = ["empty", "nan", "inf", "huge", "2d", "3d", "strings", None, 5.0, "long_int"]
+STRING_HOSTILE = ["", "nonsense", 5, None, "HANN "]
+
+
+def _hostile_array(kind, like):
+    like = np.asarray(like)
+    if like.dtype.kind not in "biuf":  # a list of names (materials): hostile names instead
+        return {"empty": [], "nan": ["no such material"] * 6, "2d": [list(like)] * 2}.get(kind, [5] * 6)
+    if kind == "empty":
+        return np.zeros((0,) * max(like.ndim, 1))
+    if kind == "nan":
+        a = like.astype(float).copy()
+        a.flat[0] = np.nan
+        return a
+    if kind == "inf":
+        a = like.astype(float).copy()
+        a.flat[-1] = np.inf
+        return a
+    if kind == "huge":
+        return np.full(like.shape, 1e300)
+    if kind == "2d":
+        return np.stack([like, like]) if like.ndim == 1 else like.ravel()
+    if kind == "3d":
+        return like.reshape((1, 1) + like.shape)
+    if kind == "strings":
+        return np.array(["a"] * max(1, min(like.size, 4)))
+    if kind == "long_int":
+        return np.full(like.shape, 2**62, dtype=np.int64)
+    return kind
+
+
+def _functions():
+    out = []
+    for m in MODULES:
+        mod = importlib.import_module(f"lib.{m}")
+        for name, fn in inspect.getmembers(mod, inspect.isfunction):
+            if fn.__module__ == mod.__name__ and not name.startswith("_") and name not in SKIP.get(m, ()):
+                out.append((m, name, fn))
+    return out
+
+
+FUNCTIONS = _functions()
+VALID = None
+
+
+#: Baselines where one name means different things in different functions.
+OVERRIDES = {
+    "aliasing.sampled_harmonics": {"freqs_hz": [440.0, 880.0, 1320.0], "amplitudes": [1.0, 0.5, 0.3],
+                                   "phases_rad": [0.0, 0.0, 0.0]},
+    "aliasing.sum_of_sines": {"freqs_hz": [440.0, 880.0, 1320.0], "amplitudes": [1.0, 0.5, 0.3],
+                              "phases_rad": [0.0, 0.0, 0.0]},
+    "signals.tones": {"freqs_hz": [440.0, 660.0]},
+    "spectral.log_mel_to_audio": {"n_iter": 2, "n_fft": 256, "hop_length": 64},
+    "rvq.assign": {"x": RNG.standard_normal((300, 8))}, "rvq.kmeans": {"x": RNG.standard_normal((300, 8))},
+    "rvq.train_rvq": {"x": RNG.standard_normal((300, 8)), "n_iter": 2}, "rvq.imdct": {"length": 600},
+    "rvq.mdct_rvq": {"n_stages": 2, "bits": 4, "n_iter": 2, "n_bins": 64},
+    "rvq.mdct_rvq_shared": {"n_stages": 2, "bits": 4, "n_iter": 2, "n_bins": 64},
+    "rvq.rvq_encode": {"x": RNG.standard_normal((50, 8))},
+}
+#: Calls allowed longer than TIME_CAP_S (first use imports librosa and compiles its kernels).
+SLOW_S = {"spectral.log_mel_to_audio": 60.0}
+
+
+def _baseline(fn) -> dict:
+    global VALID
+    if VALID is None:
+        VALID = _valid()
+    kwargs = dict(OVERRIDES.get(f"{fn.__module__[4:]}.{fn.__name__}", {}))
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        if p.default is p.empty and p.name not in kwargs:
+            if p.name not in VALID:
+                pytest.fail(f"{fn.__module__}.{fn.__name__}: add a valid value for '{p.name}' to VALID in "
+                            "tests/lib/test_fuzz.py (every public lib function is fuzzed).")
+            kwargs[p.name] = VALID[p.name]
+    return kwargs
+
+
+def _kind(value) -> str:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (np.ndarray, list, tuple)) and not isinstance(value, str):
+        return "array"
+    if isinstance(value, (bool, type(None))):
+        return "flag"
+    if isinstance(value, (int, float, np.number)):
+        return "number"
+    return "other"
+
+
+def _finite(value, depth=0) -> bool:
+    if depth > 4 or value is None or isinstance(value, (str, bytes, bool)):
+        return True
+    if isinstance(value, (int, np.integer)):
+        return True
+    if isinstance(value, (float, np.floating, complex, np.complexfloating)):
+        return bool(np.isfinite(value))
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind not in "fc" or bool(np.all(np.isfinite(value)))
+    if isinstance(value, dict):
+        return all(_finite(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v, depth + 1) for v in list(value)[:1000])
+    if dataclasses.is_dataclass(value):
+        return all(_finite(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value))
+    return True
+
+
+class _TimeUp(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _TimeUp()
+
+
+@pytest.fixture(scope="module")
+def caps():
+    """Wall-time alarm per call and an address-space limit for the whole fuzz (restored afterwards)."""
+    with open("/proc/self/status") as f:
+        vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = vm + MEMORY_CAP_MB * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    old = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGALRM, old)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def call_capped(fn, kwargs):
+    """('ok', result) | ('input', message) | ('error', description)."""
+    cap = SLOW_S.get(f"{fn.__module__[4:]}.{fn.__name__}", TIME_CAP_S)
+    signal.setitimer(signal.ITIMER_REAL, cap)
+    t0 = time.perf_counter()
+    try:
+        return "ok", fn(**kwargs)
+    except InputError as exc:
+        return "input", str(exc)
+    except _TimeUp:
+        return "error", f"still running after {cap} s"
+    except MemoryError:
+        return "error", f"asked for more than {MEMORY_CAP_MB} MB"
+    except Exception as exc:  # every other type is a finding
+        return "error", f"{type(exc).__name__}: {str(exc)[:200]} ({time.perf_counter() - t0:.2f} s)"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+@pytest.mark.parametrize("module,name,fn", FUNCTIONS, ids=[f"{m}.{n}" for m, n, _ in FUNCTIONS])
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_hostile_arguments_give_an_input_error_or_a_finite_result(caps, module, name, fn, data):
+    kwargs = dict(_baseline(fn))
+    params = [p for p in inspect.signature(fn).parameters.values() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    n_mut = data.draw(st.integers(0, min(3, len(params))), label="how many")
+    for p in data.draw(st.permutations(params), label="order")[:n_mut]:
+        current = kwargs.get(p.name, p.default)
+        kind = _kind(current)
+        if kind == "array":
+            v = data.draw(st.sampled_from(ARRAY_HOSTILE), label=p.name)
+            kwargs[p.name] = _hostile_array(v, current) if isinstance(v, str) else v
+        elif kind == "string":
+            kwargs[p.name] = data.draw(st.sampled_from(STRING_HOSTILE), label=p.name)
+        else:
+            kwargs[p.name] = data.draw(st.sampled_from(NUMBER_HOSTILE), label=p.name)
+    status, out = call_capped(fn, kwargs)
+    assert status != "error", f"{module}.{name}: {out}"
+    if status == "ok" and f"{module}.{name}" not in NON_FINITE_OK:
+        assert _finite(out), f"{module}.{name} returned a non-finite result"
