@@ -117,7 +117,9 @@ def get_runtime(model: str, random_dac: str = ""):
     """ONNX Runtime for the model's convolutions: loaded from disk, or exported in the background (lib.dac_onnx)."""
     from lib import dac_onnx
 
-    return dac_onnx.BackgroundRuntime(get_model(model, random_dac))
+    # The export (once per checkpoint) waits until the chosen level is decoded: on 2 cores it would halve
+    # the speed of that first decode; the background levels start it and use it.
+    return dac_onnx.BackgroundRuntime(get_model(model, random_dac), defer_export=True)
 
 
 def dac_cache_name(model: str, mode: str, fast: bool) -> str:

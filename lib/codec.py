@@ -621,12 +621,18 @@ def _chunk_windows(frames: int, step: int, ctx: int):
     Every window has the same length (one exported/compiled graph shape serves every chunk and clip),
     and each kept frame has at least ``ctx`` frames of context on both sides unless it is at the
     clip's edge, where the whole-clip computation has none either.
+
+    The window that reaches the clip's end keeps everything up to it, so a clip no longer than one
+    window is computed once (not once per ``step``, each time on the same window).
     """
     win = step + 2 * ctx
-    for a in range(0, frames, step):
-        b = min(frames, a + step)
+    a = 0
+    while a < frames:
         lo = max(0, min(a - ctx, frames - win))
-        yield a, b, lo, min(frames, lo + win)
+        hi = min(frames, lo + win)
+        b = frames if hi == frames else min(a + step, hi - ctx)
+        yield a, b, lo, hi
+        a = b
 
 
 def _encode_block(net, x, n_q: int, runtime=None):
@@ -690,17 +696,17 @@ def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = No
         else:
             step = max(1, int(round(chunk_s * facts["sr"] / hop)))
             ctx = int(ceil(context_s * facts["sr"] / hop))
-            parts, energy = [], np.zeros(n_q + 1)
+            parts, energy = [], None
             for a, b, lo, hi in _chunk_windows(frames, step, ctx):
-                c, _ = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q, runtime)
+                c, e = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q, runtime)
                 parts.append(c[:, a - lo : b - lo])
+                # The residual energies of the whole clip would need a second full encoder pass (it used to
+                # run one, which made encoding twice as slow); the first window's (its kept frames plus
+                # their context) stand for the clip. A clip shorter than one window has exactly its own.
+                energy = e if energy is None else energy
                 if progress:
                     progress(b / frames, f"Encoding {b}/{frames} frames")
             codes = np.concatenate(parts, axis=1)
-            # Residual energies from the chunked codes would need the latent too; one cheap
-            # full-latent pass is not cheap for long clips, so take them from the first chunk.
-            _, energy = _encode_block(net, torch.from_numpy(x[: min(len(x), (step + ctx) * hop)])[None, None], n_q,
-                                      runtime)
     rel = energy / max(energy[0], 1e-30)
     return Encoding(codes=codes.astype(np.int16), residual_energy=rel, sr=facts["sr"], hop_length=hop, n_samples=n)
 

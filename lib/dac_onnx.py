@@ -189,9 +189,12 @@ class BackgroundRuntime:
 
     If the graphs of these weights are on disk, they are loaded (and checked) at once. If not, the
     export runs in a background thread and :attr:`runtime` stays ``None`` until it is ready, so the
-    first decode runs in PyTorch instead of waiting. :meth:`decode_levels` decodes the codebook counts
-    a user has not asked for yet into the disk cache, in a background thread, with whichever runtime
-    is ready; a newer request stops the older job after its current level.
+    first decode runs in PyTorch instead of waiting. With ``defer_export=True`` the export waits for
+    :meth:`start_export` (or :meth:`decode_levels`): on 2 cores an export running beside the first
+    decode would take half the CPU from it. :meth:`decode_levels` decodes the codebook counts a user
+    has not asked for yet into the disk cache, in a background thread; it lets a running export finish
+    first (ONNX Runtime decodes about twice as fast, which repays the export's half a minute within a
+    few levels of the large models); a newer request stops the older job after its current level.
     """
 
     #: ONNX Runtime holds its own copy of the weights (~300 MB for the 44.1 kHz model) next to PyTorch's: on a
@@ -199,7 +202,7 @@ class BackgroundRuntime:
     MIN_FREE_MB = 1200
 
     def __init__(self, net, *, cache_dir: str | os.PathLike | None = None, threads: int | None = None,
-                 min_free_mb: float | None = None):
+                 min_free_mb: float | None = None, defer_export: bool = False):
         from lib.codec import available_memory_mb
 
         self.net = net
@@ -220,7 +223,14 @@ class BackgroundRuntime:
         self.fingerprint = weights_fingerprint(net)
         if cached(net, cache_dir=cache_dir, fingerprint=self.fingerprint):
             self._build()
-        else:
+        elif not defer_export:
+            self.start_export()
+
+    def start_export(self) -> None:
+        """Export (and check) the graphs in a background thread, once; a no-op when ready or running."""
+        with self._lock:
+            if self.runtime is not None or self._builder is not None or self.error is not None:
+                return
             self._builder = threading.Thread(target=self._build, name="dac-onnx-export", daemon=True)
             self._builder.start()
 
@@ -234,6 +244,11 @@ class BackgroundRuntime:
     def exporting(self) -> bool:
         return self._builder is not None and self._builder.is_alive()
 
+    @property
+    def pending(self) -> bool:
+        """Deferred: ONNX Runtime could run here but its export has not been started yet."""
+        return self.runtime is None and self.error is None and self._builder is None
+
     def wait(self, timeout: float | None = None) -> OnnxDac | None:
         """Block until the export (if any) is done; return the runtime (``None`` if it failed)."""
         if self._builder is not None:
@@ -243,17 +258,19 @@ class BackgroundRuntime:
     def status(self) -> str:
         if self.runtime is not None:
             return f"ONNX Runtime (checked: largest difference to PyTorch {self.runtime.max_error:.1e})"
-        if self.exporting:
-            return "PyTorch (the ONNX graphs are being exported in the background for next time)"
+        if self.exporting or self.pending:
+            return "PyTorch (the ONNX graphs are exported in the background for what follows)"
         return f"PyTorch ({self.error or 'ONNX Runtime unavailable'})"
 
     def decode_levels(self, codes: np.ndarray, **kwargs) -> threading.Thread:
         """Start :func:`lib.codec.decode_levels` in a background thread (``runtime`` = the ready one, if any).
 
-        Stops the previous job first. Returns the thread (daemon).
+        Stops the previous job first and starts a deferred export; the job lets the export finish
+        before its first level. Returns the thread (daemon).
         """
         from lib import codec
 
+        self.start_export()
         with self._lock:
             if self._job is not None:
                 self._job[1].set()
@@ -261,6 +278,8 @@ class BackgroundRuntime:
 
             def work():
                 try:
+                    while self.exporting and not stop.is_set():
+                        self._builder.join(0.5)
                     codec.decode_levels(self.net, codes, runtime=self.runtime, stop=stop, **kwargs)
                 except Exception:  # a cache folder removed under us, a session gone: nothing to report to
                     pass

@@ -171,6 +171,22 @@ def test_residual_energy_is_relative_and_per_stage(small, clip):
     assert np.all(np.isfinite(enc.residual_energy))
 
 
+def test_one_window_clip_runs_the_encoder_once_with_its_own_energies(small, clip):
+    """A clip a little longer than ``chunk_s`` fits one fixed-length window: one encoder pass, the
+    same codes and residual energies as the whole-clip path (a second pass doubled the page's encode time)."""
+    calls = []
+    hook = small.encoder.register_forward_hook(lambda *a: calls.append(1))
+    try:
+        whole = codec.encode_details(small, clip, 8000)
+        calls.clear()
+        chunked = codec.encode_details(small, clip, 8000, chunk_s=0.9 * len(clip) / 8000, context_s=0.1)
+    finally:
+        hook.remove()
+    assert len(calls) == 1
+    np.testing.assert_array_equal(chunked.codes, whole.codes)
+    np.testing.assert_allclose(chunked.residual_energy, whole.residual_energy, rtol=1e-6)
+
+
 def test_bad_inputs(small, clip):
     codes = codec.encode(small, clip, 8000)
     with pytest.raises(InputError):

@@ -39,7 +39,7 @@ def clip():
 
 
 def test_chunk_windows_have_one_length_and_cover_every_frame_once():
-    for frames, step, ctx in [(401, 80, 40), (160, 80, 40), (1000, 70, 13), (95, 30, 5)]:
+    for frames, step, ctx in [(401, 80, 40), (160, 80, 40), (1000, 70, 13), (95, 30, 5), (401, 360, 80), (431, 431, 44)]:
         win = step + 2 * ctx
         kept = []
         for a, b, lo, hi in codec._chunk_windows(frames, step, ctx):
@@ -49,6 +49,8 @@ def test_chunk_windows_have_one_length_and_cover_every_frame_once():
             assert hi - b >= ctx or hi == frames
             kept += list(range(a, b))
         assert kept == list(range(frames))
+        if frames <= win:  # one window holds the clip: computed once, not once per step
+            assert len(list(codec._chunk_windows(frames, step, ctx))) == 1
 
 
 def test_onnx_decoder_and_encoder_equal_eager(tiny, runtime, clip):
@@ -107,3 +109,19 @@ def test_background_runtime_exports_without_blocking_and_respects_memory(tiny, t
     assert warm.runtime is not None and not warm.exporting  # cached: loaded at once
     low = dac_onnx.BackgroundRuntime(tiny, cache_dir=tmp_path, threads=1, min_free_mb=1e12)
     assert low.runtime is None and "memory" in low.status()
+
+
+def test_deferred_export_starts_with_the_background_levels(tiny, clip, tmp_path):
+    """defer_export: nothing competes with the first decode; decode_levels exports, waits, then uses ONNX."""
+    bg = dac_onnx.BackgroundRuntime(tiny, cache_dir=tmp_path / "onnx", threads=1, defer_export=True)
+    assert bg.pending and bg.runtime is None and not bg.exporting and not (tmp_path / "onnx").exists()
+    assert "PyTorch" in bg.status()
+    codes = codec.encode(tiny, clip, 8000)
+    cache = codec.DiskCache(tmp_path / "levels")
+    job = bg.decode_levels(codes, n_samples=len(clip), clip_hash="h", model="tiny", cache=cache, levels=[2, 3])
+    assert not bg.pending
+    job.join(600)
+    assert bg.runtime is not None and bg.runtime.max_error <= 1e-4
+    for k in (2, 3):
+        np.testing.assert_allclose(cache.get(codec.cache_key("h", "tiny", k))["audio"],
+                                   codec.decode(tiny, codes, k, n_samples=len(clip)), atol=1e-4)
