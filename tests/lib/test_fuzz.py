@@ -199,7 +199,7 @@ def _valid() -> dict:
         "params": _dataset_params(), "leaf": {"dist": "uniform", "low": 0.2, "high": 0.8}, "seed": 0, "index": 0,
         "speech": TONE, "noise": TONE, "rng": np.random.default_rng(0), "kind": "white",
         "direct": RIR[:40].copy(), "direct_delay_samples": 10.0, "room": "small office",
-        "A": [x[:40], x[:40, :4]], "X": x[:40], "Y": x[:40, :4], "labels": LABELS, "states": x[:20],
+        "A": [x[:40], 2 * x[:40] + 1], "X": x[:40], "Y": x[:40, :4], "labels": LABELS, "states": x[:20],
         "d": np.abs(RNG.standard_normal(20)), "n_windows": 50,
     }
 
