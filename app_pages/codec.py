@@ -237,9 +237,11 @@ if tab_dac.open:
             with note:
                 show_weights_unavailable(WeightsUnavailable(codec.weights_help(model_key)))
             note.markdown(
-                "**Without the weights this page still works:** the *Classic codecs*, *k-means RVQ* and "
-                "*Bitrate vs quality* tabs run on this machine, and the bitrate arithmetic above is exact for "
-                "the real model."
+                "**Without the weights this page still works:** the *Tokens* arithmetic and orders, the "
+                "*k-means RVQ* (also opened stage by stage in *One quantiser step*), *Classic codecs*, *The "
+                "arithmetic of bits* and *Bitrate vs quality* tabs run on this machine, and the bitrate arithmetic "
+                "above is exact for the real model. The **random-weight** switch above runs the real architecture "
+                "(its cost, its tokens, its quantiser) with untrained weights, labelled as such."
             )
             if note.button("Try to download the weights now", key="codec_download", icon=":material/download:"):
                 bar = st.progress(0.0, text="Contacting the Hugging Face Hub…")

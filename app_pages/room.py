@@ -11,6 +11,7 @@ from components import room_figures as rf
 from components.audio_io import escape_markdown, pick_audio, player
 from components.errors import stop_on_input_error
 from components.presenter import chart as draw, demo_scenarios, inputs
+from components.room_analysis import analyse, analysis_panel
 from components.teach import in_depth, intro, show_code
 from lib import room
 from lib.audio import load_audio, match_level
@@ -188,18 +189,6 @@ def early_images(dim, table_key, src, mic, order):
     return im, r / room.SPEED_OF_SOUND, amp
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def analyse(h, sr, noise_handling=False):
-    """Decay and clarity figures; noise handling only for measured responses (a simulation has no noise)."""
-    t, edc = room.energy_decay_curve(h, sr, noise_handling=noise_handling)
-    return {
-        "edc": (t, edc), "fits": room.decay_times(h, sr, noise_handling=noise_handling),
-        "bands": room.band_decay_times(h, sr, noise_handling=noise_handling),
-        "C50": room.clarity(h, sr, early_ms=50), "C80": room.clarity(h, sr, early_ms=80),
-        "D50": room.definition(h, sr), "DRR": room.drr(h, sr), "noise": room.noise_floor(h, sr),
-    }
-
-
 _BUILDERS = {name: getattr(rf, name) for name in
              ("floor_plan", "room_3d", "rt60_bands", "modes_chart", "rir_with_reflections", "image_plan",
               "edc_with_fits", "decay_comparison", "rir_overview")}
@@ -347,56 +336,12 @@ with tab_rir:
                    "arrival time, the walls it crosses set its loss.")
 
 
-def analysis_panel(h_an: np.ndarray, sr_an: int, key: str, predicted: dict | None = None, *,
-                   noise_handling: bool = False) -> dict:
-    a = analyse(h_an, sr_an, noise_handling)
-    fits = a["fits"]
-    # A response with nothing after the direct sound (image order 0, no diffuse tail) has no decay and no
-    # reverberant energy: its decay times and energy ratios are not numbers (0.00 s, inf dB) but "n/a".
-    late = float(np.sum(np.asarray(h_an, dtype=np.float64)[room.onset_index(h_an) + int(0.005 * sr_an):] ** 2))
-    no_reverb = late <= 1e-12 * float(np.sum(np.asarray(h_an, dtype=np.float64) ** 2))
-    why_none = ("n/a: the response is the direct sound alone (image order 0 without the diffuse tail): there is "
-                "no decay and no reverberant energy to measure.")
-    mm = st.columns(4)
-    for i, name in enumerate(("EDT", "T20", "T30")):
-        v = fits[name]["rt60_s"]
-        ok = np.isfinite(v) and v > 0 and not no_reverb
-        mm[i].metric(name, f"{v:.2f} s" if ok else "n/a",
-                     help=why_none if no_reverb else fits[name].get("error") or None)
-
-    def db(v: float) -> str:
-        return f"{v:.1f} dB" if np.isfinite(v) and not no_reverb else "n/a"
-
-    mm[3].metric("DRR", db(a["DRR"]), help=why_none if no_reverb else
-                 "Direct (±2.5 ms around the direct peak) to reverberant energy")
-    mm = st.columns(4)
-    mm[0].metric("C50", db(a["C50"]), help=why_none if no_reverb else "Speech clarity: early (0–50 ms) vs late energy")
-    mm[1].metric("C80", db(a["C80"]), help=why_none if no_reverb else "Music clarity: early (0–80 ms) vs late energy")
-    mm[2].metric("D50", f"{100 * a['D50']:.0f} %", help="Definition: share of the energy in the first 50 ms")
-    if no_reverb:
-        st.info(why_none, icon=":material/info:")
-    t_e, e_e = a["edc"]
-    chart(st, "edc_with_fits", t_e, e_e, fits, title="Energy decay curve (Schroeder) with EDT, T20, T30 fits",
-          key=f"{key}_edc")
-    series = {"T20 measured": a["bands"]["T20"], "T30 measured": a["bands"]["T30"]}
-    if predicted:
-        series.update(predicted)
-    chart(st, "rt60_bands", OCTAVE_BANDS_HZ, series, title="Decay time per octave band", key=f"{key}_bands")
-    nf = a["noise"]
-    if noise_handling:
-        st.caption(f"Noise floor {nf.level_db:.1f} dB re peak; the decay meets it {nf.crosspoint / sr_an:.2f} s after "
-                   f"the direct sound; the noise is subtracted and the EDC is trusted down to 10 dB above it "
-                   f"({nf.usable_until / sr_an:.2f} s).")
-    st.caption("n/a: the decay does not fall far enough (35 dB for T30, 25 dB for T20) within the response.")
-    return a
-
-
 # ---------------------------------------------------------------------------- decay
 with tab_decay:
     if tab_decay.open:
         sim_metrics()
         st.markdown(f"Analysis of the **{model_name}** response (switch models in the sidebar).")
-        analysis_panel(h, sr, "room_an", {"Sabine": sabine, "Eyring": eyring})
+        analysis_panel(h, sr, "room_an", predicted={"Sabine": sabine, "Eyring": eyring}, noise_handling=False)
         st.subheader("Image sources alone vs the hybrid model")
         with stop_on_input_error():
             hyb_cmp = hyb if hybrid else hybrid_rir(dim, table_key, src, mic, sr)
@@ -408,8 +353,8 @@ with tab_decay:
             curves[name] = room.energy_decay_curve(room.band_split(hh, sr)[b], sr, noise_handling=False)
         chart(st, "decay_comparison", curves, {"Sabine": float(sabine[b]), "Eyring": float(eyring[b])},
               title=f"Energy decay in the {band} band: both models vs the predictions", key="room_cmp")
-        bt_ism = analyse(h_ism, sr)["bands"]["T30"]
-        bt_hyb = analyse(hyb_cmp.rir, sr)["bands"]["T30"]
+        bt_ism = analyse(h_ism, sr, False)["bands"]["T30"]
+        bt_hyb = analyse(hyb_cmp.rir, sr, False)["bands"]["T30"]
         chart(st, "rt60_bands", OCTAVE_BANDS_HZ, {"T30 image sources": bt_ism, "T30 hybrid": bt_hyb,
                                                   "Sabine": sabine, "Eyring": eyring},
               title="T30 of both models vs Sabine and Eyring", key="room_cmp_bands")

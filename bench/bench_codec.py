@@ -14,7 +14,12 @@ ONNX Runtime, exported once per checkpoint and cached on disk, equal to 1e-4) al
 process on the same clip, so a shared machine's load hits both alike; the ratio is the result.
 Goals: first decoded audio <= 6 s for 5 s at 44.1 kHz; every level of the 24 kHz model <= 30 s; < 2 GB.
 
-Run:  .venv/bin/python bench/bench_codec.py [--models 16khz,24khz,44khz] [--quick] [--onnx-only] [--repeat 3]
+Then the page's own sequence in a fresh process (runtime, encode, the chosen level; every other level in
+the background), with PyTorch only, with ONNX Runtime on a first run (export deferred until the chosen
+level is out) and with the graphs cached on disk.
+
+Run:  .venv/bin/python bench/bench_codec.py [--models 16khz,24khz,44khz] [--quick] [--onnx-only] [--page-only]
+      [--repeat 3]
 """
 
 from __future__ import annotations
@@ -224,6 +229,67 @@ def onnx_section(models: list[str], duration_s: float, repeat: int) -> None:
               f"ONNX {peak_mb(model, onnx=True, cache=cache):.0f} MB (goal < 2048 MB)")
     print(f"\nload average after the ONNX section: {os.getloadavg()[0]:.1f}")
 
+PAGE = r"""
+import json, os, resource, sys, tempfile, time
+sys.path.insert(0, {root!r})
+import numpy as np, torch
+torch.set_num_threads({threads})
+from lib import codec, dac_onnx
+spec = codec.MODELS[{model!r}]
+net = codec.build_dac(spec)
+d = {d}
+rng = np.random.default_rng(0)
+t = np.arange(int(d * spec.sr)) / spec.sr
+y = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+k = spec.n_codebooks
+load0 = os.getloadavg()[0]
+t0 = time.perf_counter()
+# What the page does after "Encode with DAC" (the model already in memory): runtime, encode, the chosen level.
+bg = dac_onnx.BackgroundRuntime(net, cache_dir={cache!r}, threads={threads}, defer_export=True,
+                                min_free_mb=0 if {onnx!r} else 1e12)
+t_rt = time.perf_counter() - t0
+enc = codec.encode_details(net, y, spec.sr, chunk_s=5.0, runtime=bg.runtime)
+t_enc = time.perf_counter() - t0 - t_rt
+z = codec.decode(net, enc.codes, k, n_samples=len(y), chunk_s=5.0, runtime=bg.runtime)
+first = time.perf_counter() - t0
+# Then every other level in the background (the export first, when it is not cached yet).
+job = bg.decode_levels(enc.codes, n_samples=len(y), clip_hash="bench", model=spec.key, chunk_s=5.0,
+                       cache=codec.DiskCache(tempfile.mkdtemp()), levels=[kk for kk in range(k, 0, -1) if kk != k])
+job.join()
+every = time.perf_counter() - t0
+# What the removed second encoder pass (residual energies) cost on top of the encode.
+x = torch.from_numpy(np.resize(y, codec.n_frames(len(y), spec.hop_length) * spec.hop_length))[None, None]
+t1 = time.perf_counter()
+with torch.inference_mode():
+    bg.runtime.encoder(x.numpy()) if bg.runtime is not None else net.encoder(x)
+t_pass = time.perf_counter() - t1
+print(json.dumps(dict(runtime_s=t_rt, encode_s=t_enc, first_s=first, every_s=every, encoder_pass_s=t_pass,
+                      onnx=bg.runtime is not None, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      load=[load0, os.getloadavg()[0]])))
+"""
+
+
+def page_section(models: list[str], duration_s: float, threads: int = 2) -> None:
+    """The page's own sequence in a fresh process: time to the first decoded audio and to every level."""
+    import tempfile
+
+    from lib.codec import MODELS
+
+    print("\n== The page's path (fresh process per row, model in memory): first decoded audio, then every level ==")
+    for model in models:
+        spec = MODELS[model]
+        cache = tempfile.mkdtemp(prefix="ave_bench_page_")
+        print(f"\n{model}: {spec.label}; {duration_s:g} s clip, all {spec.n_codebooks} codebooks chosen")
+        for label, onnx in [("PyTorch only (no ONNX Runtime)", False), ("ONNX, first run (export deferred)", True),
+                            ("ONNX, graphs cached on disk", True)]:
+            code = PAGE.format(root=str(ROOT), threads=threads, model=model, d=duration_s, cache=cache, onnx=onnx)
+            r = _run(code, threads)
+            print(f"  {label:<34} runtime {r['runtime_s']:4.1f} s  encode {r['encode_s']:5.2f} s  first audio "
+                  f"{r['first_s']:5.2f} s  every level {r['every_s']:6.1f} s  peak {r['peak_mb']:5.0f} MB  "
+                  f"(load {r['load'][0]:.1f} -> {r['load'][1]:.1f}; a second encoder pass, removed, cost "
+                  f"{r['encoder_pass_s']:.2f} s)")
+
+
 def row(label: str, r: dict, duration_s: float) -> str:
     rtf_e = duration_s / r["encode_s"]
     rtf_d = duration_s / r["decode_s"]
@@ -240,9 +306,14 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="only the optimised configuration")
     ap.add_argument("--onnx-only", action="store_true", help="only the ONNX Runtime vs PyTorch comparison (issue 16)")
     ap.add_argument("--repeat", type=int, default=3, help="alternating repetitions in the ONNX comparison")
+    ap.add_argument("--page-only", action="store_true", help="only the page's path: first audio and every level")
     args = ap.parse_args()
     d = args.duration
+    if args.page_only:
+        page_section(args.models.split(","), d)
+        return
     onnx_section(args.models.split(","), d, args.repeat)
+    page_section(args.models.split(","), d)
     if args.onnx_only:
         return
     print(f"DAC encode/decode of {d:g} s of audio, random weights, CPU ({os.cpu_count()} cores visible)")

@@ -195,7 +195,7 @@ def token_schedule_grid(steps: np.ndarray, *, title: str) -> go.Figure:
     steps = np.asarray(steps)
     k, t = steps.shape
     fig = go.Figure(go.Heatmap(
-        x=np.arange(1, t + 1), y=np.arange(1, k + 1), z=steps, colorscale=rgb_colorscale("Viridis"),
+        x=np.arange(1, t + 1), y=np.arange(1, k + 1), z=steps + 1, colorscale=rgb_colorscale("Viridis"),  # 1-based, as labelled
         text=steps + 1, texttemplate="%{text}", textfont=dict(size=11, color="white"),
         colorbar=dict(title=dict(text="step")), xgap=2, ygap=2,
         hovertemplate="frame %{x}, codebook %{y}<br>predicted at step %{text}<extra></extra>"))

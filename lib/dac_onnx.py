@@ -122,6 +122,9 @@ class OnnxPart:
         opts.intra_op_num_threads = int(threads or os.cpu_count() or 2)
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # No CPU memory arena: it keeps every decode's largest buffers, and the 44.1 kHz decoder's grew the
+        # process from 1.7 to 2.2 GB over two 5-s decodes (over the page's 2 GB goal); without it, 1.7 GB.
+        opts.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
         self.max_error = self._check(net)
         if self.max_error > atol:
@@ -200,6 +203,10 @@ class BackgroundRuntime:
     #: ONNX Runtime holds its own copy of the weights (~300 MB for the 44.1 kHz model) next to PyTorch's: on a
     #: machine with less free memory than this (a 1 GB cloud instance), PyTorch alone runs the model.
     MIN_FREE_MB = 1200
+    #: Exporting holds the traced graph and its serialisation beside both copies of the weights: at 44.1 kHz the
+    #: process peaked at 2.4 GB on a first run against 1.4 GB for PyTorch alone (bench/bench_codec.py --page-only),
+    #: so the export starts only with this much memory free after the model is loaded.
+    EXPORT_FREE_MB = 1600
 
     def __init__(self, net, *, cache_dir: str | os.PathLike | None = None, threads: int | None = None,
                  min_free_mb: float | None = None, defer_export: bool = False):
@@ -214,6 +221,7 @@ class BackgroundRuntime:
         self._builder = None
         free = available_memory_mb()
         need = self.MIN_FREE_MB if min_free_mb is None else float(min_free_mb)
+        self._export_mb = max(need, self.EXPORT_FREE_MB) if min_free_mb is None else need
         if not available():
             self.error = "onnxruntime is not installed"
             return
@@ -228,8 +236,15 @@ class BackgroundRuntime:
 
     def start_export(self) -> None:
         """Export (and check) the graphs in a background thread, once; a no-op when ready or running."""
+        from lib.codec import available_memory_mb
+
         with self._lock:
             if self.runtime is not None or self._builder is not None or self.error is not None:
+                return
+            free = available_memory_mb()
+            if free is not None and free < self._export_mb:
+                self.error = (f"only {free:.0f} MB of memory free; exporting the ONNX graphs needs about "
+                              f"{self._export_mb:.0f} MB")
                 return
             self._builder = threading.Thread(target=self._build, name="dac-onnx-export", daemon=True)
             self._builder.start()

@@ -125,3 +125,12 @@ def test_deferred_export_starts_with_the_background_levels(tiny, clip, tmp_path)
     for k in (2, 3):
         np.testing.assert_allclose(cache.get(codec.cache_key("h", "tiny", k))["audio"],
                                    codec.decode(tiny, codes, k, n_samples=len(clip)), atol=1e-4)
+
+
+def test_export_needs_more_free_memory_than_loading(tiny, tmp_path, monkeypatch):
+    """The export holds more than a cached graph does: with too little memory free, PyTorch keeps the job."""
+    monkeypatch.setattr(codec, "available_memory_mb", lambda: 1400.0)
+    bg = dac_onnx.BackgroundRuntime(tiny, cache_dir=tmp_path, threads=1, defer_export=True)
+    assert bg.pending  # enough to load a cached graph (1200 MB), not to export one (1600 MB)
+    bg.start_export()
+    assert bg.runtime is None and not bg.exporting and "exporting" in bg.status()
