@@ -29,7 +29,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from lib.audio import Clip as AudioClip
-from lib.errors import InputError
+from lib.errors import MAX_AMPLITUDE, InputError, check_int, check_number, check_signal, check_sr
 
 SR = 16000
 #: Speech Commands v0.02: 20 core command words, 10 auxiliary words and 5 added in v0.02.
@@ -55,6 +55,14 @@ ZIP_MAX_BYTES = 200_000_000
 ZIP_MAX_FILES = 3000
 ZIP_MAX_CLIP_S = 5.0
 AUDIO_EXT = (".wav", ".flac", ".ogg", ".mp3")
+#: Longest signal :func:`pink_noise` / :func:`add_noise` work on (2^24 samples: 17 min at 16 kHz).
+MAX_NOISE_SAMPLES = 1 << 24
+
+
+def _check_rng(rng) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {type(rng).__name__}.")
+    return rng
 
 
 @dataclass(frozen=True)
@@ -98,10 +106,10 @@ def espeak_version() -> str:
 
 def make_voices(n: int, *, seed: int = 0) -> list[Voice]:
     """``n`` different voices drawn from accents x variants, with pitch 25-75 and speed 130-190 wpm."""
-    n = int(n)
+    n = check_int(n, "The number of voices")
     if not 1 <= n <= len(ACCENTS) * len(VARIANTS):
         raise InputError(f"Choose between 1 and {len(ACCENTS) * len(VARIANTS)} voices; got {n}.")
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(check_int(seed, "seed", lo=0))
     # Walk accents round-robin so a few voices already span several accents.
     combos = [(a, v) for v in rng.permutation(VARIANTS) for a in ACCENTS]
     order = rng.permutation(len(ACCENTS))
@@ -145,6 +153,10 @@ def speak(text: str, voice: Voice, *, sr: int = SR) -> np.ndarray:
 
 def trim_silence(y: np.ndarray, sr: int, *, top_db: float = 40.0, frame_ms: float = 10.0) -> np.ndarray:
     """Cut leading and trailing frames quieter than ``top_db`` below the loudest frame."""
+    y = check_signal(y, "The clip", min_len=0, max_abs=MAX_AMPLITUDE)
+    sr = check_sr(sr)
+    top_db = check_number(top_db, "top_db", lo=0.0, hi=1000.0, unit="dB")
+    frame_ms = check_number(frame_ms, "frame_ms", lo=0.0, lo_open=True, hi=10_000.0, unit="ms")
     n = max(1, int(sr * frame_ms / 1000))
     frames = len(y) // n
     if frames == 0:
@@ -158,7 +170,8 @@ def trim_silence(y: np.ndarray, sr: int, *, top_db: float = 40.0, frame_ms: floa
 
 def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
     """Unit-RMS noise with a 1/f power spectrum (closer to room noise than white)."""
-    spec = np.fft.rfft(rng.standard_normal(n))
+    n = check_int(n, "The number of noise samples", lo=1, hi=MAX_NOISE_SAMPLES)
+    spec = np.fft.rfft(_check_rng(rng).standard_normal(n))
     f = np.arange(len(spec), dtype=np.float64)
     f[0] = 1.0
     x = np.fft.irfft(spec / np.sqrt(f), n)
@@ -167,9 +180,12 @@ def pink_noise(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def add_noise(y: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
     """Add pink noise so that speech power / noise power = ``snr_db`` (speech power over frames within 40 dB of the peak)."""
+    y = check_signal(y, "The clip", max_len=MAX_NOISE_SAMPLES, max_abs=MAX_AMPLITUDE)
+    snr_db = check_number(snr_db, "The SNR", lo=-100.0, hi=200.0, unit="dB")
+    rng = _check_rng(rng)
     active = trim_silence(y, SR)
     p = float(np.mean(active.astype(np.float64) ** 2))
-    noise = pink_noise(len(y), rng) * np.sqrt(p / 10 ** (float(snr_db) / 10))
+    noise = pink_noise(len(y), rng) * np.sqrt(p / 10 ** (snr_db / 10))
     return (y + noise).astype(np.float32)
 
 
@@ -177,8 +193,10 @@ def room_rir(room: str, rng: np.random.Generator, *, sr: int = SR) -> np.ndarray
     """An impulse response of a named room (:data:`ROOMS`) with source and mic placed by ``rng``."""
     from lib import room as room_lib
 
-    if room not in ROOMS:
-        raise InputError(f"Unknown room {room!r}; choose one of {', '.join(ROOMS)}.")
+    if not isinstance(room, str) or room not in ROOMS:
+        raise InputError(f"Unknown room {room!r:.40}; choose one of {', '.join(ROOMS)}.")
+    rng = _check_rng(rng)
+    sr = check_sr(sr, integer=True)
     dim, rt60 = ROOMS[room]
     absorption, order = room_lib.inverse_sabine(rt60, dim)
     d = np.array(dim)
@@ -335,6 +353,14 @@ def load_wordset_zip(data: bytes, *, sr: int = SR, max_bytes: int = ZIP_MAX_BYTE
     """
     from lib.audio import load_audio
 
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InputError(f"The zip must be given as bytes (the uploaded file's contents); got {type(data).__name__}.")
+    data = bytes(data)
+    sr = check_sr(sr, integer=True)
+    max_bytes = check_int(max_bytes, "max_bytes", lo=1, hi=10**12)
+    max_files = check_int(max_files, "max_files", lo=1, hi=10**7)
+    max_clip_s = check_number(max_clip_s, "max_clip_s", lo=0.0, lo_open=True, hi=3600.0, unit="s")
+    min_per_word = check_int(min_per_word, "min_per_word", lo=1, hi=10**7)
     if len(data) > max_bytes:
         raise InputError(f"The zip is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB.")
     try:
@@ -398,6 +424,16 @@ def wordset_zip_bytes(clips: Sequence[Clip]) -> bytes:
     """Write clips as a zip in the Speech Commands layout (16-bit WAV), e.g. to download a generated set."""
     import soundfile as sf
 
+    if isinstance(clips, Clip) or not isinstance(clips, (list, tuple)):
+        raise InputError(f"clips must be a list of lib.wordset.Clip; got {type(clips).__name__}.")
+    for c in clips:
+        if not isinstance(c, Clip):
+            raise InputError(f"clips must be a list of lib.wordset.Clip; one item is {type(c).__name__}.")
+        if not isinstance(c.word, str) or not isinstance(c.voice, str) or c.word.strip(". ") == "" \
+                or any(ch in c.word for ch in "/\\\0"):
+            raise InputError(f"Clip {c.name!r:.40}: its word {c.word!r:.40} cannot name a folder in the zip.")
+        check_signal(c.samples, f"Clip {c.name!r:.40}")
+        check_sr(c.sr, integer=True)
     buf = io.BytesIO()
     counter: dict[str, int] = {}
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

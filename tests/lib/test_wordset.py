@@ -118,3 +118,24 @@ def test_zip_limits():
         zf.writestr("no/a.wav", _wav())
     with pytest.raises(InputError, match="symbolic link"):
         W.load_wordset_zip(buf.getvalue())
+
+
+def test_hostile_values_from_the_fuzz_review_are_input_errors():
+    """Each call below raised a scipy/numpy error, OverflowError, AttributeError or TypeError before the checks."""
+    y = np.sin(np.arange(1600) / 5).astype(np.float32)
+    calls = [
+        lambda: W.pink_noise(0, np.random.default_rng(0)),            # scipy: invalid number of FFT points
+        lambda: W.make_voices(float("inf")),                          # OverflowError
+        lambda: W.room_rir("small office", 5),                        # 'int' object has no attribute 'uniform'
+        lambda: W.add_noise(y, 10.0, None),                           # no attribute 'standard_normal'
+        lambda: W.load_wordset_zip("yes/a.wav"),                      # a bytes-like object is required
+        lambda: W.load_wordset_zip(b"PK", max_clip_s=[1, 2]),          # '>' between int and list
+        lambda: W.wordset_zip_bytes(5.0),                             # 'float' object is not iterable
+        lambda: W.wordset_zip_bytes(["yes"]),                         # 'str' object has no attribute 'voice'
+        lambda: W.trim_silence(y, float("-inf")),                     # OverflowError
+        lambda: W.trim_silence(np.full(1600, np.nan), 16000),         # NaN out
+    ]
+    for call in calls:
+        with pytest.raises(InputError):
+            call()
+    assert len(W.pink_noise(1, np.random.default_rng(0))) == 1
