@@ -39,6 +39,8 @@ METHODS = ("auto", "direct", "fft", "ola", "ols", "partitioned")
 MAX_OUTPUT_SAMPLES = 1 << 24
 #: Largest ``N x M`` the direct method takes (about seconds of numpy time); use the FFT beyond.
 MAX_DIRECT_PRODUCT = 2_000_000_000
+#: Most repeats :func:`time_method` runs (each is one full convolution).
+MAX_TIMING_REPEATS = 20
 #: Below this many multiply-adds the direct method wins (measured in bench/bench_convolution.py).
 DIRECT_CROSSOVER = 32
 #: ``auto`` uses overlap-add when the longer sequence is this many times the shorter one.
@@ -86,13 +88,18 @@ def _block(block, name: str = "block") -> int | None:
     return check_int(block, f"The {name} length (samples)", lo=1, hi=MAX_OUTPUT_SAMPLES)
 
 
+def _length(n, name: str, lo: int = 1) -> int:
+    """A sequence length given as a number (``n_x``, ``n_h``): a whole number up to the output cap."""
+    return check_int(n, f"The {name} length (samples)", lo=lo, hi=MAX_OUTPUT_SAMPLES)
+
+
 # --------------------------------------------------------------------------------------
 # the mechanism
 # --------------------------------------------------------------------------------------
 
 def output_length(n_x: int, n_h: int) -> int:
     """Length of the full linear convolution: ``N + M - 1``."""
-    return int(n_x) + int(n_h) - 1
+    return _length(n_x, "signal") + _length(n_h, "kernel") - 1
 
 
 def convolution_step(x, h, n: int) -> dict:
@@ -149,8 +156,8 @@ def best_block(n_x: int, n_h: int) -> int:
     Each block of ``L`` new samples costs one FFT of ``nfft = L + M - 1``, about
     ``nfft log2(nfft)``; we pick the fast FFT length minimising that cost per ``L``.
     """
-    m = int(n_h)
-    n_total = int(n_x) + m - 1
+    n_x, m = _length(n_x, "signal"), _length(n_h, "kernel")
+    n_total = n_x + m - 1
     best, best_cost = None, math.inf
     nfft = sfft.next_fast_len(max(2 * m, 64), real=True)
     limit = sfft.next_fast_len(n_total, real=True)
@@ -265,7 +272,7 @@ def _partitioned(x: np.ndarray, h: np.ndarray, block: int | None) -> np.ndarray:
 def choose_method(n_x: int, n_h: int) -> str:
     """What ``method="auto"`` picks: direct for tiny kernels, overlap-add for a long signal and
     a much shorter kernel, one big FFT otherwise."""
-    short, long_ = sorted((int(n_x), int(n_h)))
+    short, long_ = sorted((_length(n_x, "signal"), _length(n_h, "kernel")))
     if short <= DIRECT_CROSSOVER or short * long_ <= 20_000:
         return "direct"
     if long_ >= OLA_RATIO * short:
@@ -327,7 +334,7 @@ def convolve(x, h, *, method: str = "auto", block: int | None = None) -> np.ndar
 def wrap(y, n: int) -> np.ndarray:
     """Fold a sequence onto ``n`` samples: ``out[i] = sum_j y[i + j n]`` (time-domain aliasing)."""
     y = _signal(y, "sequence")
-    n = _block(n, "wrap")
+    n = check_int(n, "The wrap length n (samples)", lo=1, hi=MAX_OUTPUT_SAMPLES)
     out = np.zeros(-(-len(y) // n) * n, dtype=y.dtype)
     out[: len(y)] = y
     return out.reshape(-1, n).sum(axis=0)
@@ -362,11 +369,12 @@ def correlate(x, y, *, method: str = "auto") -> np.ndarray:
 
 def correlation_lags(n_x: int, n_y: int) -> np.ndarray:
     """Lags of :func:`correlate`'s output: ``-(n_y - 1) .. n_x - 1``."""
-    return np.arange(-(int(n_y) - 1), int(n_x))
+    return np.arange(-(_length(n_y, "template") - 1), _length(n_x, "signal"))
 
 
 def parse_sequence(text: str, *, max_len: int = 24, name: str = "sequence") -> np.ndarray:
     """Numbers typed by a learner ("1, 0.5, 0.25" or "1 0 -1") as a float array."""
+    max_len = check_int(max_len, "The most numbers accepted (max_len)", lo=1, hi=10_000)
     if len(str(text)) > 40 * max_len:
         raise InputError(f"The {name} is too long to read; keep it to {max_len} numbers.")
     parts = [p for p in str(text).replace(";", ",").replace(",", " ").split() if p]
@@ -396,8 +404,9 @@ def time_method(x, h, method: str, *, block: int | None = None, repeats: int = 3
     """Best-of-``repeats`` wall time in seconds of one :func:`convolve` call (for the page and the bench)."""
     import time
 
+    repeats = check_int(repeats, "The number of timing repeats", lo=1, hi=MAX_TIMING_REPEATS)
     best = math.inf
-    for _ in range(max(1, int(repeats))):
+    for _ in range(repeats):
         t0 = time.perf_counter()
         convolve(x, h, method=method, block=block)
         best = min(best, time.perf_counter() - t0)

@@ -39,7 +39,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from lib.errors import InputError, WeightsUnavailable
+from lib.errors import MAX_SAMPLES, InputError, WeightsUnavailable, check_int, check_number, check_signal, check_values
 
 SR = 16000
 #: Every model here makes one vector per 320 samples at 16 kHz.
@@ -405,7 +405,9 @@ def _mono16k(y: np.ndarray, sr: int, *, max_s: float | None = MAX_CLIP_S) -> np.
 
 def wav2vec2_frames(n_samples: int, kernels=(10, 3, 3, 3, 3, 2, 2), strides=(5, 2, 2, 2, 2, 2, 2)) -> int:
     """Frames a wav2vec2/HuBERT conv stack makes from ``n_samples`` (no padding): ``floor((n - k)/s) + 1`` per conv."""
-    n = int(n_samples)
+    n = check_int(n_samples, "The number of samples", lo=0, hi=MAX_SAMPLES)
+    kernels = check_values(kernels, "The conv kernel sizes", lo=1, hi=MAX_SAMPLES, ndim=1, min_len=1).astype(int)
+    strides = check_values(strides, "The conv strides", lo=1, hi=MAX_SAMPLES, ndim=1, min_len=1).astype(int)
     for k, s in zip(kernels, strides):
         n = (n - k) // s + 1
     return max(n, 0)
@@ -413,7 +415,8 @@ def wav2vec2_frames(n_samples: int, kernels=(10, 3, 3, 3, 3, 2, 2), strides=(5, 
 
 def whisper_frames(n_samples: int) -> int:
     """Encoder frames that hold the clip: ``ceil(n / 160)`` mel frames, halved (rounded up) by conv2."""
-    return min(int(ceil(int(n_samples) / HOP)), 1500)
+    n = check_int(n_samples, "The number of samples", lo=0, hi=MAX_SAMPLES)
+    return min(int(ceil(n / HOP)), 1500)
 
 
 @dataclass(frozen=True)
@@ -639,6 +642,33 @@ def shape_walkthrough(model: SpeechModel, y: np.ndarray, sr: int) -> list[dict]:
 
 
 # --------------------------------------------------------------------- pooling
+#: Largest magnitude accepted in a vector of states (their squares and Gram products stay finite).
+MAX_STATE_ABS = 1e12
+
+
+def _vectors(X, name: str = "X", min_rows: int = 1) -> np.ndarray:
+    """Finite float64 ``[n, dim]`` vectors with at least ``min_rows`` rows, else :class:`InputError`."""
+    X = check_signal(X, name, ndim=2, dtype=np.float64)
+    if X.shape[0] < min_rows or X.shape[1] < 1:
+        raise InputError(f"{name} needs at least {min_rows} rows of at least one value; got shape {X.shape}.")
+    if X.size and float(np.max(np.abs(X))) > MAX_STATE_ABS:
+        raise InputError(f"{name} holds values up to {float(np.max(np.abs(X))):.3g}; at most {MAX_STATE_ABS:g} "
+                         "is accepted.")
+    return X
+
+
+def _labels(labels, n: int, name: str = "labels") -> np.ndarray:
+    """One label per row (strings or numbers, 1-D)."""
+    if labels is None or isinstance(labels, (str, bytes)):
+        raise InputError(f"{name} must be a sequence with one entry per row; got {labels!r:.40}.")
+    y = np.asarray(labels)
+    if y.ndim != 1 or len(y) != n:
+        raise InputError(f"{name} must hold one entry per row ({n}); got shape {y.shape}.")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise InputError(f"{name} contain NaN or infinite values.")
+    return y
+
+
 def pool(states: np.ndarray | Sequence[np.ndarray], how: str = "mean", *, position: float | None = None):
     """One vector per clip from ``[frames, dim]`` states (or a list of them, one per layer).
 
@@ -651,15 +681,13 @@ def pool(states: np.ndarray | Sequence[np.ndarray], how: str = "mean", *, positi
     """
     if isinstance(states, (list, tuple)):
         return [pool(s, how, position=position) for s in states]
-    x = np.asarray(states)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise InputError(f"States must be a non-empty [frames, dim] array; got shape {x.shape}.")
+    x = _vectors(states, "The states")
     if how == "mean":
         return x.mean(axis=0, dtype=np.float64).astype(np.float32)
     if how == "max":
         return x.max(axis=0).astype(np.float32)
     if how == "frame":
-        p = 0.5 if position is None else float(position)
+        p = 0.5 if position is None else check_number(position, "The frame position")
         if not 0.0 <= p <= 1.0:
             raise InputError(f"The frame position must lie between 0 and 1; got {position}.")
         return x[int(round(p * (x.shape[0] - 1)))].astype(np.float32)
@@ -676,9 +704,8 @@ def linear_cka(X: np.ndarray, Y: np.ndarray) -> float:
     transforms and isotropic scaling of either side, and near 0 for
     independent ones. ``X``: ``[n, p]``, ``Y``: ``[n, q]``.
     """
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
+    X, Y = _vectors(X, "X"), _vectors(Y, "Y")
+    if X.shape[0] != Y.shape[0]:
         raise InputError(f"CKA needs two [n, dim] arrays with the same n; got {X.shape} and {Y.shape}.")
     if X.shape[0] < 2:
         raise InputError("CKA needs at least two examples.")
@@ -698,6 +725,12 @@ def linear_cka(X: np.ndarray, Y: np.ndarray) -> float:
 
 def cka_matrix(A: Sequence[np.ndarray], B: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Linear CKA between every layer of ``A`` and every layer of ``B`` (default ``A``): ``[len(A), len(B)]``."""
+    for name, layers in (("A", A), ("B", B)):
+        if layers is not None and (isinstance(layers, (str, bytes, np.ndarray)) or not hasattr(layers, "__len__")
+                                   or len(layers) == 0):
+            raise InputError(f"{name} must be a non-empty list of [n, dim] arrays (one per layer).")
+    if A is None:
+        raise InputError("A must be a non-empty list of [n, dim] arrays (one per layer).")
     B = A if B is None else B
     out = np.zeros((len(A), len(B)))
     for i, a in enumerate(A):
@@ -723,8 +756,8 @@ def silhouette(X: np.ndarray, labels: Sequence, *, metric: str = "cosine") -> fl
 
     Matches ``sklearn.metrics.silhouette_score`` (singletons score 0).
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(labels)
+    X = _vectors(X)
+    y = _labels(labels, len(X))
     classes, inv = np.unique(y, return_inverse=True)
     if not 2 <= len(classes) <= len(y) - 1:
         raise InputError("The silhouette needs at least two classes and fewer classes than examples.")
@@ -756,15 +789,15 @@ def knn_accuracy(X: np.ndarray, labels: Sequence, *, k: int = 1, groups: Sequenc
     voices saying it. Ties in the vote go to the smallest label (as in
     scikit-learn).
     """
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(labels)
+    X = _vectors(X, min_rows=2)
+    y = _labels(labels, len(X))
     classes, inv = np.unique(y, return_inverse=True)
+    k = check_int(k, "The number of neighbours k", lo=1, hi=len(X) - 1)
+    g = None if groups is None else _labels(groups, len(X), "groups")
     D = _cosine_distances(X)
     np.fill_diagonal(D, np.inf)
-    if groups is not None:
-        g = np.asarray(groups)
+    if g is not None:
         D[g[:, None] == g[None, :]] = np.inf
-    k = int(k)
     order = np.argsort(D, axis=1, kind="stable")[:, :k]
     valid = np.take_along_axis(D, order, axis=1) < np.inf
     correct = 0
@@ -836,10 +869,12 @@ def probe_scores(X: np.ndarray, labels: Sequence, *, cv: int = 5, groups: Sequen
     """
     from sklearn.metrics import davies_bouldin_score
 
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(labels)
-    if X.ndim != 2 or X.shape[0] != len(y):
-        raise InputError(f"X must be [n, dim] with one label per row; got {X.shape} and {len(y)} labels.")
+    X = _vectors(X, min_rows=2)
+    y = _labels(labels, len(X))
+    if groups is not None:
+        groups = _labels(groups, len(X), "groups")
+    cv = check_int(cv, "The number of folds cv", lo=2, hi=len(X))
+    seed = check_int(seed, "The seed", lo=0, hi=2**32 - 1)
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise InputError("Scoring needs at least two different labels.")
@@ -1084,7 +1119,8 @@ class Projection:
 
 def pca(X: np.ndarray, dims: int = 2) -> Projection:
     """Principal components by SVD of the centred data; ``explained`` = variance share of each component."""
-    X = np.asarray(X, dtype=np.float64)
+    X = _vectors(X)
+    dims = check_int(dims, "The number of dimensions", lo=1, hi=X.shape[1])
     Xc = X - X.mean(axis=0)
     U, S, _ = np.linalg.svd(Xc, full_matrices=False)
     var = S**2
@@ -1100,10 +1136,11 @@ def pca(X: np.ndarray, dims: int = 2) -> Projection:
 
 def project(X: np.ndarray, method: str = "PCA", dims: int = 2, *, seed: int = 0) -> Projection:
     """2-D or 3-D map of pooled vectors: PCA, t-SNE (cosine) or UMAP (cosine); deterministic from ``seed``."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] < 4:
+    X = _vectors(X)
+    if X.shape[0] < 4:
         raise InputError("A map needs at least four clips.")
-    if dims not in (2, 3):
+    seed = check_int(seed, "The seed", lo=0, hi=2**32 - 1)
+    if isinstance(dims, bool) or dims not in (2, 3):
         raise InputError(f"Maps are 2-D or 3-D; got {dims}.")
     if method == "PCA":
         return pca(X, dims)

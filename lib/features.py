@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.errors import MAX_FRAME, MAX_WORK, InputError, check_choice, check_int, check_number, check_signal, check_sr, check_values
+from lib.errors import MAX_FRAME, MAX_SAMPLES, MAX_WORK, InputError, check_choice, check_int, check_number, check_signal, check_sr, check_values
 
 #: |x| at or below this counts as zero when looking for sign changes (librosa's default).
 ZC_THRESHOLD = 1e-10
@@ -68,8 +68,8 @@ def frame_signal(
 
 def frames_to_time(frames: np.ndarray | int, *, sr: int, hop_length: int) -> np.ndarray:
     """Time in seconds of the centre of each frame index (``k * hop / sr``)."""
-    frames = check_values(frames, "Frame indices", ndim=(0, 1))
-    return frames * float(check_int(hop_length, "Hop length", lo=1)) / float(check_sr(sr))
+    frames = check_values(frames, "Frame indices", ndim=(0, 1), lo=-MAX_SAMPLES, hi=MAX_SAMPLES)
+    return frames * float(check_int(hop_length, "Hop length", lo=1, hi=MAX_SAMPLES)) / float(check_sr(sr))
 
 
 def amplitude_envelope(y: np.ndarray, *, frame_length: int, hop_length: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.errors import InputError, check_sr
+from lib.errors import MAX_AMPLITUDE, MAX_SAMPLES, InputError, check_int, check_number, check_signal, check_sr
 
 #: Concert pitch: A4 in Hz (ISO 16:1975).
 A4_HZ = 440.0
@@ -47,16 +47,34 @@ RHO_C = 413.0
 AUDIBLE_RANGE_HZ = (20.0, 20000.0)
 
 
-def _as_float_array(x, what: str) -> np.ndarray:
+#: Largest magnitude any quantity here accepts (Hz, Pa, m, ...): far beyond hearing, and its powers
+#: (f^4 in the A-weighting) stay finite in float64.
+MAX_MAGNITUDE = 1e12
+#: Largest magnitude of a level in dB (10^(1000/10) is still a finite float64).
+MAX_LEVEL_DB = 1000.0
+
+
+def _as_float_array(x, what: str, limit: float = MAX_MAGNITUDE) -> np.ndarray:
+    if isinstance(x, (str, bytes)) or x is None:
+        raise InputError(f"{what} must be a number or an array of numbers; got {x!r:.40}.")
     try:
         arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be a number or an array of numbers; got {x!r}.") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{what} must be a number or an array of numbers; got {x!r:.40}.") from None
     if arr.size == 0:
         raise InputError(f"{what}: nothing given.")
+    if arr.size > MAX_SAMPLES:
+        raise InputError(f"{what}: too many values ({arr.size:,}; at most {MAX_SAMPLES:,}).")
     if not np.all(np.isfinite(arr)):
-        raise InputError(f"{what} must be finite; got {x!r}.")
+        raise InputError(f"{what} must be finite; got {x!r:.40}.")
+    if float(np.max(np.abs(arr))) > limit:
+        raise InputError(f"{what} must lie within ±{limit:g}; got {float(np.max(np.abs(arr))):g}.")
     return arr
+
+
+def _level(x, what: str) -> np.ndarray:
+    """Levels in dB: finite and within ±:data:`MAX_LEVEL_DB`."""
+    return _as_float_array(x, what, limit=MAX_LEVEL_DB)
 
 
 def _positive(x, what: str) -> np.ndarray:
@@ -252,19 +270,15 @@ PYIN_RESOLUTION = 0.2
 
 def pyin_frame_length(sr: float, fmin: float) -> int:
     """Shortest power-of-two frame (>= 1024) that holds two periods of ``fmin`` plus YIN's window."""
+    sr = _check_sr(sr)
+    fmin = check_number(fmin, "The lowest pitch fmin", lo=1.0, hi=sr / 2, unit="Hz")
     need = int(np.ceil(2.0 * sr / fmin)) + 2
     return int(max(1024, 1 << int(np.ceil(np.log2(need)))))
 
 
 def _check_pitch_input(y, sr, fmin, fmax) -> tuple[np.ndarray, float, float, float]:
     sr = _check_sr(sr)
-    x = np.asarray(y, dtype=np.float32)
-    if x.ndim != 1:
-        raise InputError(f"Expected mono audio (a 1-D array); got shape {x.shape}.")
-    if x.size == 0:
-        raise InputError("The audio is empty: there is no pitch to find.")
-    if not np.all(np.isfinite(x)):
-        raise InputError("The audio contains NaN or infinite samples.")
+    x = check_signal(y, "The audio", dtype=np.float32, max_abs=MAX_AMPLITUDE)
     fmin = float(_positive(fmin, "The lowest pitch fmin"))
     fmax = float(_positive(fmax, "The highest pitch fmax"))
     if not fmin < fmax:
@@ -412,11 +426,8 @@ def strongest_peak(y: np.ndarray, sr: float, *, fmin: float = 30.0) -> tuple[flo
     from lib.spectral import interpolate_peak, magnitude_spectrum
 
     sr = _check_sr(sr)
-    x = np.asarray(y, dtype=np.float64)
-    if x.ndim != 1 or x.size < 16:
-        raise InputError("Need at least 16 samples of mono audio for a spectrum.")
-    if not np.all(np.isfinite(x)):
-        raise InputError("The audio contains NaN or infinite samples.")
+    x = check_signal(y, "The audio", min_len=16, dtype=np.float64, max_abs=MAX_AMPLITUDE)
+    fmin = check_number(fmin, "The lowest frequency fmin", lo=0.0, hi=sr / 2, unit="Hz")
     freqs, mag = magnitude_spectrum(x, sr, window="hann", n_fft=max(x.size, 1 << 14), scaling="amplitude")
     f, a = interpolate_peak(freqs, mag, fmin=fmin)
     return f, float(20 * np.log10(max(a, 1e-12)))
@@ -472,7 +483,10 @@ def harmonic_tone(f0_hz: float, sr: float, duration_s: float, weights=(1.0,), *,
 
 def fade_envelope(n: int, sr: float, fade_s: float) -> np.ndarray:
     """Raised-cosine fade-in and fade-out of ``fade_s`` seconds (no clicks at the ends)."""
-    k = int(min(max(0.0, float(fade_s)) * sr, n // 2))
+    n = check_int(n, "The number of samples n", lo=0, hi=MAX_SAMPLES)
+    sr = _check_sr(sr)
+    fade_s = check_number(fade_s, "The fade length", unit="s")
+    k = int(min(max(0.0, fade_s) * sr, n // 2))
     env = np.ones(n)
     if k > 0:
         ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(k) / k)
@@ -533,8 +547,8 @@ def beat_frequency(f1_hz: float, f2_hz: float) -> float:
     ``sin a + sin b = 2 cos((a - b)/2) sin((a + b)/2)``: a tone at the mean frequency
     whose envelope ``|cos(pi (f1 - f2) t)|`` swells ``|f1 - f2|`` times a second.
     """
-    a = float(_positive(f1_hz, "Frequency 1"))
-    b = float(_positive(f2_hz, "Frequency 2"))
+    a = check_number(f1_hz, "Frequency 1", lo=0.0, lo_open=True, hi=MAX_MAGNITUDE, unit="Hz")
+    b = check_number(f2_hz, "Frequency 2", lo=0.0, lo_open=True, hi=MAX_MAGNITUDE, unit="Hz")
     return abs(a - b)
 
 
@@ -549,7 +563,7 @@ def spl_db(p_rms_pa):
 
 def spl_to_pressure(spl):
     """RMS pressure in Pa of a sound pressure level in dB re 20 uPa."""
-    level = _as_float_array(spl, "Sound pressure level")
+    level = _level(spl, "Sound pressure level")
     if np.any(level > 200):
         raise InputError("Above about 194 dB SPL a sound wave in air is no longer a wave; give at most 200 dB.")
     return _out(P_REF_PA * 10.0 ** (level / 20.0), spl)
@@ -566,7 +580,7 @@ def inverse_square(level_db, r1_m, r2_m):
 
     Intensity spreads over a sphere of area 4 pi r^2, so it falls as 1/r^2: -6.02 dB per doubling.
     """
-    level = _as_float_array(level_db, "Level")
+    level = _level(level_db, "Level")
     r1 = _positive(r1_m, "Distance r1")
     r2 = _positive(r2_m, "Distance r2")
     return _out(level - 20.0 * np.log10(r2 / r1), level_db, r1_m, r2_m)
@@ -579,7 +593,7 @@ def add_levels(levels_db, *, coherent: bool = False) -> float:
     sources: +3.01 dB). Identical in-phase signals add their pressures:
     ``20 log10(sum 10^(L/20))`` (two equal: +6.02 dB).
     """
-    levels = _as_float_array(levels_db, "Levels").ravel()
+    levels = _level(levels_db, "Levels").ravel()
     if coherent:
         return float(20.0 * np.log10(np.sum(10.0 ** (levels / 20.0))))
     return float(10.0 * np.log10(np.sum(10.0 ** (levels / 10.0))))
@@ -591,7 +605,7 @@ def niosh_exposure_hours(level_dba: float) -> float:
     85 dB(A) for 8 h with a 3-dB exchange rate: every +3 dB halves the time
     (``8 / 2 ** ((L - 85) / 3)``).
     """
-    level = float(_as_float_array(level_dba, "Level"))
+    level = check_number(level_dba, "Level", lo=-MAX_LEVEL_DB, hi=MAX_LEVEL_DB, unit="dB(A)")
     return float(8.0 / 2.0 ** ((level - 85.0) / 3.0))
 
 
@@ -688,7 +702,7 @@ def loudness_level(spl, freq_hz):
     InputError
         For a tone at or below the threshold of hearing (it has no loudness level).
     """
-    L_f = _as_float_array(spl, "Sound pressure level")
+    L_f = _level(spl, "Sound pressure level")
     f, a, lu, tf = _iso226_params(freq_hz)
     L_f, f, a, lu, tf = np.broadcast_arrays(L_f, f, a, lu, tf)
     if np.any(L_f <= tf):
@@ -710,7 +724,7 @@ def a_weighting(freqs_hz):
 
     ``A(f) = 20 log10(f4^2 f^4 / ((f^2 + f1^2) sqrt((f^2 + f2^2)(f^2 + f3^2)) (f^2 + f4^2))) - A1000``
     with f1 = 20.598997, f2 = 107.65265, f3 = 737.86223, f4 = 12194.217 Hz and A1000 = -2.000 dB,
-    so A(1 kHz) = 0. Roughly the 40-phon contour turned upside down: low and very high
+    so A(1 kHz) = 0 and A(0 Hz) = -inf dB (as ``librosa.A_weighting(0, min_db=None)``). Roughly the 40-phon contour turned upside down: low and very high
     frequencies count less. dB(A) sound level meters apply it.
     """
     f = _as_float_array(freqs_hz, "Frequency")
@@ -769,11 +783,12 @@ def masked_threshold_dbfs(tone_hz: float, noise_low_hz: float, noise_high_hz: fl
     (the model then predicts no masking; the real ear still shows some upward spread
     of masking from loud, lower noise, which this simple model ignores).
     """
-    tone = float(_positive(tone_hz, "Tone frequency"))
-    lo, hi = float(noise_low_hz), float(noise_high_hz)
+    tone = check_number(tone_hz, "Tone frequency", lo=0.0, lo_open=True, hi=MAX_MAGNITUDE, unit="Hz")
+    lo = check_number(noise_low_hz, "The noise band's low edge", hi=MAX_MAGNITUDE, unit="Hz")
+    hi = check_number(noise_high_hz, "The noise band's high edge", hi=MAX_MAGNITUDE, unit="Hz")
     if not 0 <= lo < hi:
         raise InputError(f"Need 0 <= low < high for the noise band; got {lo:g}-{hi:g} Hz.")
-    level = float(_as_float_array(noise_rms_dbfs, "Noise level"))
+    level = check_number(noise_rms_dbfs, "Noise level", lo=-MAX_LEVEL_DB, hi=MAX_LEVEL_DB, unit="dBFS")
     width = float(erb_hz(tone))
     overlap = max(0.0, min(hi, tone + width / 2) - max(lo, tone - width / 2))
     if overlap == 0.0:

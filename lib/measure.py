@@ -33,10 +33,12 @@ import numpy as np
 
 from lib.audio import SILENCE_PEAK, clipped_fraction, level_dbfs
 from lib.convolution import convolve, correlate
-from lib.errors import InputError, check_int, check_number, check_signal, check_sr
+from lib.errors import MAX_SR, InputError, check_int, check_number, check_signal, check_sr, check_values
 
 #: Longest sweep accepted, in seconds.
 MAX_SWEEP_S = 60.0
+#: Highest harmonic order looked for (the responses crowd together above a few dozen).
+MAX_HARMONIC_ORDER = 100
 #: Longest recording accepted, in seconds.
 MAX_RECORDING_S = 120.0
 #: Below this ratio of the correlation peak to its typical level (dB) the sweep was not found.
@@ -83,19 +85,29 @@ def _check_sweep(f1_hz, f2_hz, duration_s, sr) -> tuple[float, float, float, int
 
 def sweep_rate(f1_hz: float, f2_hz: float, duration_s: float) -> float:
     """The sweep's time constant ``L = T / ln(f2 / f1)`` in seconds (``L ln 2`` s per octave)."""
-    if not (f1_hz > 0 and f2_hz > f1_hz and duration_s > 0):
+    f1 = check_number(f1_hz, "The start frequency", hi=MAX_SR, unit="Hz")
+    f2 = check_number(f2_hz, "The end frequency", hi=MAX_SR, unit="Hz")
+    T = check_number(duration_s, "The sweep duration", hi=MAX_SWEEP_S, unit="s")
+    if not (f1 > 0 and f2 > f1 and T > 0):
         raise InputError("A sweep needs 0 < f1 < f2 and a positive duration.")
-    return float(duration_s / np.log(f2_hz / f1_hz))
+    return float(T / np.log(f2 / f1))
 
 
 def instantaneous_frequency(t_s, f1_hz: float, f2_hz: float, duration_s: float) -> np.ndarray:
     """``f(t) = f1 exp(t / L)`` in Hz: the frequency the sweep plays at time ``t_s``."""
-    return f1_hz * np.exp(np.asarray(t_s, dtype=float) / sweep_rate(f1_hz, f2_hz, duration_s))
+    L = sweep_rate(f1_hz, f2_hz, duration_s)
+    t = check_values(t_s, "The times t_s")
+    with np.errstate(over="ignore"):
+        f = float(f1_hz) * np.exp(t / L)
+    if not np.all(np.isfinite(f)):
+        raise InputError(f"The times reach {float(np.max(t)):g} s, where this sweep's frequency would overflow; "
+                         f"keep them near the sweep (0 to {float(duration_s):g} s).")
+    return f
 
 
 def harmonic_delays_s(f1_hz: float, f2_hz: float, duration_s: float, orders=(2, 3, 4, 5)) -> np.ndarray:
     """How far before the linear response the ``k``-th harmonic lands: ``L ln k`` seconds."""
-    k = np.asarray(orders, dtype=float)
+    k = check_values(orders, "The harmonic orders", hi=MAX_HARMONIC_ORDER, min_len=1)
     if np.any(k < 1):
         raise InputError("Harmonic orders start at 1 (the fundamental).")
     return sweep_rate(f1_hz, f2_hz, duration_s) * np.log(k)

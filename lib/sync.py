@@ -50,8 +50,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.errors import InputError
-from lib.video import FPS, SR, AVClip, load_av
+from lib.errors import (MAX_AMPLITUDE, InputError, check_int, check_number, check_signal,
+                        check_values)
+from lib.video import FPS, SR, AVClip, _path, load_av
 
 #: Audio samples per video frame at SyncNet's rates (16000 / 25).
 SAMPLES_PER_FRAME = SR // FPS
@@ -81,6 +82,17 @@ MIN_SPEECH_S = 0.5
 SPEECH_ABOVE_FLOOR_DB = 6.0
 #: RMS change of the mouth crop (grey levels, after the high-pass) below which the mouth counts as still.
 STILL_MOUTH_GREY = 0.5
+#: Widest search accepted (frames each way; 10 s at 25 fps).
+MAX_SEARCH = 250
+#: Most video frames a per-frame signal may hold (over an hour at 25 fps).
+MAX_FRAMES = 100_000
+#: Most audio samples analysed around the video frames (``n_frames`` × the 2-frame window):
+#: 2^24 float64 values, 128 MiB per array; about 8.7 min at 25 fps and 16 kHz.
+MAX_WINDOW_SAMPLES = 1 << 24
+#: Largest magnitude accepted in a per-frame signal or feature (its squares and sums must stay finite).
+MAX_SIGNAL = 1e30
+#: Bootstrap work cap: replicates × frames × lags.
+MAX_BOOT_WORK = 1 << 28
 
 
 @dataclass
@@ -180,6 +192,62 @@ class SyncResult:
         return self.verdict != "cannot_tell"
 
 
+# --------------------------------------------------------------------------- boundary checks
+def _check_frames(frames) -> np.ndarray:
+    """``frames`` as uint8 RGB ``[T, H, W, 3]`` with at least one frame of 2x2 pixels, else :class:`InputError`."""
+    if isinstance(frames, np.ndarray):
+        a = frames
+    else:
+        try:
+            a = np.asarray(frames)
+        except Exception:
+            a = np.asarray(None)
+    if a.dtype != np.uint8 or a.ndim != 4 or a.shape[-1] != 3 or min(a.shape[:3]) < 1 or min(a.shape[1:3]) < 2:
+        raise InputError(f"frames must be uint8 RGB video frames [T, H, W, 3] (at least one frame of 2x2 pixels); "
+                         f"got {a.dtype} {a.shape}.")
+    return a
+
+
+def _check_boxes(boxes, name: str = "The face boxes", n: int | None = None) -> np.ndarray:
+    """Boxes ``[n, 4]`` ``(x0, y0, x1, y1)`` in pixels: finite float64, one per frame when ``n`` is given."""
+    b = check_values(boxes, name, lo=-1e6, hi=1e6, ndim=2, max_len=4 * MAX_FRAMES)
+    if b.shape[1] != 4 or (n is not None and len(b) != n):
+        want = f"[{n}, 4] (one box per frame)" if n is not None else "[T, 4]"
+        raise InputError(f"{name} must be {want} as (x0, y0, x1, y1) pixels; got shape {b.shape}.")
+    return b
+
+
+def _check_rates(sr, fps) -> tuple[int, int]:
+    """An audio rate and a frame rate giving at least two samples per video frame."""
+    sr = check_int(sr, "The audio sampling rate", lo=1000, hi=384000)
+    fps = check_int(fps, "The frame rate (fps)", lo=1, hi=1000)
+    if sr // fps < 2:
+        raise InputError(f"{sr} Hz at {fps} fps leaves fewer than 2 audio samples per video frame.")
+    return sr, fps
+
+
+def _check_audio_frames(audio, n_frames, sr, fps) -> tuple[np.ndarray, int, int, int]:
+    """Validated ``(audio float32, n_frames, sr, fps)`` for the per-frame audio measurements."""
+    audio = check_signal(audio, "The audio", min_len=0, dtype=np.float32, max_abs=MAX_AMPLITUDE)
+    sr, fps = _check_rates(sr, fps)
+    most = MAX_WINDOW_SAMPLES // (2 * (sr // fps))
+    n_frames = check_int(n_frames, "The number of video frames", lo=1, hi=most)
+    return audio, n_frames, sr, fps
+
+
+def _check_pair(video_signal, audio_signal, max_offset) -> tuple[np.ndarray, np.ndarray, int]:
+    """Two per-frame signals of one length, long enough to search ``±max_offset`` frames."""
+    v = check_signal(video_signal, "The video signal", max_len=MAX_FRAMES, dtype=np.float64, max_abs=MAX_SIGNAL)
+    a = check_signal(audio_signal, "The audio signal", max_len=MAX_FRAMES, dtype=np.float64, max_abs=MAX_SIGNAL)
+    max_offset = check_int(max_offset, "max_offset (frames)", lo=0, hi=MAX_SEARCH)
+    T = len(v)
+    if len(a) != T:
+        raise InputError(f"The video and audio signals differ in length ({T} vs {len(a)} frames).")
+    if T < 2 * max_offset + 3:
+        raise InputError(f"{T} frames are too few to search ±{max_offset} frames of offset.")
+    return v, a, max_offset
+
+
 # --------------------------------------------------------------------------- reading
 def read_av(path) -> tuple[np.ndarray, np.ndarray]:
     """Decode a video into ``(frames [T,H,W,3] uint8 RGB at 25 fps, audio float32 mono at 16 kHz)``.
@@ -237,11 +305,16 @@ def detect_faces(frames: np.ndarray, *, every: int = 5, det_height: int = 200,
     InputError
         If no sampled frame contains a face.
     """
+    frames = _check_frames(frames)
+    every = check_int(every, "every (frames)", lo=1, hi=MAX_FRAMES)
+    det_height = check_int(det_height, "det_height (rows)", lo=16, hi=4320)
+    min_face_frac = check_number(min_face_frac, "min_face_frac", lo=0.0, hi=1.0)
+    smooth_frames = check_int(smooth_frames, "smooth_frames", lo=0, hi=MAX_FRAMES)
+    still_tolerance = check_number(still_tolerance, "still_tolerance", lo=0.0, hi=10.0)
     import cv2
 
     from scipy.signal import medfilt
 
-    frames = np.asarray(frames)
     T, H, W = frames.shape[:3]
     scale = min(1.0, det_height / H)
     cascade = _cascade()
@@ -314,7 +387,7 @@ def mouth_boxes(face_boxes: np.ndarray) -> np.ndarray:
     Haar face boxes run from the eyebrows to the chin, so the mouth sits in
     rows 62-100 % and columns 22-78 % of the box.
     """
-    b = np.asarray(face_boxes, float)
+    b = _check_boxes(face_boxes)
     w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
     return np.c_[b[:, 0] + 0.22 * w, b[:, 1] + 0.62 * h, b[:, 0] + 0.78 * w, b[:, 1] + 1.0 * h]
 
@@ -326,10 +399,14 @@ def grey_patches(frames: np.ndarray, boxes: np.ndarray, size: tuple[int, int] = 
     A fixed patch size makes every measurement independent of the video's
     resolution; the light 3×3 Gaussian blur calms compression noise.
     """
+    frames = _check_frames(frames)
+    T, H, W = frames.shape[:3]
+    boxes = _check_boxes(boxes, "The boxes", T)
+    if not isinstance(size, (tuple, list)) or len(size) != 2:
+        raise InputError(f"size must be (width, height) in pixels; got {size!r:.40}.")
+    size = (check_int(size[0], "The patch width", lo=1, hi=1024), check_int(size[1], "The patch height", lo=1, hi=1024))
     import cv2
 
-    frames = np.asarray(frames)
-    T, H, W = frames.shape[:3]
     patches = np.empty((T, size[1], size[0]), np.float32)
     for i in range(T):
         x0, y0, x1, y1 = boxes[i]
@@ -360,8 +437,10 @@ def highpass(x: np.ndarray, n: int = HIGHPASS_FRAMES) -> np.ndarray:
     Works along axis 0 (frames) of a 1-D or 2-D array; the ends are padded by
     repeating the edge values. A zero-phase filter, so it moves no peak.
     """
-    x = np.asarray(x, float)
-    n = int(n)
+    x = check_signal(x, "The signal", ndim=(1, 2), dtype=np.float64, max_abs=MAX_SIGNAL)
+    if len(x) == 0:
+        raise InputError("The signal needs at least 1 frame.")
+    n = check_int(n, "The high-pass window (frames)", lo=0, hi=MAX_FRAMES)
     if n <= 1 or len(x) < 2:
         return x - x.mean(axis=0)
     n = min(n, len(x) - (1 - len(x) % 2))
@@ -408,7 +487,7 @@ def mouth_cues(frames: np.ndarray, face_boxes: np.ndarray) -> dict[str, np.ndarr
     """
     import cv2
 
-    mb = mouth_boxes(np.asarray(face_boxes, float))
+    mb = mouth_boxes(face_boxes)
     big = grey_patches(frames, mb, (64, 48), blur=False)
     T = len(big)
     small = np.stack([cv2.resize(p, (32, 24), interpolation=cv2.INTER_AREA) for p in big])
@@ -434,7 +513,7 @@ def mouth_cues(frames: np.ndarray, face_boxes: np.ndarray) -> dict[str, np.ndarr
 
 def mouth_activity(frames: np.ndarray, face_boxes: np.ndarray) -> float:
     """RMS change of the high-passed 32×24 grey mouth crop, in grey levels (0 for a still mouth)."""
-    p = grey_patches(frames, mouth_boxes(np.asarray(face_boxes, float)), (32, 24))
+    p = grey_patches(frames, mouth_boxes(face_boxes), (32, 24))
     return float(np.sqrt(np.mean(highpass(p.reshape(len(p), -1).astype(np.float64)) ** 2)))
 
 
@@ -449,8 +528,8 @@ def mouth_motion(frames: np.ndarray, face_boxes: np.ndarray, *, remove_head_moti
     share is subtracted. Measured on the GRID clips (still heads) this
     *hurts* (blinks leak in), so it is off by default.
     """
-    frames = np.asarray(frames)
-    fb = np.asarray(face_boxes, float)
+    frames = _check_frames(frames)
+    fb = _check_boxes(face_boxes, n=len(frames))
     m = _region_motion(frames, mouth_boxes(fb))
     if remove_head_motion:
         w, h = fb[:, 2] - fb[:, 0], fb[:, 3] - fb[:, 1]
@@ -488,6 +567,10 @@ def log_mel_frames(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int =
     floored ``dynamic_range_db`` below the loudest value so silence does not
     dominate. Returns float64 ``[n_frames, n_mels]``.
     """
+    audio, n_frames, sr, fps = _check_audio_frames(audio, n_frames, sr, fps)
+    dynamic_range_db = check_number(dynamic_range_db, "dynamic_range_db", lo=0.0, hi=1000.0, unit="dB")
+    fmin = check_number(fmin, "fmin", lo=0.0, unit="Hz")
+    fmax = check_number(fmax, "fmax", lo=0.0, lo_open=True, unit="Hz")
     spec, _ = _frame_power(audio, n_frames, sr=sr, fps=fps)
     return _log_mel(spec, sr, n_mels, fmin, fmax, dynamic_range_db)
 
@@ -507,6 +590,7 @@ def voice_cues(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int = FPS
     ``"speech band"``: :func:`speech_band_energy` (300-3000 Hz, natural log);
     ``"log-mel"``: the mean of :func:`log_mel_frames` (80-7600 Hz, dB).
     """
+    audio, n_frames, sr, fps = _check_audio_frames(audio, n_frames, sr, fps)
     spec, f = _frame_power(audio, n_frames, sr=sr, fps=fps)
     return {"speech band": _band_log_energy(spec, f), "log-mel": _log_mel(spec, sr).mean(axis=1)}
 
@@ -519,6 +603,7 @@ def speech_seconds(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: int =
     varies by well under 1 dB from frame to frame in this 80 ms, 2.7 kHz
     window, so 6 dB above it is sound that comes and goes, as speech does.
     """
+    above_floor_db = check_number(above_floor_db, "above_floor_db", lo=0.0, hi=1000.0, unit="dB")
     e = speech_band_energy(audio, n_frames, sr=sr, fps=fps, floor_percentile=0.0)
     if np.max(e) < np.log(1e-9):  # digital silence
         return 0.0
@@ -545,6 +630,13 @@ def speech_band_energy(audio: np.ndarray, n_frames: int, *, sr: int = SR, fps: i
     np.ndarray
         float64 ``[n_frames]`` log energy.
     """
+    audio, n_frames, sr, fps = _check_audio_frames(audio, n_frames, sr, fps)
+    band = check_values(band_hz, "band_hz", lo=0.0, hi=sr / 2, ndim=1, min_len=2, max_len=2)
+    if band[0] >= band[1]:
+        raise InputError(f"band_hz must run from a lower to a higher frequency; got {band[0]:g} to {band[1]:g} Hz.")
+    floor_percentile = check_number(floor_percentile, "floor_percentile", lo=0.0, hi=100.0)
+    if dynamic_range_db is not None:
+        dynamic_range_db = check_number(dynamic_range_db, "dynamic_range_db", lo=0.0, hi=1000.0, unit="dB")
     spec, f = _frame_power(audio, n_frames, sr=sr, fps=fps)
     return _band_log_energy(spec, f, band_hz, floor_percentile, dynamic_range_db)
 
@@ -593,19 +685,22 @@ def lagged_correlation(video_signal: np.ndarray, audio_signal: np.ndarray, max_o
     r : np.ndarray
         Correlation at each lag, in [-1, 1].
     """
-    v = np.asarray(video_signal, float)
-    a = np.asarray(audio_signal, float)
+    v, a, max_offset = _check_pair(video_signal, audio_signal, max_offset)
     T = len(v)
-    if len(a) != T:
-        raise InputError(f"The video and audio signals differ in length ({T} vs {len(a)} frames).")
-    if T < 2 * max_offset + 3:
-        raise InputError(f"{T} frames are too few to search ±{max_offset} frames of offset.")
-    w_all = np.ones(T) if weights is None else np.asarray(weights, float)
+    if weights is None:
+        w_all = np.ones(T)
+    else:
+        w_all = check_values(weights, "The weights", lo=0.0, hi=MAX_SIGNAL, ndim=1)
+        if len(w_all) != T:
+            raise InputError(f"The weights need one value per frame ({T}); got {len(w_all)}.")
     lags = np.arange(-max_offset, max_offset + 1)
     r = np.empty(len(lags))
     for j, lag in enumerate(lags):
         i0, i1 = max(0, lag), min(T, T + lag)
         x, y, w = v[i0:i1], a[i0 - lag:i1 - lag], w_all[i0 - lag:i1 - lag]
+        if not w.sum() > 0:  # no weight on this overlap: no evidence either way
+            r[j] = 0.0
+            continue
         w = w / w.sum()
         x = x - np.dot(w, x)
         y = y - np.dot(w, y)
@@ -673,9 +768,14 @@ def bootstrap_lags(video_signal: np.ndarray, audio_signal: np.ndarray, max_offse
     np.ndarray
         int ``[n]`` best lag per replicate.
     """
-    v = np.asarray(video_signal, float)
-    a = np.asarray(audio_signal, float)
+    v, a, max_offset = _check_pair(video_signal, audio_signal, max_offset)
     T = len(v)
+    n = check_int(n, "The number of bootstrap replicates", lo=1, hi=100_000)
+    block = check_int(block, "The bootstrap block (frames)", lo=1, hi=MAX_FRAMES)
+    seed = check_int(seed, "seed", lo=0, hi=2**63 - 1)
+    if n * T * (2 * max_offset + 1) > MAX_BOOT_WORK:
+        raise InputError(f"{n} replicates of {T} frames at {2 * max_offset + 1} lags is too much work; "
+                         "use fewer replicates or a shorter clip.")
     W = _block_counts(T, n, block, seed)
     lags = np.arange(-max_offset, max_offset + 1)
     R = np.empty((n, len(lags)))
@@ -687,7 +787,10 @@ def bootstrap_lags(video_signal: np.ndarray, audio_signal: np.ndarray, max_offse
 
 def uncertainty_range(boot_lags: np.ndarray, best: int, level: float = CONFIDENCE_LEVEL) -> int:
     """Half-width of the smallest range ``best ± u`` (frames) holding ``level`` of the bootstrap estimates."""
-    dev = np.sort(np.abs(np.asarray(boot_lags) - int(best)))
+    boot_lags = check_values(boot_lags, "The bootstrap lags", lo=-1e9, hi=1e9, ndim=1, max_len=10_000_000)
+    best = check_int(best, "The best lag", lo=-10**9, hi=10**9)
+    level = check_number(level, "level", lo=0.0, lo_open=True, hi=1.0)
+    dev = np.sort(np.abs(boot_lags - best))
     if dev.size == 0:
         return 0
     k = int(np.ceil(level * dev.size)) - 1
@@ -713,7 +816,17 @@ def decide(offset_frames: int, boot_lags: np.ndarray, lags: np.ndarray, *, speec
     support : np.ndarray
         Share of the replicates choosing each lag of ``lags``.
     """
-    boot_lags = np.asarray(boot_lags)
+    offset_frames = check_int(offset_frames, "offset_frames", lo=-10**9, hi=10**9)
+    boot_lags = check_values(boot_lags, "The bootstrap lags", lo=-1e9, hi=1e9, ndim=1, max_len=100_000)
+    lags = check_values(lags, "The lags", lo=-1e9, hi=1e9, ndim=1, max_len=2 * MAX_SEARCH + 1)
+    speech_s = check_number(speech_s, "speech_s", lo=0.0, unit="s")
+    if mouth_grey is not None:
+        mouth_grey = check_number(mouth_grey, "mouth_grey", lo=0.0)
+    fps = check_number(fps, "The frame rate (fps)", lo=0.0, lo_open=True, hi=1000.0)
+    level = check_number(level, "level", lo=0.0, lo_open=True, hi=1.0)
+    max_uncertainty = check_number(max_uncertainty, "max_uncertainty (frames)", lo=0.0)
+    min_speech_s = check_number(min_speech_s, "min_speech_s", lo=0.0, unit="s")
+    still_grey = check_number(still_grey, "still_grey", lo=0.0)
     support = np.array([np.mean(boot_lags == lag) for lag in lags]) if boot_lags.size else np.zeros(len(lags))
     u = float(uncertainty_range(boot_lags, offset_frames, level)) if boot_lags.size else float("nan")
     ms = 1000.0 / fps
@@ -766,10 +879,20 @@ def cca_curve(video_features: np.ndarray, audio_features: np.ndarray, max_offset
     pairs : list of (t, u, w)
         Video-frame indices and held-out projections per lag (for the bootstrap).
     """
-    V = np.asarray(video_features, float)
-    A = np.asarray(audio_features, float)
+    V = check_signal(video_features, "The video features", ndim=(1, 2), dtype=np.float64, max_abs=MAX_SIGNAL)
+    A = check_signal(audio_features, "The audio features", ndim=(1, 2), dtype=np.float64, max_abs=MAX_SIGNAL)
     V, A = (V[:, None] if V.ndim == 1 else V), (A[:, None] if A.ndim == 1 else A)
+    if V.shape[1] > 256 or A.shape[1] > 256:
+        raise InputError(f"At most 256 features per frame; got {V.shape[1]} (video) and {A.shape[1]} (audio).")
+    max_offset = check_int(max_offset, "max_offset (frames)", lo=0, hi=MAX_SEARCH)
+    n_folds = check_int(n_folds, "n_folds", lo=2, hi=50)
+    reg = check_number(reg, "reg", lo=0.0, hi=1e6)
     T = len(V)
+    if len(A) != T or T > MAX_FRAMES:
+        raise InputError(f"The video and audio features need one row per frame each (at most {MAX_FRAMES:,}); "
+                         f"got {len(V)} and {len(A)}.")
+    if T - max_offset < 2 * n_folds:
+        raise InputError(f"{T} frames are too few for {n_folds} folds at ±{max_offset} frames of offset.")
     lags = np.arange(-max_offset, max_offset + 1)
     r = np.empty(len(lags))
     pairs = []
@@ -847,25 +970,28 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = DEFA
     InputError
         Bad shapes, too short, no face found, unknown method.
     """
-    if method not in METHODS:
-        raise InputError(f"Unknown method '{method}'; choose one of {', '.join(METHODS)}.")
-    if combine not in ("chunks", "clip"):
-        raise InputError(f"combine must be 'chunks' or 'clip'; got {combine!r}.")
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise InputError(f"frames must be uint8 [T, H, W, 3] RGB; got {frames.dtype} {frames.shape}.")
+    if not isinstance(method, str) or method not in METHODS:
+        raise InputError(f"Unknown method {method!r:.40}; choose one of {', '.join(METHODS)}.")
+    if not isinstance(combine, str) or combine not in ("chunks", "clip"):
+        raise InputError(f"combine must be 'chunks' or 'clip'; got {combine!r:.40}.")
+    frames = _check_frames(frames)
     T = len(frames)
-    max_offset = int(max_offset)
-    if max_offset < 1:
-        raise InputError(f"max_offset must be at least 1 frame; got {max_offset}.")
+    max_offset = check_int(max_offset, "max_offset (frames)", lo=1, hi=MAX_SEARCH)
+    vad_weight = check_number(vad_weight, "vad_weight", lo=0.0, hi=1.0)
+    detect_every = check_int(detect_every, "detect_every (frames)", lo=1, hi=MAX_FRAMES)
+    chunk_frames = check_int(chunk_frames, "chunk_frames", lo=1, hi=MAX_FRAMES)
+    seed = check_int(seed, "seed", lo=0, hi=2**63 - 1)
+    highpass_frames = check_int(highpass_frames, "highpass_frames", lo=0, hi=MAX_FRAMES)
+    if T > MAX_WINDOW_SAMPLES // (2 * SAMPLES_PER_FRAME):
+        raise InputError(f"The clip has {T} frames ({T / FPS:.0f} s); at most "
+                         f"{MAX_WINDOW_SAMPLES // (2 * SAMPLES_PER_FRAME)} are analysed at once. Cut it first.")
     if T < max(FPS, 2 * max_offset + 5):
         raise InputError(
             f"The clip has {T} frames ({T / FPS:.2f} s); at least {max(FPS, 2 * max_offset + 5)} are needed "
             f"to search ±{max_offset} frames."
         )
-    audio = np.asarray(audio, np.float32).reshape(-1)
-    if not np.all(np.isfinite(audio)):
-        raise InputError("The audio contains NaN or infinite samples.")
+    audio = check_signal(audio, "The audio", ndim=(1, 2), min_len=0, dtype=np.float32, max_abs=MAX_AMPLITUDE)
+    audio = audio.reshape(-1)
     need = T * SAMPLES_PER_FRAME
     audio = np.pad(audio[:need], (0, max(0, need - len(audio))))
     notices: list[str] = []
@@ -875,9 +1001,7 @@ def estimate_offset(frames: np.ndarray, audio: np.ndarray, *, method: str = DEFA
         if found < 0.5:
             notices.append(f"The face was found in only {100 * found:.0f} % of the frames checked; "
                            "the box in between is interpolated, so the estimate is less reliable.")
-    boxes = np.asarray(boxes, float)
-    if boxes.shape != (T, 4):
-        raise InputError(f"boxes must be [T, 4] = [{T}, 4]; got {boxes.shape}.")
+    boxes = _check_boxes(boxes, "boxes", T)
     # The matrices here are small (at most a few hundred rows); BLAS threads only contend for the
     # cores (measured: a 75×75 eigh 250× slower with two threads on a busy 2-core machine).
     from threadpoolctl import threadpool_limits
@@ -1041,11 +1165,16 @@ def _estimate_syncnet(frames, audio, boxes, max_offset, model, seed: int = 0):
 
 def estimate_clip(clip: AVClip, **kwargs) -> SyncResult:
     """:func:`estimate_offset` on a decoded :class:`~lib.video.AVClip`."""
+    if not isinstance(clip, AVClip):
+        raise InputError(f"estimate_clip needs a decoded clip (lib.video.AVClip); got {type(clip).__name__}.")
     return estimate_offset(clip.frames, clip.audio, **kwargs)
 
 
 def correlation_at(result: SyncResult, lag: int) -> float:
     """Correlation of the two signals when the audio is assumed to lead by ``lag`` frames."""
+    if not isinstance(result, SyncResult):
+        raise InputError(f"correlation_at needs a SyncResult from estimate_offset; got {type(result).__name__}.")
+    lag = check_int(lag, "The lag (frames)", lo=-MAX_SEARCH, hi=MAX_SEARCH)
     if result.mouth_signal is None or result.audio_signal is None:
         raise InputError("This result has no mouth/audio signals (only the energy method keeps them).")
     _, r = lagged_correlation(result.mouth_signal, result.audio_signal, max(abs(int(lag)), 1))
@@ -1058,8 +1187,9 @@ def advance_audio(audio: np.ndarray, offset_frames: int, *, fps: int = FPS, sr: 
     Keeps the length: samples pushed off one end are dropped, silence fills the other. Negative
     values delay the audio. This is how tests and the bench induce a known offset in memory.
     """
-    n = int(offset_frames) * (sr // fps)
-    audio = np.asarray(audio, dtype=np.float32)
+    audio = check_signal(audio, "The audio", min_len=0, dtype=np.float32)
+    sr, fps = _check_rates(sr, fps)
+    n = check_int(offset_frames, "offset_frames", lo=-10**9, hi=10**9) * (sr // fps)
     if n > 0:
         return np.concatenate([audio[n:], np.zeros(min(n, len(audio)), np.float32)])[: len(audio)]
     if n < 0:
@@ -1078,19 +1208,27 @@ def audio_shift_frames(before: np.ndarray, after: np.ndarray, *, max_frames: int
     """
     from scipy.signal import correlate
 
-    a = np.asarray(before, np.float64).reshape(-1)
-    b = np.asarray(after, np.float64).reshape(-1)
+    a = check_signal(before, "The first soundtrack", ndim=(1, 2), min_len=0, dtype=np.float64,
+                     max_abs=MAX_AMPLITUDE).reshape(-1)
+    b = check_signal(after, "The second soundtrack", ndim=(1, 2), min_len=0, dtype=np.float64,
+                     max_abs=MAX_AMPLITUDE).reshape(-1)
+    max_frames = check_int(max_frames, "max_frames", lo=0, hi=10**6)
+    sr, fps = _check_rates(sr, fps)
+    if a.size + b.size > MAX_WINDOW_SAMPLES:
+        raise InputError(f"The soundtracks are too long to compare ({a.size + b.size:,} samples together; at most "
+                         f"{MAX_WINDOW_SAMPLES:,}). Cut them first.")
     if a.size == 0 or b.size == 0 or not (np.any(a) and np.any(b)):
         raise InputError("Both soundtracks must hold some sound to compare them.")
     c = correlate(a, b, mode="full", method="fft")
     lags = np.arange(-(len(b) - 1), len(a))
-    limit = int(max_frames) * (sr // fps)
+    limit = max_frames * (sr // fps)
     ok = np.abs(lags) <= limit
     return float(lags[ok][np.argmax(c[ok])] / (sr / fps))
 
 
 def itu_band_frames(fps: int = FPS) -> tuple[float, float]:
     """ITU-R BT.1359 detectability band in frames on the offset axis (audio-late, audio-early)."""
+    fps = check_number(fps, "The frame rate (fps)", lo=0.0, lo_open=True, hi=1000.0)
     return -ITU_AUDIO_LATE_MS * fps / 1000.0, ITU_AUDIO_EARLY_MS * fps / 1000.0
 
 
@@ -1133,11 +1271,17 @@ def shift_audio(path_in, path_out, offset_frames: int, *, fps: int = FPS, audio_
     import os
     import tempfile
 
-    path_out = Path(path_out)
+    path_in = _path(path_in)
+    path_out = _path(path_out)
+    if path_out.is_dir() or not path_out.parent.is_dir():
+        raise InputError(f"Cannot write {path_out}: it is a folder or its folder does not exist.")
+    offset_frames = check_int(offset_frames, "offset_frames", lo=-10**6, hi=10**6)
+    fps = check_number(fps, "The frame rate (fps)", lo=0.0, lo_open=True, hi=1000.0)
+    audio_bitrate = check_int(audio_bitrate, "The audio bitrate", lo=8000, hi=512000)
     fd, tmp = tempfile.mkstemp(prefix=".shift_", suffix=".mp4", dir=path_out.parent)
     os.close(fd)
     try:
-        _write_shifted(path_in, tmp, int(offset_frames), fps=fps, audio_bitrate=audio_bitrate)
+        _write_shifted(path_in, tmp, offset_frames, fps=fps, audio_bitrate=audio_bitrate)
         os.replace(tmp, path_out)
     finally:
         if os.path.exists(tmp):

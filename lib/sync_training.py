@@ -36,7 +36,7 @@ from typing import Callable
 import numpy as np
 
 from lib import sync, syncnet
-from lib.errors import InputError
+from lib.errors import InputError, check_int, check_number, check_values
 
 #: Mouth crop fed to the video tower: (width, height) in pixels, grey.
 MOUTH_SIZE = (48, 32)
@@ -51,6 +51,8 @@ MIN_SHIFT = 1
 #: Matched and shifted pairs kept for the per-epoch distance histograms.
 EVAL_PAIRS = 300
 WINDOW = syncnet.WINDOW_FRAMES
+#: Most windows one clip may give (over an hour of video at 25 fps).
+MAX_WINDOWS = 100_000
 MFCC_PER_FRAME = syncnet.MFCC_PER_FRAME
 WINDOW_MFCC = syncnet.WINDOW_MFCC
 
@@ -145,7 +147,11 @@ def make_pairs(n_windows: int, rng: np.random.Generator, *, max_shift: int = MAX
     video_idx, audio_idx, label : np.ndarray
         int arrays of ``2 n_windows`` pairs (positives first) and float32 labels.
     """
-    max_shift, min_shift = int(max_shift), int(min_shift)
+    n_windows = check_int(n_windows, "The number of windows", lo=0, hi=MAX_WINDOWS)
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {type(rng).__name__}.")
+    max_shift = check_int(max_shift, "max_shift", hi=MAX_WINDOWS)
+    min_shift = check_int(min_shift, "min_shift", hi=MAX_WINDOWS)
     if min_shift < 1 or max_shift < min_shift:
         raise InputError(f"Shifts for negatives must satisfy 1 ≤ min_shift ≤ max_shift; got {min_shift}, {max_shift}.")
     i = np.arange(int(n_windows))
@@ -172,6 +178,12 @@ def contrastive_loss(d, y, margin: float = MARGIN, *, reduce: bool = True):
     shifted pairs only for being closer than the margin. Works on numpy arrays and on
     torch tensors alike (``reduce=False`` gives the per-pair terms).
     """
+    if not type(d).__module__.startswith("torch"):  # numpy input: check it (tensors come from train())
+        d = check_values(d, "The distances d", lo=0.0, hi=1e150, min_len=1)
+        y = check_values(y, "The labels y", lo=0.0, hi=1.0, min_len=1)
+        if y.shape != d.shape and y.size != 1:
+            raise InputError(f"The labels y must match the distances d; got shapes {y.shape} and {d.shape}.")
+        margin = check_number(margin, "The margin", lo=0.0, hi=1e150)
     hinge = (margin - d).clip(min=0)
     terms = 0.5 * (y * d ** 2 + (1 - y) * hinge ** 2)
     return terms.mean() if reduce else terms

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import InputError, check_int, check_number, check_signal, check_values
 
 #: SyncNet's video rate (frames per second) and audio rate (Hz).
 FPS = 25
@@ -69,12 +69,21 @@ class AVClip:
         return len(self.frames) / self.fps
 
 
+def _path(path) -> Path:
+    """``path`` as a :class:`~pathlib.Path` (a string or path-like), else :class:`InputError`."""
+    if isinstance(path, (bytes, bool)) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise InputError(f"A file path is needed (text or a Path); got {type(path).__name__} {path!r:.40}.")
+    return Path(path)
+
+
 def _open(path):
     import av
 
-    path = Path(path)
+    path = _path(path)
     if not path.exists():
         raise InputError(f"No video file at {path}.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a video file.")
     if path.stat().st_size == 0:
         raise InputError(f"'{path.name}' is empty (0 bytes).")
     try:
@@ -172,7 +181,10 @@ def load_av(path, *, max_height: int = MAX_HEIGHT, max_duration_s: float = MAX_D
     """
     import av
 
-    name = name or Path(path).name
+    max_height = check_int(max_height, "max_height (rows)", lo=16, hi=4320)
+    max_duration_s = check_number(max_duration_s, "The longest clip", lo=0.0, lo_open=True, hi=3600.0, unit="s")
+    min_duration_s = check_number(min_duration_s, "The shortest clip", lo=0.0, hi=max_duration_s, unit="s")
+    name = name if isinstance(name, str) and name else _path(path).name
     notices: list[str] = []
     with _open(path) as c:
         if not c.streams.video:
@@ -331,7 +343,23 @@ def write_av(path, frames: np.ndarray, audio: np.ndarray | None, *, fps: float =
     if first.ndim != 3 or first.shape[-1] != 3:
         raise InputError(f"Each frame must be [H, W, 3] RGB; got shape {first.shape}.")
     h, w = first.shape[0] - first.shape[0] % 2, first.shape[1] - first.shape[1] % 2
-    path = Path(path)
+    if h < 2 or w < 2 or first.dtype != np.uint8:
+        raise InputError(f"Frames must be uint8 RGB of at least 2x2 pixels; got {first.dtype} {first.shape}.")
+    path = _path(path)
+    if path.is_dir() or not path.parent.is_dir():
+        raise InputError(f"Cannot write {path}: it is a folder or its folder does not exist.")
+    if path.suffix.lower() not in (".mp4", ".mkv", ".mov"):
+        raise InputError(f"Write videos as .mp4, .mkv or .mov; got '{path.name}'.")
+    fps = check_number(fps, "The frame rate", lo=0.0, lo_open=True, hi=1000.0, unit="fps")
+    sr = check_int(sr, "The sampling rate", lo=8000, hi=96000)
+    crf = check_int(crf, "crf", lo=0, hi=51)
+    audio_bitrate = check_int(audio_bitrate, "The audio bitrate", lo=8000, hi=512000)
+    if preset not in X264_PRESETS:
+        raise InputError(f"preset must be one of {', '.join(X264_PRESETS)}; got {preset!r:.40}.")
+    if audio is not None:
+        audio = check_signal(audio, "The audio", dtype=np.float32)
+    if frame_times_s is not None:
+        frame_times_s = check_values(frame_times_s, "The frame times", lo=0.0, hi=1e6, ndim=1, min_len=1)
     rate = Fraction(fps).limit_denominator(1001)
     with av.open(str(path), mode="w") as out:
         vs = out.add_stream("libx264", rate=rate)
@@ -347,6 +375,8 @@ def write_av(path, frames: np.ndarray, audio: np.ndarray | None, *, fps: float =
         for i, img in enumerate(itertools.chain([first], it)):
             vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.asarray(img)[:h, :w]), format="rgb24")
             if frame_times_s is not None:
+                if i >= len(frame_times_s):
+                    raise InputError(f"frame_times_s has {len(frame_times_s)} times for more frames than that.")
                 vf.pts = int(round(frame_times_s[i] * 1000))
                 vf.time_base = Fraction(1, 1000)
             for pkt in vs.encode(vf):
@@ -356,6 +386,10 @@ def write_av(path, frames: np.ndarray, audio: np.ndarray | None, *, fps: float =
         if ast is not None:
             _encode_audio(out, ast, np.asarray(audio, np.float32), int(sr))
     return path
+
+
+#: libx264 speed presets accepted by :func:`write_av`.
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 
 def _encode_audio(out, stream, audio: np.ndarray, sr: int, block: int = 1024) -> None:
@@ -378,4 +412,7 @@ def _encode_audio(out, stream, audio: np.ndarray, sr: int, block: int = 1024) ->
 
 
 def file_size_mb(path) -> float:
-    return os.path.getsize(path) / 1e6
+    path = _path(path)
+    if not path.is_file():
+        raise InputError(f"No file at {path}.")
+    return path.stat().st_size / 1e6

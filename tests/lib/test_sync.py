@@ -259,6 +259,29 @@ def test_estimate_offset_rejects_bad_arguments(speech):
         sync.estimate_offset(frames.astype(float), audio)
 
 
+def test_hostile_values_from_the_fuzz_review_are_input_errors(tmp_path, face_video):
+    """Each call below crashed inside numpy/OpenCV/PyAV (or asked for gigabytes) before the boundary checks."""
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (30, 48, 64, 3), dtype=np.uint8)
+    boxes = np.tile([16.0, 8.0, 48.0, 40.0], (30, 1))
+    calls = [
+        lambda: sync.detect_faces(frames, det_height=0),                       # ZeroDivisionError
+        lambda: sync.grey_patches(frames.astype(float) * np.inf, boxes),      # OpenCV error
+        lambda: sync.mouth_motion(frames, np.full((30, 4), np.nan)),            # NaN to int
+        lambda: sync.speech_seconds(np.zeros(640), 10**15),                    # multi-GiB allocation
+        lambda: sync.correlation_at(5, 1),                                     # AttributeError
+        lambda: sync.estimate_clip(5),                                         # AttributeError
+        lambda: sync.uncertainty_range(np.full(5, np.inf), 0),                 # OverflowError
+        lambda: sync.shift_audio(face_video, tmp_path, 1),                     # IsADirectoryError
+        lambda: sync.shift_audio(face_video, tmp_path / "no such folder" / "x.mp4", 1),  # FileNotFoundError
+        lambda: sync.shift_audio(face_video, tmp_path / "x.mp4", 1, audio_bitrate=-1),  # FFmpeg error
+    ]
+    for i, call in enumerate(calls):
+        with pytest.raises(InputError):
+            call()
+        assert not (tmp_path / "x.mp4").exists(), i
+
+
 def test_itu_band_in_frames():
     assert sync.itu_band_frames(25) == pytest.approx((-3.125, 1.125))
 

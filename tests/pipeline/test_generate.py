@@ -181,25 +181,48 @@ def test_a_killed_worker_loses_and_duplicates_nothing(reference, inputs, cluster
 
 
 def test_interrupted_cli_resumes_and_rechecks_finished_chunks(reference, inputs, cluster, tmp_path):
-    lc, _ = cluster
+    lc, client = cluster
     out = tmp_path / "cli"
     argv = ["--speech", str(inputs["speech"]), "--out", str(out), "--n", "10", "--seed", "7",
             "--spec", str(inputs["spec"]), "--chunk-size", "2", "--scheduler", lc.scheduler_address]
     parts = out / jobs.PARTS_DIR
+    worker_pids = list(client.run(os.getpid).values())
+    frozen = threading.Event()
 
-    def stop_after_first_part(line):
-        if parts.exists() and list(parts.glob("*.parquet")):
+    def freeze_at_first_part():
+        # The whole job takes well under a second of CPU: waiting for the child's next progress line
+        # let it finish first on a busy machine. Freeze the workers the moment a part exists instead,
+        # so the interruption lands mid-job whatever the load.
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not frozen.is_set():
+            if parts.exists() and list(parts.glob("*.parquet")):
+                for pid in worker_pids:
+                    os.kill(pid, signal.SIGSTOP)
+                frozen.set()
+                return
+            time.sleep(0.005)
+
+    def stop_once_frozen(line):
+        if frozen.is_set():
             raise KeyboardInterrupt  # what a Ctrl-C in the caller does: the child gets SIGINT
 
-    with pytest.raises(KeyboardInterrupt):
-        generate.run_subprocess(argv, stop_after_first_part)
-    assert not (out / "manifest.parquet").exists()
-    finished = sorted(parts.glob("*.parquet"))
-    assert 1 <= len(finished) < 5
-    # damage a finished example: the rerun must notice (checked, not assumed) and render it again
-    first = manifest.read(finished[0]).to_pylist()[0]
-    with open(out / first["input_path"], "r+b") as f:
-        f.truncate(100)
+    watcher = threading.Thread(target=freeze_at_first_part, daemon=True)
+    watcher.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            generate.run_subprocess(argv, stop_once_frozen)
+        assert not (out / "manifest.parquet").exists()
+        finished = sorted(parts.glob("*.parquet"))
+        assert 1 <= len(finished) < 5
+        # damage a finished example: the rerun must notice (checked, not assumed) and render it again
+        first = manifest.read(finished[0]).to_pylist()[0]
+        with open(out / first["input_path"], "r+b") as f:
+            f.truncate(100)
+    finally:
+        frozen.set()
+        watcher.join(5)
+        for pid in worker_pids:
+            os.kill(pid, signal.SIGCONT)
     lines: list[str] = []
     code, tail = generate.run_subprocess(argv, lines.append)
     assert code == 0, tail
