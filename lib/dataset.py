@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from lib.errors import InputError
+from lib.errors import MAX_AMPLITUDE, InputError, check_int, check_number, check_signal, check_sr
 
 #: Distributions a spec leaf can name.
 DISTRIBUTIONS = ("uniform", "log-uniform", "choice")
@@ -67,6 +67,9 @@ P56_HANGOVER_S = 0.2
 P56_MARGIN_DB = 15.9
 #: Length of the fade that ends the early-reflection target, in ms (a hard cut would click).
 EARLY_FADE_MS = 5.0
+#: Longest example (s) and the sampling rates (Hz) the renderers accept.
+MAX_EXAMPLE_S = 120.0
+MIN_SR, MAX_SR = 1000, 192000
 
 _WALLS = ["Hard surface (average)", "Rendered brickwork", "Rough concrete", "Plasterboard on frame",
           "Wooden lining", "Glass window", "Curtains, cotton draped"]
@@ -202,6 +205,10 @@ def _check_value(path: str, v, kind) -> None:
         if v not in kind:
             raise InputError(f"{path}: {v!r} is not one of {', '.join(map(str, kind))}.")
         return
+    if kind == "scalar":  # any constant a spec can hold: text, a flag or a finite number
+        if not (isinstance(v, (str, bool)) or _is_number(v)):
+            raise InputError(f"{path}: expected text, true/false or a finite number; got {v!r:.40}.")
+        return
     if kind == "material":
         from lib.materials import MATERIALS
 
@@ -254,8 +261,17 @@ def _check_leaf(path: str, leaf, kind) -> None:
         raise InputError(f"{path}: a log-uniform range needs low > 0; got {leaf['low']}.")
 
 
+def _check_any_leaf(leaf, numeric: bool) -> None:
+    """A constant or a distribution table as the module docstring describes, else :class:`InputError`."""
+    if isinstance(leaf, dict) and leaf.get("dist") == "choice" and not numeric:
+        _check_leaf("The leaf", leaf, "scalar")
+    else:
+        _check_leaf("The leaf", leaf, "number" if numeric or isinstance(leaf, dict) else "scalar")
+
+
 def bounds(leaf) -> tuple:
     """Smallest and largest value a numeric leaf can take: ``(low, high)``."""
+    _check_any_leaf(leaf, numeric=True)
     if not isinstance(leaf, dict):
         return leaf, leaf
     if leaf["dist"] == "choice":
@@ -265,6 +281,9 @@ def bounds(leaf) -> tuple:
 
 def possible_values(leaf) -> list:
     """Values a categorical leaf can take (those with a non-zero weight)."""
+    _check_any_leaf(leaf, numeric=False)
+    if isinstance(leaf, dict) and leaf["dist"] != "choice":
+        raise InputError(f"A {leaf['dist']} range is not categorical: it takes a range of numbers, not a list of values.")
     if not isinstance(leaf, dict):
         return [leaf]
     w = leaf.get("weights") or [1] * len(leaf["values"])
@@ -341,6 +360,8 @@ def _resolved(spec: dict | None) -> dict:
 
 def spec_to_toml(spec: dict) -> str:
     """Write a spec as TOML text (``tomllib.loads`` gives it back)."""
+    if not isinstance(spec, dict):
+        raise InputError(f"The spec must be a table of settings (a dict); got {type(spec).__name__}.")
 
     def value(v) -> str:
         if isinstance(v, bool):
@@ -382,6 +403,13 @@ def _rng(seed: int, index: int, name: str) -> np.random.Generator:
 
 def sample(leaf, rng: np.random.Generator):
     """One draw from a spec leaf (a constant comes back as it is)."""
+    _check_any_leaf(leaf, numeric=False)
+    if not isinstance(rng, np.random.Generator):
+        raise InputError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {type(rng).__name__}.")
+    return _sample(leaf, rng)
+
+
+def _sample(leaf, rng: np.random.Generator):
     if not isinstance(leaf, dict):
         return leaf
     dist = leaf["dist"]
@@ -402,9 +430,13 @@ def inverse_eyring(rt60_s: float, room_dim, *, c: float = 343.0) -> float:
     Unlike Sabine's inverse it always exists (Eyring gives 0 s at alpha = 1), and the hybrid tail
     decays at Eyring's rate, so the measured decay matches the drawn RT60.
     """
-    L, W, H = (float(x) for x in room_dim)
+    from lib import room
+
+    L, W, H = room._room(room_dim)
+    rt60_s = check_number(rt60_s, "The RT60", lo=0.0, lo_open=True, hi=1e4, unit="s")
+    c = room._speed(c)
     V, S = L * W * H, 2 * (L * W + L * H + W * H)
-    return float(-math.expm1(-24 * math.log(10) * V / (c * S * float(rt60_s))))
+    return float(-math.expm1(-24 * math.log(10) * V / (c * S * rt60_s)))
 
 
 def _positions(spec: dict, seed: int, index: int, dim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -415,9 +447,9 @@ def _positions(spec: dict, seed: int, index: int, dim: np.ndarray) -> tuple[np.n
     lo, hi = np.full(3, m), dim - m
     for _ in range(1000):
         src = np.array([rng.uniform(lo[0], hi[0]), rng.uniform(lo[1], hi[1]),
-                        np.clip(sample(pos["source_height_m"], rng), lo[2], hi[2])])
+                        np.clip(_sample(pos["source_height_m"], rng), lo[2], hi[2])])
         mic = np.array([rng.uniform(lo[0], hi[0]), rng.uniform(lo[1], hi[1]),
-                        np.clip(sample(pos["mic_height_m"], rng), lo[2], hi[2])])
+                        np.clip(_sample(pos["mic_height_m"], rng), lo[2], hi[2])])
         d = float(np.linalg.norm(src - mic))
         if d_min <= d <= d_max:
             return src, mic
@@ -456,7 +488,7 @@ def draw_params(spec: dict | None, seed: int, index: int) -> dict:
     seed, index = int(seed), int(index)
 
     def draw(path: str):
-        return sample(_get(s, path), _rng(seed, index, path))
+        return _sample(_get(s, path), _rng(seed, index, path))
 
     def chance(path: str) -> bool:
         return bool(_rng(seed, index, path).random() < float(_get(s, path)))
@@ -467,7 +499,7 @@ def draw_params(spec: dict | None, seed: int, index: int) -> dict:
                          "room_length_m": float(dim[0]), "room_width_m": float(dim[1]), "room_height_m": float(dim[2]),
                          "volume_m3": float(dim.prod()), "absorption_mode": mode}
     # four walls, each its own draw from the wall materials
-    walls = [sample(s["room"]["wall_material"], _rng(seed, index, f"room.wall_material.{i}")) for i in range(4)]
+    walls = [_sample(s["room"]["wall_material"], _rng(seed, index, f"room.wall_material.{i}")) for i in range(4)]
     mats = walls + [draw("room.floor_material"), draw("room.ceiling_material")]
     if mode == "rt60":
         rt = float(draw("room.rt60_s"))
@@ -510,13 +542,37 @@ def draw_params(spec: dict | None, seed: int, index: int) -> dict:
     return p
 
 
+_SURFACE_KEYS = ("x0", "x1", "y0", "y1", "floor", "ceiling")
+
+
+def _check_params(params, keys) -> dict:
+    """``params`` as :func:`draw_params` returns it, holding ``keys``, else :class:`InputError`."""
+    if not isinstance(params, dict):
+        raise InputError("params must be the dict of one example's draws (lib.dataset.draw_params); "
+                         f"got {type(params).__name__} {params!r:.40}.")
+    missing = [k for k in keys if k not in params]
+    if missing:
+        raise InputError(f"params lacks {', '.join(missing)}: pass the dict lib.dataset.draw_params returns.")
+    return params
+
+
+def _param(params: dict, key: str, lo: float | None = None, hi: float | None = None) -> float:
+    return check_number(params[key], f"params['{key}']", lo=lo, hi=hi)
+
+
 def absorption_table(params: dict) -> np.ndarray:
     """The ``(6, n_bands)`` absorption of an example's room (one column when it is frequency-flat)."""
     from lib.materials import material_absorption
 
-    if params["absorption_mode"] == "rt60":
-        return np.full((6, 1), float(params["absorption"]))
-    return np.stack([material_absorption(params[f"material_{n}"]) for n in ("x0", "x1", "y0", "y1", "floor", "ceiling")])
+    _check_params(params, ["absorption_mode"])
+    mode = params["absorption_mode"]
+    if not isinstance(mode, str) or mode not in ABSORPTION_MODES:
+        raise InputError(f"params['absorption_mode'] must be one of {', '.join(ABSORPTION_MODES)}; got {mode!r:.40}.")
+    if mode == "rt60":
+        _check_params(params, ["absorption"])
+        return np.full((6, 1), _param(params, "absorption", lo=0.0, hi=1.0))
+    _check_params(params, [f"material_{n}" for n in _SURFACE_KEYS])
+    return np.stack([material_absorption(params[f"material_{n}"]) for n in _SURFACE_KEYS])
 
 
 # --------------------------------------------------------------------------------------
@@ -537,10 +593,12 @@ def _shaped_noise(n: int, sr: int, rng: np.random.Generator, gain_of_freq, count
 
 def synth_noise(kind: str, n: int, sr: int, seed: int) -> np.ndarray:
     """``n`` samples of a synthetic noise (see :data:`NOISE_KINDS`), float64 with unit RMS."""
-    if kind not in NOISE_KINDS or kind == "file":
-        raise InputError(f"Cannot synthesise noise {kind!r}; choose one of "
+    if not isinstance(kind, str) or kind not in NOISE_KINDS or kind == "file":
+        raise InputError(f"Cannot synthesise noise {kind!r:.40}; choose one of "
                          f"{', '.join(k for k in NOISE_KINDS if k != 'file')}.")
-    n, sr = int(n), int(sr)
+    sr = check_int(sr, "The sampling rate", lo=MIN_SR, hi=MAX_SR)
+    n = check_int(n, "The number of samples", lo=1, hi=int(MAX_EXAMPLE_S * sr))
+    seed = check_int(seed, "seed", lo=0)
     rng = np.random.default_rng(seed)
     t = np.arange(n) / sr
     if kind == "white":
@@ -604,7 +662,8 @@ def p56_active_level(y: np.ndarray, sr: int) -> tuple[float, float, np.ndarray]:
     """
     from scipy.signal import lfilter
 
-    y = np.asarray(y, dtype=np.float64).ravel()
+    y = check_signal(y, "The speech", ndim=(1, 2), min_len=0, dtype=np.float64, max_abs=MAX_AMPLITUDE).ravel()
+    sr = check_sr(sr)
     energy = float(np.dot(y, y))
     if y.size == 0 or energy <= 0:
         raise InputError("The speech is silent: there is no active speech to measure a level or an SNR on.")
@@ -682,27 +741,34 @@ def render_rir(params: dict, sr: int) -> dict:
     """
     from lib import room
 
+    _check_params(params, ["room_length_m", "room_width_m", "room_height_m", "source_x_m", "source_y_m",
+                           "source_z_m", "mic_x_m", "mic_y_m", "mic_z_m", "model", "rir_seed", "distance_m"])
+    sr = check_int(sr, "The sampling rate", lo=MIN_SR, hi=MAX_SR)
     dim = (params["room_length_m"], params["room_width_m"], params["room_height_m"])
     src = (params["source_x_m"], params["source_y_m"], params["source_z_m"])
     mic = (params["mic_x_m"], params["mic_y_m"], params["mic_z_m"])
+    rir_seed = check_int(params["rir_seed"], "params['rir_seed']", lo=0)
+    distance = _param(params, "distance_m", lo=0.0, hi=1e5)
     table = absorption_table(params)
     flat = bool(np.allclose(table, table[:, :1]))
     if params["model"] == "hybrid":
         # frequency-flat absorption needs one band, not six: same response, several times faster
         kw = dict(absorption_bands=table[:, :1], bands_hz=(1000,)) if flat else dict(absorption_bands=table)
-        hyb = room.hybrid_rir(dim, src, mic, sr, seed=int(params["rir_seed"]), **kw)
+        hyb = room.hybrid_rir(dim, src, mic, sr, seed=rir_seed, **kw)
         rir, order = hyb.rir, hyb.max_order
     elif params["model"] == "image-source":
         rt = float(np.max(np.atleast_1d(room.rt60_eyring(dim, table))))
-        order = min(room.order_for_rt60(rt, dim), int(params.get("max_order", DEFAULT_SPEC["room"]["max_order"])))
+        cap = check_int(params.get("max_order", DEFAULT_SPEC["room"]["max_order"]), "params['max_order']", lo=0,
+                        hi=room.MAX_ORDER_LIMIT)
+        order = min(room.order_for_rt60(rt, dim), cap)
         if flat:
             rir = room.shoebox_rir(dim, src, mic, sr, absorption=table[:, 0], max_order=order)
         else:
             rir = room.shoebox_rir_bands(dim, src, mic, sr, absorption_bands=table, max_order=order)
     else:
-        raise InputError(f"Unknown room model {params['model']!r}; choose one of {', '.join(MODELS)}.")
+        raise InputError(f"Unknown room model {params['model']!r:.40}; choose one of {', '.join(MODELS)}.")
     direct = room.shoebox_rir(dim, src, mic, sr, absorption=0.5, max_order=0)
-    delay = float(params["distance_m"]) / room.SPEED_OF_SOUND * sr
+    delay = distance / room.SPEED_OF_SOUND * sr
     return {"rir": np.asarray(rir, dtype=np.float64), "direct": direct, "direct_delay_samples": delay,
             "image_order": int(order)}
 
@@ -758,42 +824,40 @@ def render_example(params: dict, speech: np.ndarray, noise: np.ndarray | None, s
     """
     from lib import room
 
-    sr = int(sr)
-    if sr <= 0:
-        raise InputError(f"Sampling rate must be positive; got {sr} Hz.")
-    speech = np.asarray(speech, dtype=np.float64).ravel()
-    if speech.size == 0 or not np.all(np.isfinite(speech)):
-        raise InputError("The speech must be a non-empty array of finite samples.")
-    n = int(round(float(params["duration_s"]) * sr))
-    dry, speech_start = _crop(speech, n, float(params["speech_offset_u"]), loop=False)
+    _check_params(params, ["duration_s", "speech_offset_u", "target", "noise_kind", "noise_offset_u", "noise_seed",
+                           "snr_db", "level_dbfs"])
+    sr = check_int(sr, "The sampling rate", lo=MIN_SR, hi=MAX_SR)
+    speech = check_signal(speech, "The speech", ndim=(1, 2), dtype=np.float64, max_abs=MAX_AMPLITUDE).ravel()
+    duration_s = _param(params, "duration_s", lo=1.0 / sr, hi=MAX_EXAMPLE_S)
+    n = int(round(duration_s * sr))
+    dry, speech_start = _crop(speech, n, _param(params, "speech_offset_u", lo=0.0, hi=1.0), loop=False)
     if not np.any(dry):
         raise InputError("The chosen stretch of speech is silent; trim silence from the speech files.")
     r = render_rir(params, sr)
     rir = r["rir"]
     reverberant = _fft_convolve(dry, rir, n)
-    h_target = target_response(rir, r["direct"], r["direct_delay_samples"], sr, params["target"],
-                               float(params.get("early_ms", 50.0)))
+    early_ms = 50.0 if params.get("early_ms") is None or params["target"] != "early" else _param(
+        params, "early_ms", lo=0.0, hi=1000 * MAX_EXAMPLE_S)
+    h_target = target_response(rir, r["direct"], r["direct_delay_samples"], sr, params["target"], early_ms)
     target = _fft_convolve(dry, h_target, n)
 
     kind = params["noise_kind"]
     if kind == "file":
         if noise is None:
             raise InputError("This example asks for a noise recording (noise kind 'file') but none was given.")
-        noise_arr = np.asarray(noise, dtype=np.float64).ravel()
-        if noise_arr.size == 0 or not np.all(np.isfinite(noise_arr)):
-            raise InputError("The noise must be a non-empty array of finite samples.")
-        nz, noise_start = _crop(noise_arr, n, float(params["noise_offset_u"]), loop=True)
+        noise_arr = check_signal(noise, "The noise", ndim=(1, 2), dtype=np.float64, max_abs=MAX_AMPLITUDE).ravel()
+        nz, noise_start = _crop(noise_arr, n, _param(params, "noise_offset_u", lo=0.0, hi=1.0), loop=True)
     else:
-        nz, noise_start = synth_noise(kind, n, sr, int(params["noise_seed"])), 0
+        nz, noise_start = synth_noise(kind, n, sr, params["noise_seed"]), 0
     level_db, activity, mask = p56_active_level(reverberant, sr)
     p_noise = float(np.mean(nz[mask] ** 2))
     if p_noise <= 0:
         raise InputError("The noise is silent where the speech is active; no SNR can be set (pick another noise file).")
-    nz *= math.sqrt(10 ** ((level_db - float(params["snr_db"])) / 10) / p_noise)
+    nz *= math.sqrt(10 ** ((level_db - _param(params, "snr_db", lo=-100.0, hi=200.0)) / 10) / p_noise)
     snr_achieved = level_db - 10 * math.log10(float(np.mean(nz[mask] ** 2)))
 
     # one gain for input and target: the input's speech sits at the drawn active level
-    gain = 10 ** ((float(params["level_dbfs"]) - level_db) / 20)
+    gain = 10 ** ((_param(params, "level_dbfs", lo=-300.0, hi=0.0) - level_db) / 20)
     mix = reverberant + nz
     peak = max(float(np.max(np.abs(mix))), float(np.max(np.abs(target)))) * gain
     if peak > 0.99:  # never let the scaling clip: clipping is a degradation of its own, below
@@ -803,18 +867,20 @@ def render_example(params: dict, speech: np.ndarray, noise: np.ndarray | None, s
     if params.get("band_limit"):
         from scipy.signal import butter, sosfiltfilt
 
-        fc = float(params["cutoff_hz"])
+        fc = check_number(params.get("cutoff_hz"), "params['cutoff_hz']", lo=0.0, lo_open=True, unit="Hz")
         if fc < 0.49 * sr:
             x = sosfiltfilt(butter(8, fc, fs=sr, output="sos"), x)  # zero phase: no shift against the target
     clipped = 0.0
     if params.get("clip"):
-        thr = float(np.max(np.abs(x))) * 10 ** (-float(params["clip_headroom_db"]) / 20)
+        thr = float(np.max(np.abs(x))) * 10 ** (-check_number(params.get("clip_headroom_db"), "params['clip_headroom_db']",
+                                                               lo=0.0, hi=300.0, unit="dB") / 20)
         clipped = float(np.mean(np.abs(x) > thr))
         x = np.clip(x, -thr, thr)
     if params.get("codec", "none") != "none":
         from lib.codec import classic_codec
 
-        x = classic_codec(x.astype(np.float32), sr, params["codec"], float(params["bitrate_kbps"])).astype(np.float64)
+        kbps = check_number(params.get("bitrate_kbps"), "params['bitrate_kbps']", lo=0.0, lo_open=True, unit="kbps")
+        x = classic_codec(x.astype(np.float32), sr, params["codec"], kbps).astype(np.float64)
     over = float(np.mean(np.abs(x) > 1.0))
     x = np.clip(x, -1.0, 1.0)
 

@@ -344,3 +344,31 @@ def test_render_errors_are_readable(speech, noise, kind, words):
     p = ds.draw_params(spec_with(noise={"kind": kind}), 0, 0)
     with pytest.raises(InputError, match=words):
         ds.render_example(p, speechlike(5.0) if speech is None else speech, noise, SR)
+
+
+def test_hostile_values_from_the_fuzz_review_are_input_errors():
+    """Each call below raised TypeError/ValueError/ZeroDivisionError or returned NaN before the boundary checks."""
+    params = ds.draw_params({"duration_s": 0.5}, 0, 0)
+    calls = [
+        lambda: ds.render_rir(3.7, SR),                                   # 'float' object is not subscriptable
+        lambda: ds.render_example(None, speechlike(1.0), None, SR),       # 'NoneType' object is not subscriptable
+        lambda: ds.absorption_table("16000"),                              # string indices must be integers
+        lambda: ds.render_rir(params, 10**9),                              # gigabytes of RIR
+        lambda: ds.synth_noise("white", -1, SR, 0),                        # negative dimensions
+        lambda: ds.synth_noise("white", 100, SR, 0.5),                     # SeedSequence TypeError
+        lambda: ds.bounds(math.nan),                                       # (nan, nan)
+        lambda: ds.possible_values({"dist": "uniform", "low": 0, "high": 1}),  # KeyError 'values'
+        lambda: ds.sample({"dist": "uniform", "low": 0, "high": 1}, 5),    # AttributeError: no 'uniform'
+        lambda: ds.inverse_eyring(0.5, (6.0, 5.0, 3.0), c=0),              # ZeroDivisionError
+        lambda: ds.inverse_eyring(None, (6.0, 5.0, 3.0)),                  # TypeError
+        lambda: ds.p56_active_level(speechlike(0.5), 0),                   # ZeroDivisionError
+        lambda: ds.p56_active_level(np.full(100, np.inf), SR),             # arange length error
+        lambda: ds.spec_to_toml(None),                                     # AttributeError: no 'items'
+    ]
+    for call in calls:
+        with pytest.raises(InputError):
+            call()
+    # valid input still works as before
+    assert ds.bounds({"dist": "choice", "values": [1, 3, 2]}) == (1, 3)
+    assert ds.possible_values({"dist": "choice", "values": ["a", "b"], "weights": [0, 1]}) == ["b"]
+    assert ds.sample("hybrid", np.random.default_rng(0)) == "hybrid"
