@@ -192,9 +192,11 @@ class BackgroundRuntime:
 
     If the graphs of these weights are on disk, they are loaded (and checked) at once. If not, the
     export runs in a background thread and :attr:`runtime` stays ``None`` until it is ready, so the
-    first decode runs in PyTorch instead of waiting. With ``defer_export=True`` the export waits for
-    :meth:`start_export` (or :meth:`decode_levels`): on 2 cores an export running beside the first
-    decode would take half the CPU from it. :meth:`decode_levels` decodes the codebook counts a user
+    first decode runs in PyTorch instead of waiting. With ``defer_export=True`` both the export and the
+    loading of cached graphs wait for :meth:`start_export` (or :meth:`decode_levels`): on 2 cores an
+    export running beside the first decode would take half the CPU from it, and a fresh ONNX Runtime
+    session's first runs are slow (at 44.1 kHz, load + first encode + first decode of 5 s took 20 s
+    against 7.8 s in PyTorch, bench/bench_codec.py --page-only), so the first audio comes from PyTorch. :meth:`decode_levels` decodes the codebook counts a user
     has not asked for yet into the disk cache, in a background thread; it lets a running export finish
     first (ONNX Runtime decodes about twice as fast, which repays the export's half a minute within a
     few levels of the large models); a newer request stops the older job after its current level.
@@ -229,7 +231,8 @@ class BackgroundRuntime:
             self.error = f"only {free:.0f} MB of memory free; ONNX Runtime's copy of the weights needs more"
             return
         self.fingerprint = weights_fingerprint(net)
-        if cached(net, cache_dir=cache_dir, fingerprint=self.fingerprint):
+        self._cached = cached(net, cache_dir=cache_dir, fingerprint=self.fingerprint)
+        if self._cached and not defer_export:
             self._build()
         elif not defer_export:
             self.start_export()
@@ -242,7 +245,7 @@ class BackgroundRuntime:
             if self.runtime is not None or self._builder is not None or self.error is not None:
                 return
             free = available_memory_mb()
-            if free is not None and free < self._export_mb:
+            if free is not None and not self._cached and free < self._export_mb:
                 self.error = (f"only {free:.0f} MB of memory free; exporting the ONNX graphs needs about "
                               f"{self._export_mb:.0f} MB")
                 return

@@ -134,3 +134,11 @@ def test_export_needs_more_free_memory_than_loading(tiny, tmp_path, monkeypatch)
     assert bg.pending  # enough to load a cached graph (1200 MB), not to export one (1600 MB)
     bg.start_export()
     assert bg.runtime is None and not bg.exporting and "exporting" in bg.status()
+
+
+def test_deferred_runtime_does_not_load_cached_graphs_before_the_first_decode(tiny, tmp_path):
+    dac_onnx.OnnxDac(tiny, cache_dir=tmp_path, threads=1)  # graphs on disk
+    bg = dac_onnx.BackgroundRuntime(tiny, cache_dir=tmp_path, threads=1, defer_export=True)
+    assert bg.pending and bg.runtime is None  # the first audio comes from PyTorch
+    bg.start_export()
+    assert bg.wait(600) is not None and not bg.runtime.exported_now  # loaded, not exported again
