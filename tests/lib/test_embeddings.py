@@ -232,6 +232,9 @@ def test_probe_scores_separable_random_and_grouped():
     assert E.probe_scores(Xv, yv, groups=gv)["probe"] <= 0.5
     with pytest.raises(InputError):
         E.probe_scores(X, np.zeros(len(X)))
+    # Fewer examples than the default 5 folds (the embeddings page's 2 words x 2 voices): the folds shrink to fit.
+    small = E.probe_scores(X[[0, 1, 6, 7]], y[[0, 1, 6, 7]], groups=g[[0, 1, 6, 7]])
+    assert small["n"] == 4 and 0.0 <= small["probe"] <= 1.0
 
 
 def test_frame_targets_on_a_sine():
