@@ -11,6 +11,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# numba writes a @guvectorize function's two cache files with two separate renames, so two processes
+# compiling the same function at once can leave a mismatched pair that segfaults every later load
+# (numba/numba#10128; librosa.pyin's localmin). The suite runs in two xdist workers plus the servers
+# and Dask workers they start: each xdist worker gets its own cache folder (inherited by what it
+# starts, which it waits on), so no two processes ever write one cache at the same time.
+if os.environ.get("PYTEST_XDIST_WORKER") and "NUMBA_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["NUMBA_CACHE_DIR"] = str(
+        Path(tempfile.gettempdir()) / f"ave-numba-{os.getuid()}-{ROOT.name}-{os.environ['PYTEST_XDIST_WORKER']}")
+
 
 def _find_data_dir() -> Path:
     """$AVE_DATA_DIR, else the nearest ``shared/data`` above the repository (a clone or a worktree)."""
