@@ -10,7 +10,7 @@ import streamlit as st
 from components import codec_figures as cf
 from components import token_grid
 from components.audio_io import pick_audio, player
-from components.errors import show_weights_unavailable, stop_on_input_error
+from components.errors import offer_download, show_weights_unavailable, stop_on_input_error
 from components.presenter import chart, demo_scenarios, figure_slot, inputs, presenting
 from components.teach import in_depth, intro, show_code
 from lib import codec, metrics, rvq
@@ -243,16 +243,8 @@ if tab_dac.open:
                 "above is exact for the real model. The **random-weight** switch above runs the real architecture "
                 "(its cost, its tokens, its quantiser) with untrained weights, labelled as such."
             )
-            if note.button("Try to download the weights now", key="codec_download", icon=":material/download:"):
-                bar = st.progress(0.0, text="Contacting the Hugging Face Hub…")
-                try:
-                    codec.download_dac(model_key, progress=lambda f, msg: bar.progress(f, text=msg))
-                    weights_present.clear()
-                    st.rerun()
-                except WeightsUnavailable as exc:
-                    bar.empty()
-                    st.error(f"Could not download: {str(exc).split('.')[0]}. Use the command above on a "
-                             "connected machine.", icon=":material/cloud_off:")
+            offer_download(lambda progress: codec.download_dac(model_key, progress=progress), key="codec_download",
+                           what=f"the DAC {model_key} weights", on_done=weights_present.clear, where=note)
             chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), key="codec_ladder", slot=slot)
             st.dataframe(
                 [{"model": s.repo_id, "sample rate (Hz)": s.sr, "hop": s.hop_length,

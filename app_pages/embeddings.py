@@ -9,7 +9,7 @@ import streamlit as st
 
 from components import embedding_figures as ef
 from components.audio_io import pick_audio, player
-from components.errors import show_input_error, show_weights_unavailable, stop_on_input_error
+from components.errors import offer_download, show_input_error, show_weights_unavailable, stop_on_input_error
 from components.presenter import chart, demo_scenarios, figure_slot, inputs, styled
 from components.teach import in_depth, intro, show_code
 from lib import embeddings as E
@@ -291,16 +291,8 @@ if pending or pending_control:
         show_weights_unavailable(WeightsUnavailable(E.weights_help(name)))
         st.markdown("**Without the weights this page still works:** switch *Weights* to the untrained network, or "
                     "choose Whisper tiny.en, which runs offline.")
-        if st.button("Try to download the weights now", key="emb_download", icon=":material/download:"):
-            bar = st.progress(0.0, text="Contacting the Hugging Face Hub…")
-            try:
-                E.download_weights(name, progress=lambda f, msg: bar.progress(f, text=msg))
-                weights_present.clear()
-                st.rerun()
-            except WeightsUnavailable as exc:
-                bar.empty()
-                st.error(f"Could not download: {str(exc).split('.')[0]}. Use the command above on a connected "
-                         "machine.", icon=":material/cloud_off:")
+        offer_download(lambda progress: E.download_weights(name, progress=progress), key="emb_download",
+                       what=f"the {spec.label} weights", on_done=weights_present.clear)
     elif st.session_state.get("emb_auto") or st.button("Extract embeddings", key="emb_extract", type="primary",
                                                         icon=":material/play_arrow:"):
         st.session_state["emb_auto"] = True  # later changes of set or model extract without asking again

@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import sync_figures as SF
 from components.audio_io import escape_markdown
-from components.errors import show_weights_unavailable, stop_on_input_error
+from components.errors import offer_download, show_weights_unavailable, stop_on_input_error
 from components.presenter import chart, demo_scenarios, figure_slot, inputs
 from components.session_files import SessionFolder, session_folder
 from components.teach import in_depth, intro, show_code
@@ -210,22 +210,15 @@ elif method == "syncnet":
         _syncnet_model()
     except WeightsUnavailable as exc:
         show_weights_unavailable(exc)
-        if st.button("Try to download SyncNet's weights now", key="sync_download", icon=":material/download:"):
+
+        def _download(progress):
             from lib.syncnet import load_syncnet
 
-            bar = st.progress(0.0, text="Downloading syncnet_v2.model...")
+            load_syncnet(download=True, progress=lambda done, total: progress(
+                done / total if total else 0.0, f"Downloading syncnet_v2.model: {done / 1e6:.1f} MB"))
 
-            def _progress(done, total):
-                if total:
-                    bar.progress(min(1.0, done / total), text=f"Downloading syncnet_v2.model: {done / 1e6:.1f} MB")
-
-            try:
-                load_syncnet(download=True, progress=_progress)
-                _syncnet_model.clear()
-                st.rerun()
-            except WeightsUnavailable as exc2:
-                bar.empty()
-                st.warning(f"Download failed: {str(exc2).splitlines()[0]}", icon=":material/cloud_off:")
+        offer_download(_download, key="sync_download", label="Try to download SyncNet's weights now",
+                       what="SyncNet's weights", on_done=_syncnet_model.clear)
         st.info("Showing the weight-free estimate (mouth opening × loudness) meanwhile.",
                 icon=":material/info:")
     else:

@@ -71,6 +71,9 @@ def test_models_without_weights_show_the_command_and_the_random_control_runs():
     at = _small(page_app(PAGE, timeout=240), emb_model="wav2vec2-base").run()
     assert not errors(at)
     assert any("hf download facebook/wav2vec2-base" in w.value for w in at.warning)
+    at.button(key="emb_download").click().run()  # offline in tests: a one-line reason, no traceback
+    assert not at.exception
+    assert [e.value for e in at.error if e.value.startswith("Could not download the wav2vec2-base")], errors(at)
     at.session_state["emb_tab"] = "Tensor shapes"
     at.run()
     assert any("hf download" in w.value for w in at.warning)  # the shapes tab explains too, no traceback
