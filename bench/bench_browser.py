@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from components.nav import PAGES  # noqa: E402
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, streamlit_server  # noqa: E402
+from tests.e2e.browser import chromium_browser, streamlit_server  # noqa: E402
 
 REPEATS = 4
 POLL_S = 0.1
@@ -109,26 +109,19 @@ def bench_page(browser, url: str, stem: str) -> dict:
 
 
 def main(filters: list[str]) -> None:
-    from playwright.sync_api import sync_playwright
-
     stems = [Path(p.path).stem for p in PAGES]
     if filters:
         stems = [s for s in stems if any(f in s for f in filters)]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {REPEATS} control changes per page")
-    with streamlit_server(timeout_s=120) as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            print(f"{'page':14s} {'cold load (s)':>14s} {'control change (s)':>19s} {'vs review':>10s} {'SVG nodes':>10s}")
-            for stem in stems:
-                path = "" if stem == "welcome" else stem
-                r = bench_page(browser, url, path)
-                ch = r["change"]
-                ratio = f"{ch / ANCHOR_S[stem]:.2f}x" if ch is not None and stem in ANCHOR_S else "-"
-                print(f"{stem:14s} {r['cold']:14.2f} {('-' if ch is None else f'{ch:.2f}'):>19s} {ratio:>10s} "
-                      f"{r['svg_nodes']:10d}", flush=True)
-        finally:
-            browser.close()
-
+    with streamlit_server(timeout_s=120) as url, chromium_browser() as browser:
+        print(f"{'page':14s} {'cold load (s)':>14s} {'control change (s)':>19s} {'vs review':>10s} {'SVG nodes':>10s}")
+        for stem in stems:
+            path = "" if stem == "welcome" else stem
+            r = bench_page(browser, url, path)
+            ch = r["change"]
+            ratio = f"{ch / ANCHOR_S[stem]:.2f}x" if ch is not None and stem in ANCHOR_S else "-"
+            print(f"{stem:14s} {r['cold']:14.2f} {('-' if ch is None else f'{ch:.2f}'):>19s} {ratio:>10s} "
+                  f"{r['svg_nodes']:10d}", flush=True)
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -62,17 +62,23 @@ def streamlit_server(port: int | None = None, timeout_s: float = 60.0):
 
 
 @contextlib.contextmanager
-def chromium_page(width: int = 1400, height: int = 1000):
-    """A Playwright page in Debian's Chromium (Playwright never downloads a browser of its own here)."""
+def chromium_browser():
+    """Debian's Chromium driven by Playwright (which never downloads a browser of its own here)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1400, height: int = 1000):
+    """A Playwright page of its own browser (:func:`chromium_browser`)."""
+    with chromium_browser() as browser:
+        yield browser.new_page(viewport={"width": width, "height": height})
 
 
 def wait_for_app(page, timeout_ms: int = 120_000, min_charts: int = 0) -> None:

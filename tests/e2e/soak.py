@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_for_app
+from tests.e2e.browser import ROOT, chromium_browser, free_port, wait_for_app
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -138,15 +138,9 @@ def run_soak(url: str, pid: int, *, uploads: int, sessions: int, seconds: float,
     ``browser``: a Playwright browser to use (default: launch Debian's Chromium here).
     """
     if browser is None:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as pw:
-            own = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            try:
-                return run_soak(url, pid, uploads=uploads, sessions=sessions, seconds=seconds, sr=sr,
-                                page_path=page_path, workdir=workdir, settle_s=settle_s, log=log, browser=own)
-            finally:
-                own.close()
+        with chromium_browser() as own:
+            return run_soak(url, pid, uploads=uploads, sessions=sessions, seconds=seconds, sr=sr,
+                            page_path=page_path, workdir=workdir, settle_s=settle_s, log=log, browser=own)
     workdir = Path(workdir)
     files = []
     for i in range(uploads):

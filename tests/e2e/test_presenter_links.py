@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from components.nav import PAGES
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_for_app
+from tests.e2e.browser import CHROMIUM, ROOT, chromium_browser, streamlit_server, wait_for_app
 from tests.e2e.test_browser import MIN_CHARTS  # pages that draw no chart before a button press
 from tests.links import LINKS, query_string
 
@@ -71,14 +71,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium_browser() as b:
+        yield b
 
 
 @pytest.fixture
