@@ -288,6 +288,17 @@ def synthetic(quick: bool):
                 e.append(r.offset_frames - k)
                 v.append(r.verdict)
             print(f"  {'through H.264 + AAC':30s} {fmt(summary(e, v))}  [{codes(e, v)}]")
+            for src in (30000 / 1001, 24.0):  # rendered at another frame rate, resampled to 25 fps by load_av
+                e, v = [], []
+                for seed in range(2):
+                    f_src, a_src = synth.talking_clip_at_rate(src, seed=300 + seed)
+                    clip = load_av(write_av(Path(tmp) / f"r{seed}.mp4", f_src, a_src, fps=src))
+                    for k in shifts[::2]:
+                        r = sync.estimate_offset(clip.frames, sync.advance_audio(clip.audio, k), **kw)
+                        e.append(r.offset_frames - k)
+                        v.append(r.verdict)
+                label = f"rendered at {src:.4g} fps, H.264"
+                print(f"  {label:30s} {fmt(summary(e, v))}  [{codes(e, v)}]")
         ct = []
         for label, f in (("unrelated", synth.unrelated_clip), ("no speech", synth.silent_clip),
                          ("music, still face", synth.music_clip)):

@@ -115,6 +115,22 @@ def talking_clip(offset_frames: int, *, duration_s: float = 5.0, seed: int = 0, 
     return frames, advance_audio(audio[: len(frames) * SPF], offset_frames)
 
 
+def talking_clip_at_rate(src_fps: float, *, duration_s: float = 5.0, seed: int = 0, snr_db: float = 30.0,
+                         sway_px: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic talking face rendered at ``src_fps`` (e.g. 29.97), in sync, for writing to a file.
+
+    Source frame ``j`` draws the mouth as it is in the middle of its display
+    interval, ``(j + 1/2) / src_fps`` s, so a loader that resamples to 25 fps
+    without a timing bias reads offset 0. Returns ``(frames at src_fps, audio at 16 kHz)``.
+    """
+    rng = np.random.default_rng(seed)
+    opening, onsets = syllable_opening(duration_s, rng)
+    audio = voice_from_opening(opening, onsets, rng, snr_db=snr_db)
+    n = int(duration_s * src_fps)
+    frames = face_frames(opening[((np.arange(n) + 0.5) / src_fps * SR).astype(int)], rng, sway_px=sway_px)
+    return frames, audio[: int(n / src_fps * SR)]
+
+
 def unrelated_clip(*, duration_s: float = 5.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A face saying one random syllable sequence while the audio says an independent one."""
     rng = np.random.default_rng(seed)

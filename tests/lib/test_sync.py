@@ -251,6 +251,34 @@ def test_other_frame_rates_are_resampled_to_25(tmp_path, speech):
     assert any("50 fps to 25 fps" in n for n in clip.notices)
 
 
+@pytest.mark.parametrize("src_fps", [30000 / 1001, 30.0, 24.0])
+def test_each_25_fps_frame_is_the_source_frame_on_screen_mid_tick(tmp_path, speech, src_fps):
+    """Output frame k is the source frame shown at (k + 1/2)/25 s: no half-frame timing bias at other rates."""
+    n = int(2.0 * src_fps)
+    grey = (20 + 3 * np.arange(n)).astype(np.uint8)  # each source frame's index, written as its grey level
+    frames = np.repeat(grey[:, None, None, None], 48 * 64 * 3).reshape(n, 48, 64, 3)
+    path = write_av(tmp_path / "idx.mp4", frames, speech[: int(n / src_fps * SR)], fps=src_fps, crf=0)
+    clip = load_av(path)
+    got = np.rint((clip.frames[..., 0].astype(float).mean(axis=(1, 2)) - 20) / 3).astype(int)
+    mid = (np.arange(len(got)) + 0.5) / FPS
+    # (1e-4 s: the loader's tolerance for timestamps rounded by the container's time base)
+    np.testing.assert_array_equal(got, np.minimum(np.floor((mid + 1e-4) * src_fps), n - 1).astype(int))
+
+
+def test_a_29_97_fps_talking_face_is_read_without_bias(tmp_path):
+    """The audio is made from the mouth (tests/lib/sync_synth), the picture rendered at 29.97 fps: every shift exact.
+
+    Sampling the frame on screen at each tick's start instead read these clips +0.75 frames off on average.
+    """
+    from tests.lib import sync_synth as synth
+
+    src = 30000 / 1001
+    frames, audio = synth.talking_clip_at_rate(src, seed=201)
+    clip = load_av(write_av(tmp_path / "ntsc.mp4", frames, audio, fps=src))
+    for k in (-7, 0, 4):
+        assert sync.estimate_offset(clip.frames, sync.advance_audio(clip.audio, k)).offset_frames == k
+
+
 def test_estimate_offset_rejects_bad_arguments(speech):
     frames, audio = talking_face(speech[: 2 * SR], 0, phonemes=PHONEMES)
     with pytest.raises(InputError, match="Unknown method"):
