@@ -307,6 +307,13 @@ def synthetic(quick: bool):
                         v.append(r.verdict)
                 label = f"rendered at {src:.4g} fps, H.264"
                 print(f"  {label:30s} {fmt(summary(e, v))}  [{codes(e, v)}]")
+        e, v = [], []
+        for seed in range(3):
+            for k in shifts[::2]:
+                r = sync.estimate_offset(*synth.interview_clip(k, seed=400 + seed), **kw)
+                e.append(r.offset_frames - k)
+                v.append(r.verdict)
+        print(f"  {'interview: off-screen voice':30s} {fmt(summary(e, v))}  [{codes(e, v)}]")
         ct = []
         for label, f in (("unrelated", synth.unrelated_clip), ("no speech", synth.silent_clip),
                          ("music, still face", synth.music_clip)):

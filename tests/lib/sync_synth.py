@@ -131,6 +131,25 @@ def talking_clip_at_rate(src_fps: float, *, duration_s: float = 5.0, seed: int =
     return frames, audio[: int(n / src_fps * SR)]
 
 
+def interview_clip(offset_frames: int, *, duration_s: float = 12.0, turn_s: float = 3.0, seed: int = 0,
+                   other_gain: float = 0.8, width: int = 320, height: int = 240) -> tuple[np.ndarray, np.ndarray]:
+    """An interview: the face on screen and an off-screen voice take turns of ``turn_s`` seconds.
+
+    Half of the speech has no mouth on screen to match, as in an interview
+    filmed on the guest. The audio leads the picture by ``offset_frames``.
+    """
+    rng = np.random.default_rng(seed)
+    face, face_on = syllable_opening(duration_s, rng)
+    other, other_on = syllable_opening(duration_s, rng)
+    t = np.arange(len(face)) / SR
+    mine = (t // turn_s) % 2 == 0
+    face, other = face * mine, other * ~mine
+    y = voice_from_opening(face, face_on[(face_on // turn_s) % 2 == 0], rng) \
+        + other_gain * voice_from_opening(other, other_on[(other_on // turn_s) % 2 == 1], rng)
+    frames = face_frames(per_frame(face), rng, width=width, height=height, sway_px=4.0)
+    return frames, advance_audio(y[: len(frames) * SPF].astype(np.float32), offset_frames)
+
+
 def unrelated_clip(*, duration_s: float = 5.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A face saying one random syllable sequence while the audio says an independent one."""
     rng = np.random.default_rng(seed)

@@ -279,6 +279,16 @@ def test_a_29_97_fps_talking_face_is_read_without_bias(tmp_path):
         assert sync.estimate_offset(clip.frames, sync.advance_audio(clip.audio, k)).offset_frames == k
 
 
+def test_an_off_screen_voice_taking_turns_does_not_move_the_estimate():
+    """Half the speech comes from an interviewer who is not on screen: the face's half still sets the offset."""
+    from tests.lib import sync_synth as synth
+
+    for seed, k in ((500, -6), (501, 3)):
+        frames, audio = synth.interview_clip(k, seed=seed)
+        r = sync.estimate_offset(frames, audio)
+        assert r.offset_frames == k and r.verdict == "offset"
+
+
 def test_estimate_offset_rejects_bad_arguments(speech):
     frames, audio = talking_face(speech[: 2 * SR], 0, phonemes=PHONEMES)
     with pytest.raises(InputError, match="Unknown method"):
