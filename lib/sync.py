@@ -43,7 +43,7 @@ offset can be fixed and heard.
 
 from __future__ import annotations
 
-import functools
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -267,15 +267,30 @@ def read_av(path) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- the face
-@functools.lru_cache(maxsize=4)
+_CASCADES = threading.local()
+
+
 def _cascade(name: str = "haarcascade_frontalface_default.xml"):
+    """OpenCV's face detector, one per thread.
+
+    A ``CascadeClassifier`` is not thread-safe: two Streamlit sessions (or a page
+    run still finishing while the next starts) detecting at once with a shared
+    one fail inside OpenCV (``scaleIdx`` assertion, ``vector::_M_range_check``).
+    Loading one takes a few tens of milliseconds, once per thread.
+    """
     import cv2
 
-    path = Path(cv2.data.haarcascades) / name
-    cascade = cv2.CascadeClassifier(str(path))
-    if cascade.empty():
-        raise InputError(f"OpenCV's face detector file {path.name} is missing (opencv-python-headless 4.x ships it).")
-    return cascade
+    cache = getattr(_CASCADES, "by_name", None)
+    if cache is None:
+        cache = _CASCADES.by_name = {}
+    if name not in cache:
+        path = Path(cv2.data.haarcascades) / name
+        cascade = cv2.CascadeClassifier(str(path))
+        if cascade.empty():
+            raise InputError(f"OpenCV's face detector file {path.name} is missing "
+                             "(opencv-python-headless 4.x ships it).")
+        cache[name] = cascade
+    return cache[name]
 
 
 def detect_faces(frames: np.ndarray, *, every: int = 5, det_height: int = 200,

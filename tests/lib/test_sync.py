@@ -289,6 +289,35 @@ def test_an_off_screen_voice_taking_turns_does_not_move_the_estimate():
         assert r.offset_frames == k and r.verdict == "offset"
 
 
+def test_face_detection_from_several_threads_at_once():
+    """Streamlit runs each session on its own thread: a shared OpenCV cascade failed inside OpenCV
+    (scaleIdx assertion, vector range check) when two detections overlapped."""
+    import threading
+
+    from tests.lib import sync_synth as synth
+
+    frames, _ = synth.talking_clip(0, seed=1, duration_s=4.0, width=480, height=360, sway_px=6.0)
+    expected, _ = sync.detect_faces(frames, every=1)
+    errors, results = [], []
+
+    def work():
+        try:
+            for _ in range(3):
+                results.append(sync.detect_faces(frames, every=1)[0])
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever escaped
+            errors.append(repr(exc)[:200])
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 9
+    for boxes in results:
+        np.testing.assert_array_equal(boxes, expected)
+
+
 def test_estimate_offset_rejects_bad_arguments(speech):
     frames, audio = talking_face(speech[: 2 * SR], 0, phonemes=PHONEMES)
     with pytest.raises(InputError, match="Unknown method"):
