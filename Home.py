@@ -23,8 +23,10 @@ for info in PAGES:  # re-imports this file in bare mode, e.g. a Dask worker spaw
 page = st.navigation(sections, position="top" if presenting else "sidebar", expanded=True)
 presenter.set_current_page(info_of.get(id(page)))
 page.run()
-# After the page, so the page's own inputs come first in the sidebar.
-st.sidebar.divider()
+# After the page, so the page's own inputs come first in the sidebar (and a line under them, if any:
+# the navigation already ends with one).
+if presenter.sidebar_used():
+    st.sidebar.divider()
 presenter.toggle()
 playback_note()
 if not presenting and presenter.has_next():

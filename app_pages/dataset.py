@@ -19,7 +19,7 @@ from components import figures
 from components import room_figures as rf
 from components.audio_io import pick_audio, player
 from components.errors import stop_on_input_error
-from components.presenter import chart, demo_scenarios, figure_slot, inputs
+from components.presenter import chart, demo_scenarios, figure_slot, inputs, sidebar
 from components.teach import in_depth, intro, show_code
 from lib import dataset as ds
 from lib import room
@@ -83,7 +83,7 @@ def choice(values):
     return {"dist": "choice", "values": list(values)} if len(values) != 1 else list(values)[0]
 
 
-with st.sidebar:
+with sidebar():
     st.subheader("Distributions")
     with st.expander("Room", icon=":material/meeting_room:"):
         L = st.slider("Length (m)", 2.0, 30.0, (3.0, 10.0), 0.5, key="ds_len", bind="query-params")

@@ -10,7 +10,7 @@ from components import figures
 from components import room_figures as rf
 from components.audio_io import escape_markdown, pick_audio, player
 from components.errors import stop_on_input_error
-from components.presenter import chart as draw, demo_scenarios, inputs
+from components.presenter import chart as draw, demo_scenarios, inputs, sidebar
 from components.room_analysis import analyse, analysis_panel
 from components.teach import in_depth, intro, show_code
 from lib import room
@@ -102,7 +102,7 @@ with src_in.side:
                           on_change=apply_preset, bind="query-params",
                           help="Sets the size, the materials and the positions; change any of them afterwards.")
 P = preset_values(preset)
-details = st.sidebar if not src_in.presenting else st.expander("Room, source, microphone and simulation",
+details = sidebar() if not src_in.presenting else st.expander("Room, source, microphone and simulation",
                                                                icon=":material/tune:")
 with details:
     c = st.columns(3)

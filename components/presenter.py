@@ -41,6 +41,7 @@ from components.nav import PageInfo, next_page
 KEY = "present"
 _PAGE_KEY = "_ave_current_page"  #: set by Home.py each run: path of the page being shown
 _WAS_ON_KEY = "_ave_present_was_on"
+_SIDEBAR_KEY = "_ave_sidebar_used"  #: reset by set_current_page each run, set by sidebar()/inputs()
 
 #: Fonts for figures. Streamlit's chart theme draws axis text small and light grey; every figure gets
 #: a darker colour, and presenter mode larger sizes.
@@ -97,6 +98,18 @@ def toggle() -> None:
 def set_current_page(info: PageInfo | None) -> None:
     """Home.py: remember which page runs now (for the "Next →" link)."""
     st.session_state[_PAGE_KEY] = info.path if info else None
+    st.session_state[_SIDEBAR_KEY] = False
+
+
+def sidebar():
+    """``st.sidebar``, noting that this run's page put something there (Home.py then draws a divider
+    between the page's inputs and the presenter toggle; a page with none gets no second line)."""
+    st.session_state[_SIDEBAR_KEY] = True
+    return st.sidebar
+
+
+def sidebar_used() -> bool:
+    return bool(st.session_state.get(_SIDEBAR_KEY))
 
 
 def current_page_path() -> str | None:
@@ -155,7 +168,7 @@ def inputs() -> Inputs:
         side = st.container(horizontal=True, vertical_alignment="bottom", gap="medium")
         return Inputs(side=side, main=st.container(), presenting=True)
     main = st.container()
-    return Inputs(side=st.sidebar, main=main, presenting=False)
+    return Inputs(side=sidebar(), main=main, presenting=False)
 
 
 def figure_slot():
