@@ -758,7 +758,7 @@ class Encoding:
 
 
 def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chunk_s: float | None = None,
-                   context_s: float = 0.5, progress: Callable[[float, str], None] | None = None,
+                   context_s: float | None = None, progress: Callable[[float, str], None] | None = None,
                    runtime=None, head: StreamHead | None = None) -> Encoding:
     """Encode a clip; see :func:`encode`. Also returns the per-stage residual energy.
 
@@ -786,7 +786,7 @@ def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = No
             codes, energy = _encode_block(net, torch.from_numpy(x)[None, None], n_q, runtime)
         else:
             step = max(1, int(round(chunk_s * facts["sr"] / hop)))
-            ctx = int(ceil(context_s * facts["sr"] / hop))
+            ctx = _context_frames(net, context_s)
             parts, energy = [], 0.0
             for a, b, lo, hi in _chunk_windows(frames, step, ctx):
                 c, e = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q, runtime,
@@ -803,7 +803,7 @@ def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = No
 
 
 def encode(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chunk_s: float | None = None,
-           context_s: float = 0.5, runtime=None) -> np.ndarray:
+           context_s: float | None = None, runtime=None) -> np.ndarray:
     """Encode mono audio to DAC codes ``(n_codebooks, frames)`` (int16).
 
     The clip is resampled to the model's rate if needed and zero-padded to a
@@ -821,6 +821,8 @@ def encode(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = None, chun
         ``context_s`` seconds of neighbouring audio on both sides that is
         encoded and thrown away (bounded memory for long clips; with context
         longer than the encoder's receptive field the codes are the same).
+        ``context_s=None`` (default): exactly the receptive field (:func:`receptive_field`),
+        the least work that gives the whole-clip codes.
     runtime : lib.dac_onnx.OnnxDac, optional
         Run the encoder's convolutions in ONNX Runtime.
     """
@@ -862,7 +864,7 @@ def _decode_block(net, codes: np.ndarray, runtime=None) -> np.ndarray:
 
 
 def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples: int | None = None,
-           chunk_s: float | None = None, context_s: float = 0.5,
+           chunk_s: float | None = None, context_s: float | None = None,
            progress: Callable[[float, str], None] | None = None, runtime=None,
            head: StreamHead | None = None, head_audio: np.ndarray | None = None) -> np.ndarray:
     """Decode audio from the first ``n_codebooks`` rows of ``codes`` (float32 at the model's rate).
@@ -878,6 +880,9 @@ def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples:
     chunk_s, context_s : float, optional
         Decode in chunks of frames with context on both sides (bounded memory). Every chunk is
         the same length (``chunk_s + 2 context_s``), so one graph shape serves every clip.
+        ``context_s=None`` (default): the decoder's receptive field, which makes the chunked
+        decode equal the whole-clip one with the least extra work (it used to be 0.5 s:
+        3-4x the field, 10 % more decoding for a 10-s clip in 5-s chunks).
     progress : callable, optional
         ``progress(fraction, message)`` after each chunk.
     runtime : lib.dac_onnx.OnnxDac, optional
@@ -908,7 +913,7 @@ def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples:
             y = _decode_block(net, codes, runtime)
         else:
             step = max(1, int(round(chunk_s * facts["sr"] / hop)))
-            ctx = int(ceil(context_s * facts["sr"] / hop))
+            ctx = _context_frames(net, context_s)
             parts = []
             for a, b, lo, hi in _chunk_windows(frames, step, ctx):
                 out = _decode_block(net, codes[:, lo:hi], runtime)
@@ -958,6 +963,15 @@ class StreamHead:
     @property
     def duration_s(self) -> float:
         return self.n_kept_samples / self.sr
+
+
+def _context_frames(net, context_s: float | None) -> int:
+    """Context in frames for chunked coding: ``context_s`` rounded up, or the receptive field when ``None``."""
+    if context_s is None:
+        return receptive_field(net)["context_frames"]
+    facts = model_facts(net)
+    context_s = check_number(context_s, "The context", lo=0.0, hi=3600.0, unit="s")
+    return int(ceil(context_s * facts["sr"] / facts["hop_length"]))
 
 
 def _rest_windows(start: int, frames: int, step: int, ctx: int):

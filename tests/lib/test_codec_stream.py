@@ -188,3 +188,21 @@ def test_streaming_bad_inputs(small, clip):
         codec.decode(small, (codes + 1) % 32, head=head)
     with pytest.raises(InputError):  # head audio of the wrong length
         codec.decode(small, codes, 2, head=head, head_audio=np.zeros(5, np.float32))
+
+
+def test_chunked_paths_default_to_the_receptive_field_as_context(small, clip):
+    """context_s=None: exactly the receptive field around each chunk, and still the whole-clip result."""
+    rf = codec.receptive_field(small)["context_frames"]
+    full = codec.encode(small, clip, 8000)
+    np.testing.assert_array_equal(codec.encode(small, clip, 8000, chunk_s=0.1), full)
+    ref = codec.decode(small, full, n_samples=len(clip))
+    lengths = []
+    hook = small.decoder.register_forward_hook(lambda m, i, o: lengths.append(i[0].shape[-1]))
+    try:
+        z = codec.decode(small, full, n_samples=len(clip), chunk_s=0.1)
+    finally:
+        hook.remove()
+    assert set(lengths) == {80 + 2 * rf}
+    np.testing.assert_allclose(z, ref, atol=1e-5)
+    with pytest.raises(InputError):
+        codec.decode(small, full, chunk_s=0.1, context_s=-1.0)
