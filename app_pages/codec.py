@@ -291,8 +291,10 @@ if tab_dac.open:
             run_key = RUN_KEY
             if st.session_state.get("codec_encoded") != run_key:
                 st.markdown(
-                    f"Encoding {len(y) / sr:.1f} s once takes a few seconds on a laptop CPU; every codebook count is "
-                    "then decoded from the same codes (and cached on disk)."
+                    f"Encoding {len(y) / sr:.1f} s once takes a few seconds on a laptop CPU, so it is **streamed**: "
+                    f"the first {codec.FIRST_CHUNK_S:g} s are encoded and decoded on their own and play as soon as "
+                    "they are ready, then the whole clip replaces them. Every codebook count is then decoded from "
+                    "the same codes (and cached on disk)."
                 )
                 free_mb = codec.available_memory_mb()
                 if free_mb is not None and free_mb < codec.DAC_MEMORY_MB:
@@ -891,6 +893,15 @@ $i^\star = \arg\min_i \lVert \hat p - \hat c_i\rVert^2 = \arg\max_i \cos(p, c_i)
 Factorised low-dimensional codes and the L2 normalisation come from Improved VQGAN (Yu et al. 2022) and keep all
 1024 entries in use. With random weights the stages do not reduce the error: nothing was learned.
 
+**Streaming and the receptive field.** Every layer of DAC is a convolution, so each code frame depends on a
+fixed stretch of input samples and each output sample on a fixed stretch of code frames: walking an interval back
+through the layers (kernel 7 with dilations 1, 3, 9 in the residual units, kernel $2s$ with stride $s$ in the
+resampling convs) gives 8 frames either side for the encoder and 10 for the decoder, for every official model
+(0.12 s at 44.1 kHz). So the page encodes the first second plus $10 + 8$ frames, decodes it plus 10, and gets exactly
+the whole clip's codes and first second (`lib.codec.receptive_field`, tested against perturbing one sample of a
+tiny model in float64: beyond the field nothing changes). The rest starts 8 (encoder) and 10 (decoder) frames
+before the cut, so the whole clip costs one pass plus those frames twice.
+
 **Codebook swap.** Hybrid $h_k$ = the first $k$ codebooks of the noisy take + the rest of the clean one. Score every
 $h_k$ against both takes *after matching its level to each*: the noisy take is louder unless matched, and a level
 offset adds a constant to every log-mel distance that can hide the crossing.
@@ -927,5 +938,5 @@ github.com/descriptinc/descript-audio-codec; Zeghidour et al. 2021 (SoundStream,
 (EnCodec); Valin et al., RFC 6716 (Opus); Le Roux et al. 2019 (SI-SDR); Taal et al. 2011 (STOI); ITU-T P.862.2 (PESQ).
 """)
 
-show_code(codec.bitrate_kbps, codec.decode, codec.quantizer_step, codec.token_schedule, codec.swap_experiment,
+show_code(codec.bitrate_kbps, codec.decode, codec.receptive_field, codec.quantizer_step, codec.token_schedule, codec.swap_experiment,
           rvq.train_rvq, metrics.mel_distance)
