@@ -352,7 +352,8 @@ if tab_dac.open:
                 compare(y, z, sr, label=f"DAC, {k} codebooks, {kbps:.2f} kbps", key="codec_dac")
                 times = st.session_state.get("codec_stream_times")
                 streamed = (f"Streamed: first {times[4]:.1f} s heard after {times[2]:.1f} s, the whole clip after "
-                            f"{times[3]:.1f} s. " if times and times[:2] == (RUN_KEY, k) else "")
+                            f"{times[3]:.1f} s (timed from the model in memory). "
+                            if times and times[:2] == (RUN_KEY, k) else "")
                 st.caption(f"{streamed}Ran on {'PyTorch (bfloat16)' if fast else rt.status()}. The other codebook "
                            "counts are decoded in the background after the one you asked for and kept on disk, so "
                            "moving the slider soon costs nothing.")
@@ -938,5 +939,6 @@ github.com/descriptinc/descript-audio-codec; Zeghidour et al. 2021 (SoundStream,
 (EnCodec); Valin et al., RFC 6716 (Opus); Le Roux et al. 2019 (SI-SDR); Taal et al. 2011 (STOI); ITU-T P.862.2 (PESQ).
 """)
 
-show_code(codec.bitrate_kbps, codec.decode, codec.receptive_field, codec.quantizer_step, codec.token_schedule, codec.swap_experiment,
+show_code(codec.bitrate_kbps, codec.decode, codec.receptive_field, codec.quantizer_step, codec.token_schedule,
+          codec.swap_experiment,
           rvq.train_rvq, metrics.mel_distance)
