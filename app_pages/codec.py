@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import streamlit as st
@@ -127,17 +128,44 @@ def dac_cache_name(model: str, mode: str, fast: bool) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False, mode: str = "") -> codec.Encoding:
-    # (No progress callback in here: cached functions must not touch elements created outside them.)
+def dac_head(model: str, y: np.ndarray, sr: int, fast: bool = False, mode: str = "") -> codec.StreamHead:
+    """The clip's first second, encoded alone (one fixed-length window; the start of the streamed path)."""
     runtime = None if fast else get_runtime(model, mode).runtime  # bf16 is a PyTorch option
     with codec.autocast_bf16(fast):
-        return codec.encode_details(get_model(model, mode), y, sr, chunk_s=5.0, runtime=runtime)
+        return codec.encode_head(get_model(model, mode), y, sr, first_s=codec.FIRST_CHUNK_S, runtime=runtime)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def dac_head_audio(model: str, h: str, n_codebooks: int, fast: bool = False, mode: str = "",
+                   _head: codec.StreamHead | None = None) -> np.ndarray:
+    """The first second decoded from ``n_codebooks`` (keyed by the clip hash ``h``; ``_head`` is its dac_head)."""
+    runtime = None if fast else get_runtime(model, mode).runtime
+    with codec.autocast_bf16(fast):
+        return codec.decode_head(get_model(model, mode), _head, n_codebooks, runtime=runtime)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def dac_encode(model: str, y: np.ndarray, sr: int, fast: bool = False, mode: str = "") -> codec.Encoding:
+    # (No progress callback in here: cached functions must not touch elements created outside them.)
+    # The rest of the clip after the streamed head (whose codes are reused; same codes as a whole-clip encode).
+    runtime = None if fast else get_runtime(model, mode).runtime  # bf16 is a PyTorch option
+    head = dac_head(model, y, sr, fast, mode)
+    with codec.autocast_bf16(fast):
+        return codec.encode_details(get_model(model, mode), y, sr, chunk_s=5.0, runtime=runtime, head=head)
+
+
+def dac_decoded_on_disk(model: str, h: str, n_codebooks: int, fast: bool = False, mode: str = "") -> bool:
+    return codec.DiskCache().path(codec.cache_key(h, dac_cache_name(model, mode, fast), n_codebooks)).exists()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_samples: int,
-               fast: bool = False, mode: str = "") -> np.ndarray:
-    """Decoded audio, cached in memory and on disk by (clip hash, model, k)."""
+               fast: bool = False, mode: str = "", _head: codec.StreamHead | None = None,
+               _head_audio: np.ndarray | None = None) -> np.ndarray:
+    """Decoded audio, cached in memory and on disk by (clip hash, model, k).
+
+    With the streamed head (and its audio) only the frames after it are decoded: the same audio.
+    """
     cache = codec.DiskCache()
     key = codec.cache_key(h, dac_cache_name(model, mode, fast), n_codebooks)
     hit = cache.get(key)
@@ -146,7 +174,7 @@ def dac_decode(model: str, h: str, codes: np.ndarray, n_codebooks: int, n_sample
     with codec.autocast_bf16(fast):
         runtime = None if fast else get_runtime(model, mode).runtime
         out = codec.decode(get_model(model, mode), codes, n_codebooks, n_samples=n_samples, chunk_s=5.0,
-                           runtime=runtime)
+                           runtime=runtime, head=_head, head_audio=_head_audio)
     cache.put(key, audio=out)
     return out
 
@@ -263,8 +291,10 @@ if tab_dac.open:
             run_key = RUN_KEY
             if st.session_state.get("codec_encoded") != run_key:
                 st.markdown(
-                    f"Encoding {len(y) / sr:.1f} s once takes a few seconds on a laptop CPU; every codebook count is "
-                    "then decoded from the same codes (and cached on disk)."
+                    f"Encoding {len(y) / sr:.1f} s once takes a few seconds on a laptop CPU, so it is **streamed**: "
+                    f"the first {codec.FIRST_CHUNK_S:g} s are encoded and decoded on their own and play as soon as "
+                    "they are ready, then the whole clip replaces them. Every codebook count is then decoded from "
+                    "the same codes (and cached on disk)."
                 )
                 free_mb = codec.available_memory_mb()
                 if free_mb is not None and free_mb < codec.DAC_MEMORY_MB:
@@ -277,13 +307,36 @@ if tab_dac.open:
                 chart(cf.bitrate_ladder(codec.MODELS, current=(model_key, k)), key="codec_ladder")
             else:
                 bar = st.progress(0.0, text=f"Loading {spec.repo_id}…")
+                first_slot = st.empty()
                 try:
                     get_model(model_key, DAC_MODE)
                     rt = get_runtime(model_key, DAC_MODE)
-                    bar.progress(0.05, text="Encoding…")
+                    head = head_audio = None
+                    t_start = time.perf_counter()
+                    if not dac_decoded_on_disk(model_key, h, k, fast, DAC_MODE):
+                        # Streamed: code the first second alone and play it while the rest is coded.
+                        bar.progress(0.05, text=f"Encoding the first {codec.FIRST_CHUNK_S:g} s…")
+                        head = dac_head(model_key, y, sr, fast, DAC_MODE)
+                        bar.progress(0.15, text=f"Decoding the first {codec.FIRST_CHUNK_S:g} s…")
+                        head_audio = dac_head_audio(model_key, h, k, fast, DAC_MODE, _head=head)
+                        t_first = time.perf_counter() - t_start
+                        if not head.whole:
+                            with first_slot.container():
+                                player(match_level(head_audio, y[: len(head_audio)]), sr,
+                                       label=f"First {head.duration_s:.1f} s, DAC {k} codebooks (the rest is "
+                                             "decoding)", key="codec_first")
+                                st.caption(f"First audio after {t_first:.1f} s: the first {head.duration_s:.1f} s "
+                                           "were coded on their own, with just enough context (the codec's "
+                                           "receptive field) to be exactly what the whole clip gives.")
+                    bar.progress(0.3, text="Encoding the rest…" if head is not None else "Encoding…")
                     enc = dac_encode(model_key, y, sr, fast, DAC_MODE)
-                    bar.progress(0.5, text=f"Decoding from {k} codebooks…")
-                    z = dac_decode(model_key, h, enc.codes, k, len(y), fast, DAC_MODE)
+                    bar.progress(0.6, text=f"Decoding the rest from {k} codebooks…" if head is not None
+                                 else f"Decoding from {k} codebooks…")
+                    z = dac_decode(model_key, h, enc.codes, k, len(y), fast, DAC_MODE, _head=head,
+                                   _head_audio=head_audio)
+                    if head is not None:
+                        st.session_state["codec_stream_times"] = (RUN_KEY, k, t_first, time.perf_counter() - t_start,
+                                                                  head.duration_s)
                     if not fast and st.session_state.get("codec_levels_bg") != RUN_KEY:
                         # The chosen level first (above); every other level now, in the background, to disk.
                         st.session_state["codec_levels_bg"] = RUN_KEY
@@ -295,10 +348,15 @@ if tab_dac.open:
                     show_weights_unavailable(exc)
                     st.stop()
                 bar.empty()
+                first_slot.empty()
                 compare(y, z, sr, label=f"DAC, {k} codebooks, {kbps:.2f} kbps", key="codec_dac")
-                st.caption(f"Ran on {'PyTorch (bfloat16)' if fast else rt.status()}. The other codebook counts are "
-                           "decoded in the background after the one you asked for and kept on disk, so moving the "
-                           "slider soon costs nothing.")
+                times = st.session_state.get("codec_stream_times")
+                streamed = (f"Streamed: first {times[4]:.1f} s heard after {times[2]:.1f} s, the whole clip after "
+                            f"{times[3]:.1f} s (timed from the model in memory). "
+                            if times and times[:2] == (RUN_KEY, k) else "")
+                st.caption(f"{streamed}Ran on {'PyTorch (bfloat16)' if fast else rt.status()}. The other codebook "
+                           "counts are decoded in the background after the one you asked for and kept on disk, so "
+                           "moving the slider soon costs nothing.")
                 n_frames = enc.codes.shape[1]
                 chart(cf.code_heatmap(enc.codes, spec.frame_rate_hz, n_used=k), key="codec_heat")
                 st.caption(f"{enc.codes.shape[0]} codebooks × {n_frames} frames = {enc.codes.size} codes; "
@@ -836,6 +894,15 @@ $i^\star = \arg\min_i \lVert \hat p - \hat c_i\rVert^2 = \arg\max_i \cos(p, c_i)
 Factorised low-dimensional codes and the L2 normalisation come from Improved VQGAN (Yu et al. 2022) and keep all
 1024 entries in use. With random weights the stages do not reduce the error: nothing was learned.
 
+**Streaming and the receptive field.** Every layer of DAC is a convolution, so each code frame depends on a
+fixed stretch of input samples and each output sample on a fixed stretch of code frames: walking an interval back
+through the layers (kernel 7 with dilations 1, 3, 9 in the residual units, kernel $2s$ with stride $s$ in the
+resampling convs) gives 8 frames either side for the encoder and 10 for the decoder, for every official model
+(0.12 s at 44.1 kHz). So the page encodes the first second plus $10 + 8$ frames, decodes it plus 10, and gets exactly
+the whole clip's codes and first second (`lib.codec.receptive_field`, tested against perturbing one sample of a
+tiny model in float64: beyond the field nothing changes). The rest starts 8 (encoder) and 10 (decoder) frames
+before the cut, so the whole clip costs one pass plus those frames twice.
+
 **Codebook swap.** Hybrid $h_k$ = the first $k$ codebooks of the noisy take + the rest of the clean one. Score every
 $h_k$ against both takes *after matching its level to each*: the noisy take is louder unless matched, and a level
 offset adds a constant to every log-mel distance that can hide the crossing.
@@ -872,5 +939,6 @@ github.com/descriptinc/descript-audio-codec; Zeghidour et al. 2021 (SoundStream,
 (EnCodec); Valin et al., RFC 6716 (Opus); Le Roux et al. 2019 (SI-SDR); Taal et al. 2011 (STOI); ITU-T P.862.2 (PESQ).
 """)
 
-show_code(codec.bitrate_kbps, codec.decode, codec.quantizer_step, codec.token_schedule, codec.swap_experiment,
+show_code(codec.bitrate_kbps, codec.decode, codec.receptive_field, codec.quantizer_step, codec.token_schedule,
+          codec.swap_experiment,
           rvq.train_rvq, metrics.mel_distance)

@@ -17,6 +17,9 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the disk cache of decodes
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # gettempdir() caches its first answer per process
     monkeypatch.delenv("AVE_CODEC_RANDOM_DAC", raising=False)
 
 
@@ -108,6 +111,11 @@ def test_dac_path_with_tiny_random_model(monkeypatch):
     monkeypatch.setenv("AVE_CODEC_RANDOM_DAC", "tiny")
     import importlib
 
+    from lib import codec
+
+    # The bf16 switch is disabled on CPUs without AVX512-BF16 (a user cannot flip it there); torch's autocast
+    # still runs on them, so the test enables the switch to cover that path on any machine.
+    monkeypatch.setattr(codec, "bf16_supported", lambda: True)
     at = page_app(PAGE, timeout=300)
     at.run()
     assert not errors(at), errors(at)
@@ -115,6 +123,9 @@ def test_dac_path_with_tiny_random_model(monkeypatch):
     assert not errors(at), errors(at)
     assert "Random weights" in at.warning[0].value
     assert any("codebooks ×" in c.value for c in at.caption)
+    # Streamed: the first second was played on its own first; the caption reports both times.
+    assert any("Streamed: first 1.0 s heard after" in c.value and "the whole clip after" in c.value
+               for c in at.caption), [c.value for c in at.caption]
     at.slider(key="codec_k_16khz").set_value(2).run()
     assert not errors(at)
     assert at.get("download_button")

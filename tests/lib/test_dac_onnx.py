@@ -70,6 +70,17 @@ def test_onnx_decoder_and_encoder_equal_eager(tiny, runtime, clip):
     np.testing.assert_array_equal(enc.codes, codes)
 
 
+
+def test_streamed_first_chunk_through_onnx_equals_the_eager_whole_clip(tiny, runtime, clip):
+    codes = codec.encode(tiny, clip, 8000)
+    eager = codec.decode(tiny, codes, 3, n_samples=len(clip))
+    seen = {}
+    enc, z = codec.stream(tiny, clip, 8000, 3, first_s=0.1, chunk_s=0.2, runtime=runtime,
+                          on_first=lambda a, h: seen.update(audio=a))
+    np.testing.assert_array_equal(enc.codes, codes)
+    np.testing.assert_allclose(seen["audio"], eager[: len(seen["audio"])], atol=1e-4)
+    np.testing.assert_allclose(z, eager, atol=1e-4)
+
 def test_graphs_are_cached_per_weights_and_checked(tiny, runtime, tmp_path):
     again = dac_onnx.OnnxDac(tiny, cache_dir=runtime.decoder.path.parent, threads=1)
     assert not again.exported_now and again.decoder.path == runtime.decoder.path
