@@ -26,13 +26,11 @@ run: $(VENV)/.app-installed
 
 # Tests never touch the network: hub libraries are forced offline.
 # Browser screenshots of every page are written to $(ARTIFACTS)/screenshots.
-# Three workers on two cores: the browser tests spend most of their time waiting on a server
-# (measured: with two workers the cores were idle about half of the 12.7-minute run).
 test: $(VENV)/.dev-installed
 	mkdir -p $(ARTIFACTS)/screenshots
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
 	SCREENSHOT_DIR=$(ARTIFACTS)/screenshots \
-	$(PY) -m pytest -n 3 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: $(VENV)/.dev-installed
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -n 2 --dist loadfile -m "not e2e"
