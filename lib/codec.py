@@ -635,6 +635,37 @@ def _chunk_windows(frames: int, step: int, ctx: int):
         a = b
 
 
+def _encode_windows(net, x: np.ndarray, windows, n_q: int, runtime, hop: int, frames: int, progress):
+    """Encode each ``(a, b, lo, hi)`` window of ``x`` and keep frames ``a:b``: (code parts, summed energies).
+
+    Each window adds the residual energies of its kept frames only, so the sum is the whole clip's (no
+    second encoder pass; with context beyond the receptive field, exactly). Call under inference mode.
+    """
+    import torch
+
+    parts, energy = [], 0.0
+    for a, b, lo, hi in windows:
+        c, e = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q, runtime,
+                             keep=(a - lo, b - lo))
+        parts.append(c[:, a - lo : b - lo])
+        energy = energy + e
+        if progress:
+            progress(b / frames, f"Encoding {b}/{frames} frames")
+    return parts, energy
+
+
+def _decode_windows(net, codes: np.ndarray, windows, runtime, hop: int, progress) -> list[np.ndarray]:
+    """Decode each ``(a, b, lo, hi)`` window of ``codes`` and keep the audio of frames ``a:b``."""
+    frames = codes.shape[1]
+    parts = []
+    for a, b, lo, hi in windows:
+        out = _decode_block(net, codes[:, lo:hi], runtime)
+        parts.append(out[(a - lo) * hop : (b - lo) * hop])
+        if progress:
+            progress(b / frames, f"Decoding {b}/{frames} frames")
+    return parts
+
+
 # --------------------------------------------------------- receptive field
 def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
@@ -787,16 +818,8 @@ def encode_details(net, y: np.ndarray, sr: int, *, n_quantizers: int | None = No
         else:
             step = max(1, int(round(chunk_s * facts["sr"] / hop)))
             ctx = _context_frames(net, context_s)
-            parts, energy = [], 0.0
-            for a, b, lo, hi in _chunk_windows(frames, step, ctx):
-                c, e = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q, runtime,
-                                     keep=(a - lo, b - lo))
-                parts.append(c[:, a - lo : b - lo])
-                # Each window adds the energies of its kept frames only, so the sum is the whole clip's
-                # (no second encoder pass; with context beyond the receptive field, exactly).
-                energy = energy + e
-                if progress:
-                    progress(b / frames, f"Encoding {b}/{frames} frames")
+            parts, energy = _encode_windows(net, x, _chunk_windows(frames, step, ctx), n_q, runtime, hop, frames,
+                                            progress)
             codes = np.concatenate(parts, axis=1)
     rel = energy / max(energy[0], 1e-30)
     return Encoding(codes=codes.astype(np.int16), residual_energy=rel, sr=facts["sr"], hop_length=hop, n_samples=n)
@@ -914,13 +937,7 @@ def decode(net, codes: np.ndarray, n_codebooks: int | None = None, *, n_samples:
         else:
             step = max(1, int(round(chunk_s * facts["sr"] / hop)))
             ctx = _context_frames(net, context_s)
-            parts = []
-            for a, b, lo, hi in _chunk_windows(frames, step, ctx):
-                out = _decode_block(net, codes[:, lo:hi], runtime)
-                parts.append(out[(a - lo) * hop : (b - lo) * hop])
-                if progress:
-                    progress(b / frames, f"Decoding {b}/{frames} frames")
-            y = np.concatenate(parts)
+            y = np.concatenate(_decode_windows(net, codes, _chunk_windows(frames, step, ctx), runtime, hop, progress))
     total = frames * hop if n_samples is None else int(n_samples)
     if len(y) < total:  # stride-5 transposed convs give a few samples less than frames * hop
         y = np.pad(y, (0, total - len(y)))
@@ -1060,13 +1077,10 @@ def _encode_rest(net, x: np.ndarray, head: StreamHead, n_q: int, chunk_s, progre
         ctx = max(receptive_field(net)["encoder_frames"])
         step = frames if chunk_s is None else max(1, int(round(chunk_s * head.sr / hop)))
         with torch.inference_mode():
-            for a, b, lo, hi in _rest_windows(covered, frames, step, ctx):
-                c, e = _encode_block(net, torch.from_numpy(x[lo * hop : hi * hop])[None, None], n_q, runtime,
-                                     keep=(a - lo, b - lo))
-                parts.append(c[:, a - lo : b - lo])
-                energy = energy + e
-                if progress:
-                    progress(b / frames, f"Encoding {b}/{frames} frames")
+            rest, e = _encode_windows(net, x, _rest_windows(covered, frames, step, ctx), n_q, runtime, hop, frames,
+                                      progress)
+        parts += rest
+        energy = energy + e
     codes = np.concatenate(parts, axis=1)[:, :frames]
     rel = energy / max(energy[0], 1e-30)
     return Encoding(codes=codes.astype(np.int16), residual_energy=rel, sr=head.sr, hop_length=hop,
@@ -1088,13 +1102,8 @@ def _decode_rest(net, codes: np.ndarray, head: StreamHead, head_audio, chunk_s, 
     hop, start = head.hop_length, head.frames_kept
     ctx = max(receptive_field(net)["decoder_frames"])
     step = frames if chunk_s is None else max(1, int(round(chunk_s * head.sr / hop)))
-    parts = [first]
-    for a, b, lo, hi in _rest_windows(start, frames, step, ctx):
-        out = _decode_block(net, codes[:, lo:hi], runtime)
-        parts.append(out[(a - lo) * hop : (b - lo) * hop])
-        if progress:
-            progress(b / frames, f"Decoding {b}/{frames} frames")
-    return np.concatenate(parts)
+    return np.concatenate([first, *_decode_windows(net, codes, _rest_windows(start, frames, step, ctx), runtime, hop,
+                                                   progress)])
 
 
 def stream(net, y: np.ndarray, sr: int, n_codebooks: int | None = None, *, first_s: float = FIRST_CHUNK_S,

@@ -17,20 +17,8 @@ from lib.errors import InputError  # noqa: E402
 
 torch = pytest.importorskip("torch")
 
-SMALL = dict(encoder_hidden_size=4, downsampling_ratios=[2, 5], decoder_hidden_size=16, n_codebooks=4,
-             codebook_size=32, codebook_dim=4, sampling_rate=8000)
-
-
-@pytest.fixture(scope="module")
-def small():
-    return codec.build_dac(None, seed=1, **SMALL)
-
-
-@pytest.fixture(scope="module")
-def clip():
-    rng = np.random.default_rng(0)
-    t = np.arange(4003) / 8000
-    return (0.3 * np.sin(2 * np.pi * 440 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+# The tiny random DAC and the clip of tests/lib/test_codec.py (only these names: its tests stay there).
+from tests.lib.test_codec import SMALL, clip, small  # noqa: E402, F401
 
 
 def _tiny64(ratios):
