@@ -95,8 +95,10 @@ def run(model: str, *, weight_norm=False, inference_mode=True, threads=2, chunk_
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-COMPARE = r"""
-import json, os, resource, sys, time
+#: The start of every worker that times a full-size random-weight model from options: imports, the model
+#: (``opts["model"]``) and, where a script uses it, the test clip ``y`` (``opts["duration_s"]``).
+MODEL_PRELUDE = r"""
+import json, os, resource, statistics, sys, time, warnings
 sys.path.insert(0, {root!r})
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["AVE_ONNX_CACHE"] = {cache!r}
@@ -110,6 +112,9 @@ d = opts["duration_s"]
 rng = np.random.default_rng(0)
 t = np.arange(int(d * spec.sr)) / spec.sr
 y = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+"""
+
+COMPARE = MODEL_PRELUDE + r"""
 out = {{}}
 t0 = time.perf_counter()
 was_cached = dac_onnx.cached(net)
@@ -194,21 +199,8 @@ def decoder_gflop_per_s(spec) -> tuple[float, float]:
     return 2 * macs / 1e9, conv1 / macs
 
 
-STREAM = r"""
-import json, os, resource, statistics, sys, time
-sys.path.insert(0, {root!r})
-os.environ["HF_HUB_OFFLINE"] = "1"
-import numpy as np, torch
-torch.set_num_threads({threads})
-from lib import codec, dac_onnx
-opts = json.loads({opts!r})
-spec = codec.MODELS[opts["model"]]
-net = codec.build_dac(spec)
+STREAM = MODEL_PRELUDE + r"""
 rt = dac_onnx.OnnxDac(net, threads={threads}, cache_dir={cache!r})
-d = opts["duration_s"]
-rng = np.random.default_rng(0)
-t = np.arange(int(d * spec.sr)) / spec.sr
-y = (0.3 * np.sin(2 * np.pi * 220 * t) + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
 k = opts["k"] or spec.n_codebooks
 
 
@@ -247,19 +239,10 @@ check = {{name: dict(codes_equal=bool(np.array_equal(c, ref_codes)), max_diff=fl
 print(json.dumps(dict(times=times, check=check, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 """
 
-LEVELS = r"""
-import json, os, sys, time, warnings
-sys.path.insert(0, {root!r})
-os.environ["HF_HUB_OFFLINE"] = "1"
-import numpy as np, torch
-torch.set_num_threads({threads})
+LEVELS = MODEL_PRELUDE + r"""
 import onnxruntime as ort
-from lib import codec, dac_onnx
-opts = json.loads({opts!r})
-spec = codec.MODELS[opts["model"]]
-net = codec.build_dac(spec)
 rt = dac_onnx.OnnxDac(net, threads={threads}, cache_dir={cache!r}, parts=("decoder",))
-d, L, B = opts["duration_s"], opts["levels"], opts["batch"]
+L, B = opts["levels"], opts["batch"]
 frames = codec.n_frames(int(d * spec.sr), spec.hop_length)
 codes = np.random.default_rng(0).integers(0, spec.codebook_size, (spec.n_codebooks, frames))
 levels = list(range(spec.n_codebooks, spec.n_codebooks - L, -1))
